@@ -1,0 +1,16 @@
+//! One module per subcommand.
+
+#[cfg(feature = "vision")]
+pub mod analyze;
+#[cfg(feature = "vision")]
+pub mod eval;
+#[cfg(feature = "vision")]
+pub mod exercises;
+#[cfg(feature = "speech")]
+pub mod notes;
+#[cfg(feature = "vision")]
+pub mod pose;
+#[cfg(feature = "vision")]
+pub mod track;
+#[cfg(feature = "speech")]
+pub mod transcribe;

@@ -1,0 +1,101 @@
+//! `physalign`: the device engine on the command line. The desktop app and the tests use the same
+//! crates; this binary only parses arguments and prints.
+
+mod commands;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Options every subcommand shares.
+#[derive(Debug, Clone, clap::Args)]
+pub struct GlobalArgs {
+    /// Local SQLite database (default: the user's data directory).
+    #[arg(long, global = true, env = "PHYSALIGN_DB")]
+    pub db: Option<PathBuf>,
+}
+
+impl GlobalArgs {
+    /// The database path to use: `--db`, else `<data dir>/physalign/physalign.sqlite`.
+    pub fn db_path(&self) -> PathBuf {
+        self.db.clone().unwrap_or_else(|| {
+            dirs::data_dir()
+                .unwrap_or_else(|| PathBuf::from("."))
+                .join("physalign")
+                .join("physalign.sqlite")
+        })
+    }
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "physalign",
+    version,
+    about = "PhysAlign: exercise analysis on your own computer"
+)]
+struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Estimate the pose of the person in a still image.
+    #[cfg(feature = "vision")]
+    Pose(commands::pose::PoseArgs),
+    /// Track the pose through a video, one JSON line per frame.
+    #[cfg(feature = "vision")]
+    Track(commands::track::TrackArgs),
+    /// Analyse an exercise video: repetitions, range of motion, form issues; stores the session.
+    #[cfg(feature = "vision")]
+    Analyze(commands::analyze::AnalyzeArgs),
+    /// List the exercise catalogue.
+    #[cfg(feature = "vision")]
+    Exercises(commands::exercises::ExercisesArgs),
+    /// Evaluate against annotated data (repetition counts, keypoints, angles).
+    #[cfg(feature = "vision")]
+    #[command(subcommand)]
+    Eval(commands::eval::EvalCommand),
+    /// Transcribe an audio file with the local Whisper model.
+    #[cfg(feature = "speech")]
+    Transcribe(commands::transcribe::TranscribeArgs),
+    /// Extract clinical notes from an audio file or a text.
+    #[cfg(feature = "speech")]
+    Notes(commands::notes::NotesArgs),
+}
+
+fn main() {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("PHYSALIGN_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    if let Err(err) = run(cli) {
+        eprintln!("error: {err:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let global = cli.global;
+    match cli.command {
+        #[cfg(feature = "vision")]
+        Command::Pose(args) => commands::pose::run(args, &global),
+        #[cfg(feature = "vision")]
+        Command::Track(args) => commands::track::run(args, &global),
+        #[cfg(feature = "vision")]
+        Command::Analyze(args) => commands::analyze::run(args, &global),
+        #[cfg(feature = "vision")]
+        Command::Exercises(args) => commands::exercises::run(args, &global),
+        #[cfg(feature = "vision")]
+        Command::Eval(cmd) => commands::eval::run(cmd, &global),
+        #[cfg(feature = "speech")]
+        Command::Transcribe(args) => commands::transcribe::run(args, &global),
+        #[cfg(feature = "speech")]
+        Command::Notes(args) => commands::notes::run(args, &global),
+    }
+}

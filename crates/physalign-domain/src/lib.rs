@@ -1,0 +1,12 @@
+//! Domain types shared by the PhysAlign engine, the command line, the desktop app and the server.
+//!
+//! The JSON shapes follow seed 003 (`{"type":"LEFT_SHOULDER","x":..,"y":..,"z":..,"visibility":..}`),
+//! so that what the device stores is what it uploads.
+
+pub mod form;
+pub mod landmark;
+pub mod pose;
+
+pub use form::{FormIssue, Severity};
+pub use landmark::{Landmark, LandmarkType, UnknownLandmark, LANDMARK_COUNT};
+pub use pose::{PersonPose, PoseFrame};

@@ -1,0 +1,1 @@
+//! PhysAlign server.
