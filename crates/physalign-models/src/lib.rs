@@ -36,6 +36,14 @@ pub enum ModelError {
         /// The accepted names.
         expected: &'static str,
     },
+    /// An asset name that the manifest does not list.
+    #[error("unknown asset {name:?}; the manifest lists: {expected}")]
+    UnknownAsset {
+        /// The name given.
+        name: String,
+        /// The asset names and file names in the manifest.
+        expected: String,
+    },
     /// The compiled-in manifest does not parse (a build defect).
     #[error("model manifest is malformed: {0}")]
     Manifest(#[from] toml::de::Error),
@@ -60,18 +68,35 @@ pub struct ManifestEntry {
     pub output: String,
 }
 
+impl ManifestEntry {
+    /// File name of the provisioned file, e.g. `astronaut.png`.
+    pub fn file_name(&self) -> &str {
+        self.output.rsplit('/').next().unwrap_or(&self.output)
+    }
+}
+
 /// The parsed manifest.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Manifest {
     /// Every model and runtime library that provisioning produces.
     #[serde(rename = "model")]
     pub models: Vec<ManifestEntry>,
+    /// Test assets (images, videos) that provisioning puts beside the models.
+    #[serde(rename = "asset", default)]
+    pub assets: Vec<ManifestEntry>,
 }
 
 impl Manifest {
     /// Parses the compiled-in manifest.
     pub fn load() -> Result<Self, ModelError> {
         Ok(toml::from_str(MANIFEST_TOML)?)
+    }
+
+    /// The asset with this manifest name (`astronaut`) or file name (`astronaut.png`).
+    pub fn asset(&self, name: &str) -> Option<&ManifestEntry> {
+        self.assets
+            .iter()
+            .find(|a| a.name == name || a.file_name() == name)
     }
 }
 
@@ -192,6 +217,28 @@ pub fn whisper_model(name: &str) -> Result<PathBuf, ModelError> {
     )
 }
 
+/// A provisioned test asset, by manifest name (`astronaut`, `pose2sim_cam01`) or file name
+/// (`astronaut.png`, `pose2sim_cam01.mp4`).
+pub fn asset(name: &str) -> Result<PathBuf, ModelError> {
+    let manifest = Manifest::load()?;
+    let entry = manifest
+        .asset(name)
+        .ok_or_else(|| ModelError::UnknownAsset {
+            name: name.to_string(),
+            expected: manifest
+                .assets
+                .iter()
+                .map(|a| format!("{} ({})", a.name, a.file_name()))
+                .collect::<Vec<_>>()
+                .join(", "),
+        })?;
+    existing(
+        models_dir().join(&entry.output),
+        &format!("test asset {}", entry.name),
+        "PHYSALIGN_MODELS_DIR",
+    )
+}
+
 /// Licence notices of the provisioned models, kept beside them by provisioning.
 pub fn licence_dir() -> PathBuf {
     models_dir().join("licenses")
@@ -216,5 +263,85 @@ mod tests {
         assert_eq!("FULL".parse::<PoseVariant>().unwrap(), PoseVariant::Full);
         let err = "huge".parse::<PoseVariant>().unwrap_err().to_string();
         assert!(err.contains("lite, full, heavy"), "{err}");
+    }
+
+    #[test]
+    fn pose_runtime_and_asset_entries_carry_real_sha256() {
+        let manifest = Manifest::load().expect("manifest parses");
+        let ours = manifest
+            .models
+            .iter()
+            .filter(|m| !m.name.starts_with("whisper"))
+            .chain(&manifest.assets);
+        for entry in ours {
+            assert_eq!(entry.sha256.len(), 64, "{}: {}", entry.name, entry.sha256);
+            assert!(
+                entry.sha256.bytes().all(|b| b.is_ascii_hexdigit()),
+                "{}",
+                entry.name
+            );
+        }
+    }
+
+    #[test]
+    fn assets_are_found_by_name_or_file_name_and_unknown_ones_are_listed() {
+        let manifest = Manifest::load().expect("manifest parses");
+        let by_name = manifest.asset("astronaut").expect("astronaut listed");
+        let by_file = manifest.asset("pose2sim_cam01.mp4").expect("video listed");
+        assert_eq!(by_name.output, "assets/astronaut.png");
+        assert_eq!(by_file.name, "pose2sim_cam01");
+        let err = asset("moon.png").unwrap_err().to_string();
+        assert!(err.contains("astronaut (astronaut.png)"), "{err}");
+        assert!(err.contains("pose2sim_cam01 (pose2sim_cam01.mp4)"), "{err}");
+    }
+
+    /// Hex SHA256 of a file.
+    fn sha256_hex(path: &std::path::Path) -> String {
+        use sha2::{Digest, Sha256};
+        let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        hex::encode(Sha256::digest(bytes))
+    }
+
+    #[test]
+    fn provisioned_cache_matches_the_manifest() {
+        let Ok(library) = onnxruntime_library() else {
+            eprintln!("skipped: models not provisioned (run `bash models/provision.sh`)");
+            return;
+        };
+        let manifest = Manifest::load().expect("manifest parses");
+        let find = |name: &str| {
+            manifest
+                .models
+                .iter()
+                .chain(&manifest.assets)
+                .find(|m| m.name == name)
+                .unwrap_or_else(|| panic!("{name} in manifest"))
+        };
+        if std::env::var_os("PHYSALIGN_ORT_LIB").is_none() {
+            assert_eq!(sha256_hex(&library), find("onnxruntime").sha256);
+        }
+        for name in ["astronaut", "pose2sim_cam01"] {
+            let path = asset(name).expect("provisioned asset");
+            assert_eq!(sha256_hex(&path), find(name).sha256, "{name}");
+        }
+        assert_eq!(
+            asset("astronaut.png").expect("by file name"),
+            asset("astronaut").expect("by name")
+        );
+        let detector = pose_detector().expect("detector provisioned");
+        let mut models = vec![detector];
+        for variant in PoseVariant::ALL {
+            models.push(pose_landmarker(variant).expect("landmark model provisioned"));
+        }
+        for model in models {
+            // Provisioning writes a stamp only after the ONNX model matched its TFLite original.
+            let stamp = model.with_extension("onnx.stamp");
+            let stamp = std::fs::read_to_string(&stamp)
+                .unwrap_or_else(|e| panic!("{}: {e}", stamp.display()));
+            let recorded = format!("onnx={}", sha256_hex(&model));
+            assert!(stamp.lines().any(|l| l == recorded), "{}", model.display());
+        }
+        assert!(licence_dir().join("mediapipe-LICENSE.txt").is_file());
+        assert!(licence_dir().join("onnxruntime-LICENSE.txt").is_file());
     }
 }

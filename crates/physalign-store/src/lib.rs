@@ -1,1 +1,137 @@
-//! PhysAlign store.
+//! PhysAlign's on-device store of record, in SQLite.
+//!
+//! Everything the device records lands here first: exercise sessions with their per-frame pose
+//! data, repetitions and form issues; transcripts with their segments; clinical notes. Each
+//! business row has a client-generated UUID, and each write enqueues its upload in the `outbox`
+//! table in the same transaction, for the sync worker to deliver later.
+//!
+//! Pose frames arrive at video rate, so they go through a [`FrameWriter`]: its own thread and
+//! connection, fed by a bounded channel, committing in batches.
+//!
+//! The schema is in `migrations/sqlite/`, embedded in the binary and applied on [`Store::open`].
+
+#![warn(missing_docs)]
+
+mod connection;
+mod error;
+mod frame_writer;
+mod frames;
+pub mod landmark_codec;
+mod migrations;
+pub mod outbox;
+mod records;
+mod sessions;
+mod sql_values;
+mod transcripts;
+
+pub use error::StoreError;
+pub use frame_writer::{FrameWriter, FrameWriterConfig, WriteStats};
+pub use landmark_codec::LandmarkEncoding;
+pub use migrations::SCHEMA_VERSION;
+pub use outbox::OutboxCounts;
+pub use records::{
+    FormIssueEvent, FrameRecord, NewSession, OutboxEntry, OutboxStatus, RepetitionRecord,
+    SegmentRecord, SessionCompletion, SessionDetail, SessionRow, SessionStatus, TranscriptRecord,
+};
+pub use transcripts::ClinicalNotesRow;
+
+use rusqlite::{Connection, Transaction, TransactionBehavior};
+use std::path::{Path, PathBuf};
+
+/// An open store: one SQLite connection for reads and small writes.
+///
+/// A `Store` is `Send` but not `Sync`; open one per thread (they share the file safely, WAL lets
+/// readers run while a writer commits).
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+impl Store {
+    /// Opens the store at `path`, creating the file and its parent directories if needed, and
+    /// applies pending migrations. Opening an up-to-date store changes nothing.
+    ///
+    /// `path` must be a real file: the frame writer opens its own connection to it.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|source| StoreError::Io {
+                action: "creating directory",
+                path: parent.to_path_buf(),
+                source,
+            })?;
+        }
+        let mut conn = connection::open_connection(path)?;
+        migrations::migrate(&mut conn)?;
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The applied schema version (`PRAGMA user_version`).
+    pub fn schema_version(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA user_version", [], |row| row.get(0))?)
+    }
+
+    /// Size of the database in bytes (`page_count * page_size`), including changes still in
+    /// the write-ahead log.
+    pub fn storage_bytes(&self) -> Result<u64, StoreError> {
+        let pages: i64 = self
+            .conn
+            .query_row("PRAGMA page_count", [], |row| row.get(0))?;
+        let page_size: i64 = self
+            .conn
+            .query_row("PRAGMA page_size", [], |row| row.get(0))?;
+        Ok(u64::try_from(pages.saturating_mul(page_size)).unwrap_or(0))
+    }
+
+    /// Runs `PRAGMA integrity_check`; returns the problems found, empty when the file is sound.
+    pub fn integrity_check(&self) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self.conn.prepare("PRAGMA integrity_check")?;
+        let lines = stmt
+            .query_map([], |row| row.get::<_, String>(0))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(lines.into_iter().filter(|line| line != "ok").collect())
+    }
+
+    /// Starts a write transaction. IMMEDIATE takes the write lock up front: a deferred one that
+    /// read first could fail with `SQLITE_BUSY_SNAPSHOT` when the frame writer commits meanwhile,
+    /// which the busy timeout does not retry.
+    pub(crate) fn write_transaction(&self) -> Result<Transaction<'_>, StoreError> {
+        Ok(Transaction::new_unchecked(
+            &self.conn,
+            TransactionBehavior::Immediate,
+        )?)
+    }
+
+    /// Copies the write-ahead log into the database file and truncates the log, e.g. before a
+    /// backup or a size measurement.
+    pub fn checkpoint(&self) -> Result<(), StoreError> {
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn store_and_writer_can_move_to_other_threads() {
+        fn assert_send<T: Send>() {}
+        assert_send::<super::Store>();
+        assert_send::<super::FrameWriter>();
+    }
+}

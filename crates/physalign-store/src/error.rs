@@ -1,0 +1,76 @@
+//! The store's error type.
+
+use std::path::PathBuf;
+use uuid::Uuid;
+
+/// Everything that can go wrong reading or writing the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite refused an operation (constraint violation, I/O error, busy beyond the timeout ...).
+    #[error("sqlite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// A file-system operation around the database failed.
+    #[error("{action} {path}: {source}")]
+    Io {
+        /// What was being done.
+        action: &'static str,
+        /// The path concerned.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// A JSON column could not be written or read back.
+    #[error("json: {0}")]
+    Json(#[from] serde_json::Error),
+    /// The database was written by a newer PhysAlign than this one.
+    #[error("database schema version {found} is newer than the {supported} this build knows")]
+    SchemaTooNew {
+        /// `PRAGMA user_version` of the file.
+        found: i64,
+        /// The newest migration embedded in this build.
+        supported: i64,
+    },
+    /// A stored value does not decode (hand-edited or damaged row).
+    #[error("corrupt {what}: {detail}")]
+    Corrupt {
+        /// Which value.
+        what: &'static str,
+        /// Why it does not decode.
+        detail: String,
+    },
+    /// A value cannot be stored as given.
+    #[error("invalid {what}: {detail}")]
+    Invalid {
+        /// Which value.
+        what: &'static str,
+        /// Why it is refused.
+        detail: String,
+    },
+    /// No exercise session has this id.
+    #[error("no exercise session {0}")]
+    SessionNotFound(Uuid),
+    /// The session was already completed; completing twice would duplicate its repetitions.
+    #[error("exercise session {0} is already completed")]
+    SessionAlreadyCompleted(Uuid),
+    /// No transcript has this id.
+    #[error("no transcript {0}")]
+    TranscriptNotFound(Uuid),
+    /// No outbox entry has this id.
+    #[error("no outbox entry {0}")]
+    OutboxEntryNotFound(i64),
+    /// The frame writer thread has stopped after an earlier error (already reported) or finish.
+    #[error("frame writer has stopped")]
+    WriterStopped,
+    /// The frame writer thread panicked.
+    #[error("frame writer thread panicked")]
+    WriterPanicked,
+}
+
+impl StoreError {
+    pub(crate) fn corrupt(what: &'static str, detail: impl ToString) -> Self {
+        Self::Corrupt {
+            what,
+            detail: detail.to_string(),
+        }
+    }
+}

@@ -1,0 +1,206 @@
+//! The write side of the sync outbox: entries are enqueued in the caller's transaction, listed
+//! in delivery order, and marked done or failed by the (future) sync worker.
+
+use crate::records::{OutboxEntry, OutboxStatus};
+use crate::sql_values::{parse_time, parse_uuid, time_text, uuid_text};
+use crate::{Store, StoreError};
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// `entity_type` of exercise-session entries.
+pub const ENTITY_EXERCISE_SESSION: &str = "exercise_session";
+/// `entity_type` of transcript entries (including appended segments, so they follow the create).
+pub const ENTITY_TRANSCRIPT: &str = "transcript";
+/// `entity_type` of clinical-note entries.
+pub const ENTITY_CLINICAL_NOTE: &str = "clinical_note";
+
+/// `operation` for a new entity.
+pub const OP_CREATE: &str = "create";
+/// `operation` for a completed exercise session (summary, repetitions, form issues).
+pub const OP_COMPLETE: &str = "complete";
+/// `operation` for a segment appended to a streaming transcript.
+pub const OP_APPEND_SEGMENT: &str = "append_segment";
+/// `operation` for created-or-replaced clinical notes.
+pub const OP_UPSERT: &str = "upsert";
+
+/// Number of outbox entries in each status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct OutboxCounts {
+    /// Waiting for delivery (including those backing off).
+    pub pending: i64,
+    /// Given up on.
+    pub failed: i64,
+    /// Delivered.
+    pub done: i64,
+}
+
+/// Enqueues an entry on `conn`, which must be the transaction that writes the business rows.
+pub(crate) fn enqueue(
+    conn: &Connection,
+    entity_type: &str,
+    entity_id: Uuid,
+    operation: &str,
+    payload: &serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<i64, StoreError> {
+    let now_text = time_text(now);
+    conn.prepare_cached(
+        "INSERT INTO outbox (entity_type, entity_id, operation, payload, idempotency_key,
+                             created_at, next_attempt_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+    )?
+    .execute(params![
+        entity_type,
+        uuid_text(entity_id),
+        operation,
+        serde_json::to_string(payload)?,
+        uuid_text(Uuid::new_v4()),
+        now_text,
+    ])?;
+    Ok(conn.last_insert_rowid())
+}
+
+const ENTRY_COLUMNS: &str = "id, entity_type, entity_id, operation, payload, idempotency_key,
+     created_at, attempts, next_attempt_at, status, last_error";
+
+fn entry_from_row(row: &Row<'_>) -> Result<OutboxEntry, StoreError> {
+    let status: String = row.get(9)?;
+    Ok(OutboxEntry {
+        id: row.get(0)?,
+        entity_type: row.get(1)?,
+        entity_id: parse_uuid("outbox.entity_id", &row.get::<_, String>(2)?)?,
+        operation: row.get(3)?,
+        payload: serde_json::from_str(&row.get::<_, String>(4)?)
+            .map_err(|e| StoreError::corrupt("outbox.payload", e))?,
+        idempotency_key: parse_uuid("outbox.idempotency_key", &row.get::<_, String>(5)?)?,
+        created_at: parse_time("outbox.created_at", &row.get::<_, String>(6)?)?,
+        attempts: row.get(7)?,
+        next_attempt_at: parse_time("outbox.next_attempt_at", &row.get::<_, String>(8)?)?,
+        status: OutboxStatus::parse(&status)
+            .ok_or_else(|| StoreError::corrupt("outbox.status", &status))?,
+        last_error: row.get(10)?,
+    })
+}
+
+impl Store {
+    /// Up to `limit` entries ready for delivery now, oldest first.
+    ///
+    /// An entry is ready when it is pending, its back-off has passed, and every earlier entry of
+    /// the same entity is done: a session's `complete` never overtakes its `create`, even while
+    /// the `create` backs off or has failed for good.
+    pub fn pending_outbox(&self, limit: usize) -> Result<Vec<OutboxEntry>, StoreError> {
+        self.pending_outbox_at(Utc::now(), limit)
+    }
+
+    /// [`Store::pending_outbox`] as of `now` (for schedulers and tests).
+    pub fn pending_outbox_at(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<OutboxEntry>, StoreError> {
+        let sql = format!(
+            "SELECT {ENTRY_COLUMNS} FROM outbox AS o
+             WHERE o.status = 'pending' AND o.next_attempt_at <= ?1
+               AND NOT EXISTS (SELECT 1 FROM outbox AS e
+                               WHERE e.entity_type = o.entity_type AND e.entity_id = o.entity_id
+                                 AND e.id < o.id AND e.status != 'done')
+             ORDER BY o.id LIMIT ?2"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut rows = stmt.query(params![time_text(now), limit])?;
+        let mut entries = Vec::new();
+        while let Some(row) = rows.next()? {
+            entries.push(entry_from_row(row)?);
+        }
+        Ok(entries)
+    }
+
+    /// Every outbox entry of one entity, in enqueue order, whatever its status.
+    pub fn outbox_entries(&self, entity_id: Uuid) -> Result<Vec<OutboxEntry>, StoreError> {
+        let sql = format!("SELECT {ENTRY_COLUMNS} FROM outbox WHERE entity_id = ?1 ORDER BY id");
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let mut rows = stmt.query([uuid_text(entity_id)])?;
+        let mut entries = Vec::new();
+        while let Some(row) = rows.next()? {
+            entries.push(entry_from_row(row)?);
+        }
+        Ok(entries)
+    }
+
+    /// One outbox entry by id.
+    pub fn outbox_entry(&self, id: i64) -> Result<Option<OutboxEntry>, StoreError> {
+        let sql = format!("SELECT {ENTRY_COLUMNS} FROM outbox WHERE id = ?1");
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let mut rows = stmt.query([id])?;
+        rows.next()?.map(entry_from_row).transpose()
+    }
+
+    /// Counts of entries by status.
+    pub fn outbox_counts(&self) -> Result<OutboxCounts, StoreError> {
+        let mut counts = OutboxCounts::default();
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT status, count(*) FROM outbox GROUP BY status")?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let status: String = row.get(0)?;
+            let n: i64 = row.get(1)?;
+            match OutboxStatus::parse(&status) {
+                Some(OutboxStatus::Pending) => counts.pending = n,
+                Some(OutboxStatus::Failed) => counts.failed = n,
+                Some(OutboxStatus::Done) => counts.done = n,
+                None => return Err(StoreError::corrupt("outbox.status", status)),
+            }
+        }
+        Ok(counts)
+    }
+
+    /// Records a successful delivery.
+    pub fn mark_outbox_done(&self, id: i64) -> Result<(), StoreError> {
+        let changed = self.conn.execute(
+            "UPDATE outbox SET status = 'done', attempts = attempts + 1, last_error = NULL
+             WHERE id = ?1",
+            [id],
+        )?;
+        if changed == 0 {
+            return Err(StoreError::OutboxEntryNotFound(id));
+        }
+        Ok(())
+    }
+
+    /// Records a failed delivery: `permanent` failures (e.g. the server rejected the payload)
+    /// are not retried; others stay pending until `next_attempt_at`.
+    pub fn mark_outbox_failed(
+        &self,
+        id: i64,
+        reason: &str,
+        permanent: bool,
+        next_attempt_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let status = if permanent {
+            OutboxStatus::Failed
+        } else {
+            OutboxStatus::Pending
+        };
+        let changed = self.conn.execute(
+            "UPDATE outbox SET status = ?2, attempts = attempts + 1, last_error = ?3,
+                               next_attempt_at = ?4
+             WHERE id = ?1 AND status != 'done'",
+            params![id, status.as_str(), reason, time_text(next_attempt_at)],
+        )?;
+        if changed == 0 {
+            // Either unknown or already delivered; a late failure must not undo a delivery.
+            let exists: Option<i64> = self
+                .conn
+                .query_row("SELECT id FROM outbox WHERE id = ?1", [id], |r| r.get(0))
+                .optional()?;
+            if exists.is_none() {
+                return Err(StoreError::OutboxEntryNotFound(id));
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Sets up a Debian 12 machine, then does PhysAlign's main job on a sample recording that the set-up
+# itself obtains (a squat-free lab demo clip from PyPI pose2sim): track the pose, analyse the
+# exercise, store the session locally and print the result.
+set -euo pipefail
+repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$repo_root"
+source tests/setup.sh
+
+cargo build --release -q -p physalign-cli
+physalign="$CARGO_TARGET_DIR/release/physalign"
+sample="$PHYSALIGN_CACHE/models/assets/pose2sim_cam01.mp4"
+db="${PHYSALIGN_DB:-$PHYSALIGN_CACHE/demo.sqlite}"
+exercise="${1:-squat}"
+echo "Analysing $sample as '$exercise' (database: $db)" >&2
+"$physalign" --db "$db" analyze "$sample" --exercise "$exercise" --json

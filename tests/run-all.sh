@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Sets up a Debian 12 machine and runs every test: unit and integration tests of all crates
+# (with a real PostgreSQL, real models, real video and audio), then the evaluations on
+# ../shared/testdata when it is present. Exit status is non-zero when anything fails.
+set -euo pipefail
+repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$repo_root"
+source tests/setup.sh
+
+echo "== cargo test (workspace) =="
+cargo test --workspace --no-fail-fast 2>&1
+
+physalign="$CARGO_TARGET_DIR/debug/physalign"
+cargo build -q -p physalign-cli
+shared="$repo_root/../shared/testdata"
+if [ -d "$shared" ]; then
+  echo "== evaluation: keypoints (PCK@0.2, full) =="
+  "$physalign" eval keypoints "$shared/keypoints/mmpose_coco" --model full --min-pck 0.85
+  echo "== evaluation: joint angles =="
+  "$physalign" eval angles "$shared/keypoints/mmpose_coco"
+  echo "== evaluation: repetitions =="
+  "$physalign" eval reps "$shared/videos" --min-exact 8 --max-off-by 1
+else
+  echo "== evaluations skipped: ../shared/testdata not present =="
+fi
+echo "run-all: every test passed"
