@@ -1,0 +1,19 @@
+//! Request and response types of the PhysAlign central REST API.
+//!
+//! Shared by the server (`physalign-server`) and the device sync client so both sides agree on
+//! the JSON. Request types reject unknown fields: a typo in a field name is an error, not a
+//! silently dropped value. The endpoint list and the conventions (errors, pagination, ETags,
+//! idempotency keys) are described in `crates/physalign-server/API.md`.
+
+pub mod auth;
+pub mod error;
+pub mod health;
+pub mod pagination;
+pub mod patients;
+pub mod physio;
+pub mod progress;
+pub mod sessions;
+pub mod upload;
+
+pub use error::{ErrorBody, ErrorDetail, FieldError};
+pub use pagination::{PageQuery, Pagination};

@@ -1,0 +1,176 @@
+//! The API error: every failure becomes `{"error":{"code","message","details"}}` with the right
+//! status, whatever produced it (handlers, extractors, middleware, the router's fallbacks).
+
+use axum::http::{header, HeaderName, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use physalign_api::{ErrorBody, ErrorDetail, FieldError};
+use serde_json::json;
+
+/// An error answer.
+#[derive(Debug)]
+pub struct ApiError {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Machine-readable code.
+    pub code: &'static str,
+    /// Human-readable message.
+    pub message: String,
+    /// Extra context.
+    pub details: Option<serde_json::Value>,
+    /// Extra response headers (rate limiting).
+    pub headers: Vec<(HeaderName, HeaderValue)>,
+}
+
+/// Result of a handler.
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    /// An error with status, code and message.
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+            details: None,
+            headers: Vec::new(),
+        }
+    }
+
+    /// Adds details.
+    pub fn with_details(mut self, details: serde_json::Value) -> Self {
+        self.details = Some(details);
+        self
+    }
+
+    /// 400 with one invalid field.
+    pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::fields(vec![FieldError {
+            field: field.into(),
+            message: message.into(),
+        }])
+    }
+
+    /// 400 with several invalid fields.
+    pub fn fields(errors: Vec<FieldError>) -> Self {
+        let message = match errors.first() {
+            Some(first) if first.field.is_empty() => first.message.clone(),
+            Some(first) => format!("{}: {}", first.field, first.message),
+            None => "invalid input".to_string(),
+        };
+        Self::new(StatusCode::BAD_REQUEST, "VALIDATION_ERROR", message).with_details(json!(errors))
+    }
+
+    /// 400 with a code of its own.
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, message)
+    }
+
+    /// 401.
+    pub fn unauthorized(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, code, message)
+    }
+
+    /// 403.
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "FORBIDDEN", message)
+    }
+
+    /// 404 for `what` (also used when the caller may not see the resource, so that existence
+    /// does not leak).
+    pub fn not_found(code: &'static str, what: &str) -> Self {
+        Self::new(StatusCode::NOT_FOUND, code, format!("{what} not found"))
+    }
+
+    /// 409.
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, code, message)
+    }
+
+    /// 500; the cause is logged, not shown.
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        tracing::error!(%cause, "internal error");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "INTERNAL_SERVER_ERROR",
+            "unexpected server error",
+        )
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(err: sqlx::Error) -> Self {
+        if let sqlx::Error::Database(db) = &err {
+            // Constraint violations are caused by the request, not by the server.
+            match db.code().as_deref() {
+                Some("23505") => {
+                    return ApiError::conflict("CONFLICT", "a record with this key already exists")
+                }
+                Some("23503") => {
+                    return ApiError::bad_request(
+                        "INVALID_REFERENCE",
+                        "the request refers to a record that does not exist",
+                    )
+                }
+                Some("23514") | Some("23502") => {
+                    return ApiError::bad_request(
+                        "VALIDATION_ERROR",
+                        "a value is outside its allowed range",
+                    )
+                }
+                Some(code) if code.starts_with("22") => {
+                    return ApiError::bad_request(
+                        "VALIDATION_ERROR",
+                        "a value cannot be stored (out of range or malformed)",
+                    )
+                }
+                _ => {}
+            }
+        }
+        if matches!(err, sqlx::Error::PoolTimedOut) {
+            return ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "SERVICE_UNAVAILABLE",
+                "database busy, retry later",
+            )
+            .with_details(json!({"retry_after_seconds": 1}));
+        }
+        ApiError::internal(err)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code.to_string(),
+                message: self.message,
+                details: self.details,
+            },
+        };
+        let mut response = (self.status, Json(body)).into_response();
+        for (name, value) in self.headers {
+            response.headers_mut().insert(name, value);
+        }
+        if self.status == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+/// Router fallback: unknown path.
+pub async fn not_found_fallback() -> ApiError {
+    ApiError::not_found("NOT_FOUND", "route")
+}
+
+/// Router fallback: known path, wrong method.
+pub async fn method_not_allowed_fallback() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "METHOD_NOT_ALLOWED",
+        "method not allowed on this path",
+    )
+}

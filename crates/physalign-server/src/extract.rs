@@ -1,0 +1,279 @@
+//! Extractors whose rejections use the API error format: JSON bodies, path and query
+//! parameters, the caller's identity and address.
+
+use std::net::IpAddr;
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
+use axum::http::request::Parts;
+use axum::http::{header, StatusCode};
+use physalign_api::auth::Role;
+use physalign_api::FieldError;
+use serde::de::DeserializeOwned;
+
+use crate::auth::jwt::TokenError;
+use crate::auth::AuthUser;
+use crate::error::ApiError;
+use crate::rate_limit::{bearer_token, client_ip};
+use crate::state::AppState;
+
+/// A JSON body: `Content-Type: application/json`, within the body limit, and matching `T`
+/// exactly (unknown fields are refused by the request types).
+#[derive(Debug, Clone)]
+pub struct ApiJson<T>(pub T);
+
+fn is_json_content_type(headers: &axum::http::HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let mime = value
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+}
+
+impl<T, S> FromRequest<S> for ApiJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        if !is_json_content_type(req.headers()) {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "UNSUPPORTED_MEDIA_TYPE",
+                "expected Content-Type: application/json",
+            ));
+        }
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|rejection| body_rejection(rejection.status()))?;
+        parse_json(&bytes).map(ApiJson)
+    }
+}
+
+/// The error for a body that could not be read.
+pub fn body_rejection(status: StatusCode) -> ApiError {
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "PAYLOAD_TOO_LARGE",
+            "request body exceeds the size limit",
+        )
+    } else {
+        ApiError::bad_request("INVALID_BODY", "request body could not be read")
+    }
+}
+
+fn strip_location(message: &str) -> &str {
+    match message.rfind(" at line ") {
+        Some(i) => &message[..i],
+        None => message,
+    }
+}
+
+/// Parses `bytes` as `T`; syntax errors are `INVALID_JSON`, shape errors `VALIDATION_ERROR`
+/// with the path of the offending field.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        json_error(path, &inner)
+    })?;
+    de.end().map_err(|err| json_error(String::new(), &err))?;
+    Ok(value)
+}
+
+fn json_error(path: String, err: &serde_json::Error) -> ApiError {
+    use serde_json::error::Category;
+    let message = strip_location(&err.to_string()).to_string();
+    match err.classify() {
+        Category::Syntax | Category::Eof | Category::Io => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "INVALID_JSON",
+            format!("malformed JSON: {message}"),
+        )
+        .with_details(serde_json::json!([{"field": "", "message": message}])),
+        Category::Data => {
+            let mut field = if path == "." { String::new() } else { path };
+            // serde names missing and unknown fields in the message, not in the path.
+            for prefix in ["missing field `", "unknown field `"] {
+                if let Some(rest) = message.strip_prefix(prefix) {
+                    if let Some(name) = rest.split('`').next() {
+                        if !field.ends_with(name) {
+                            field = if field.is_empty() {
+                                name.to_string()
+                            } else {
+                                format!("{field}.{name}")
+                            };
+                        }
+                    }
+                }
+            }
+            ApiError::fields(vec![FieldError { field, message }])
+        }
+    }
+}
+
+/// Path parameters; a malformed one (e.g. not a UUID) is a 400.
+#[derive(Debug, Clone)]
+pub struct ApiPath<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiPath<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Path(v)| ApiPath(v))
+            .map_err(|rejection| {
+                ApiError::bad_request("INVALID_PATH_PARAMETER", rejection.body_text())
+            })
+    }
+}
+
+/// Query parameters; a malformed one is a 400.
+#[derive(Debug, Clone)]
+pub struct ApiQuery<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiQuery<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(v)| ApiQuery(v))
+            .map_err(|rejection| {
+                ApiError::bad_request("INVALID_QUERY_PARAMETER", rejection.body_text())
+            })
+    }
+}
+
+impl FromRequestParts<AppState> for AuthUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        if let Some(user) = parts.extensions.get::<AuthUser>() {
+            return Ok(*user);
+        }
+        let Some(token) = bearer_token(&parts.headers) else {
+            return Err(ApiError::unauthorized(
+                "UNAUTHORIZED",
+                "missing Authorization: Bearer token",
+            ));
+        };
+        match state.jwt.verify(token) {
+            Ok(user) => Ok(user),
+            Err(TokenError::Expired) => Err(ApiError::unauthorized(
+                "TOKEN_EXPIRED",
+                "access token expired",
+            )),
+            Err(_) => Err(ApiError::unauthorized(
+                "INVALID_TOKEN",
+                "access token invalid",
+            )),
+        }
+    }
+}
+
+impl AuthUser {
+    /// 403 unless the caller has one of `roles`.
+    pub fn require(&self, roles: &[Role]) -> Result<(), ApiError> {
+        if roles.contains(&self.role) {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(format!(
+                "this operation is not available to the {} role",
+                self.role.as_str()
+            )))
+        }
+    }
+}
+
+/// The caller's address and user agent, for the access log.
+#[derive(Debug, Clone, Default)]
+pub struct ClientInfo {
+    /// Peer address.
+    pub ip: Option<IpAddr>,
+    /// `User-Agent`, truncated to 500 characters.
+    pub user_agent: Option<String>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientInfo {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientInfo {
+            ip: client_ip(&parts.extensions),
+            user_agent: parts
+                .headers
+                .get(header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .map(|s| s.chars().take(500).collect()),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Inner {
+        x: f32,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Outer {
+        name: String,
+        items: Vec<Inner>,
+    }
+
+    fn field_of(err: &ApiError) -> String {
+        err.details.as_ref().unwrap()[0]["field"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    #[test]
+    fn errors_name_the_field() {
+        let err = parse_json::<Outer>(br#"{"items":[]}"#).unwrap_err();
+        assert_eq!(
+            (err.code, field_of(&err).as_str()),
+            ("VALIDATION_ERROR", "name")
+        );
+        let err = parse_json::<Outer>(br#"{"name":"a","items":[{"x":"no"}]}"#).unwrap_err();
+        assert_eq!(field_of(&err), "items[0].x");
+        let err = parse_json::<Outer>(br#"{"name":"a","items":[{"x":1,"y":2}]}"#).unwrap_err();
+        assert_eq!(field_of(&err), "items[0].y");
+        let err = parse_json::<Outer>(br#"{"name":"a","#).unwrap_err();
+        assert_eq!(err.code, "INVALID_JSON");
+        let err = parse_json::<Outer>(br#"{"name":"a","items":[]} trailing"#).unwrap_err();
+        assert_eq!(err.code, "INVALID_JSON");
+    }
+}

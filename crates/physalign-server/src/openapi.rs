@@ -1,0 +1,42 @@
+//! The OpenAPI document, generated from the handlers' annotations.
+
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::routes::{auth, health, patients, physio, progress, sessions, upload};
+
+/// All operations of the API.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "PhysAlign central API", description = "Sessions, pose data, reviews and progress metrics. Conventions: crates/physalign-server/API.md."),
+    paths(
+        health::health, health::detailed,
+        auth::signup, auth::login, auth::refresh_post, auth::refresh_get, auth::logout, auth::me,
+        patients::get_profile, patients::update_profile, patients::list_own_sessions,
+        sessions::create, sessions::list, sessions::get_one, sessions::update, sessions::delete, sessions::upload_data,
+        upload::generate_url, upload::receive,
+        physio::list_patients, physio::link_patient, physio::review_queue, physio::create_review, physio::analytics,
+        progress::store_progress, progress::get_progress, progress::store_snapshots, progress::get_snapshots,
+        progress::store_skills, progress::get_skills, progress::store_analytics, progress::get_analytics,
+        progress::store_comparison, progress::get_comparisons, progress::store_evaluation, progress::get_evaluations,
+    ),
+    components(schemas(physalign_api::ErrorBody, physalign_api::FieldError)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "health"), (name = "auth"), (name = "patients"), (name = "sessions"),
+        (name = "upload"), (name = "physio"), (name = "progress"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+    }
+}

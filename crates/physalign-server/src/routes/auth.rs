@@ -1,0 +1,389 @@
+//! `/api/auth`: sign-up, login, refresh with rotation, logout, me.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use axum::Json;
+use chrono::{DateTime, Utc};
+use physalign_api::auth::{LoginRequest, Me, RefreshRequest, Role, SignupRequest, TokenResponse};
+use physalign_api::ErrorBody;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::audit::{self, Action};
+use crate::auth::refresh::{self, Rotation};
+use crate::auth::{password, AuthUser};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{ApiJson, ClientInfo};
+use crate::routes::check_text;
+use crate::state::AppState;
+
+/// 400 unless `email` looks like an address; returns it lower-cased.
+pub fn normalise_email(email: &str) -> Result<String, ApiError> {
+    let email = email.trim().to_lowercase();
+    let valid = email.len() <= 255
+        && !email.chars().any(char::is_whitespace)
+        && matches!(email.split_once('@'), Some((local, domain))
+            if !local.is_empty() && domain.contains('.') && !domain.starts_with('.')
+               && !domain.ends_with('.') && !domain.contains('@'));
+    if valid {
+        Ok(email)
+    } else {
+        Err(ApiError::field("email", "is not a valid e-mail address"))
+    }
+}
+
+async fn hash_password(pw: String) -> ApiResult<String> {
+    tokio::task::spawn_blocking(move || password::hash(&pw))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)
+}
+
+async fn verify_password(pw: String, hash: String) -> ApiResult<bool> {
+    tokio::task::spawn_blocking(move || password::verify(&pw, &hash))
+        .await
+        .map_err(ApiError::internal)
+}
+
+/// Why an account could not be created.
+#[derive(Debug, thiserror::Error)]
+pub enum CreateUserError {
+    /// The e-mail is taken.
+    #[error("an account with this e-mail already exists")]
+    EmailTaken,
+    /// Database failure.
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+/// Inserts a user with its role's profile row; returns the identity. `password_hash` is a PHC
+/// string from [`password::hash`].
+pub async fn insert_user(
+    tx: &mut sqlx::PgConnection,
+    email: &str,
+    password_hash: &str,
+    first_name: &str,
+    last_name: &str,
+    role: Role,
+) -> Result<AuthUser, CreateUserError> {
+    let user_id: Option<Uuid> = sqlx::query_scalar(
+        "INSERT INTO users (email, password_hash, role, first_name, last_name)
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (email) DO NOTHING RETURNING id",
+    )
+    .bind(email)
+    .bind(password_hash)
+    .bind(role.as_str())
+    .bind(first_name)
+    .bind(last_name)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let user_id = user_id.ok_or(CreateUserError::EmailTaken)?;
+    let profile_id: Option<Uuid> = match role {
+        Role::Patient => Some(
+            sqlx::query_scalar("INSERT INTO patients (user_id) VALUES ($1) RETURNING id")
+                .bind(user_id)
+                .fetch_one(&mut *tx)
+                .await?,
+        ),
+        Role::Physiotherapist => Some(
+            sqlx::query_scalar("INSERT INTO physiotherapists (user_id) VALUES ($1) RETURNING id")
+                .bind(user_id)
+                .fetch_one(&mut *tx)
+                .await?,
+        ),
+        Role::Admin => None,
+    };
+    Ok(AuthUser {
+        user_id,
+        role,
+        profile_id,
+    })
+}
+
+/// Why `create-admin` failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CreateAdminError {
+    /// Bad e-mail or weak password.
+    #[error("{0}")]
+    Invalid(String),
+    /// Hashing failed.
+    #[error("password hashing failed: {0}")]
+    Hash(String),
+    /// Insert failed.
+    #[error(transparent)]
+    User(#[from] CreateUserError),
+    /// Database failure.
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+/// Creates an admin account (the only way to get one). Used by `physalign-server create-admin`.
+pub async fn create_admin(
+    pool: &PgPool,
+    email: &str,
+    password: &str,
+) -> Result<Uuid, CreateAdminError> {
+    let email = normalise_email(email).map_err(|e| CreateAdminError::Invalid(e.message))?;
+    if let Some(why) = password::policy_violation(password) {
+        return Err(CreateAdminError::Invalid(format!("password {why}")));
+    }
+    let hash = password::hash(password).map_err(|e| CreateAdminError::Hash(e.to_string()))?;
+    let mut tx = pool.begin().await?;
+    let user = insert_user(&mut tx, &email, &hash, "Admin", "", Role::Admin).await?;
+    tx.commit().await?;
+    Ok(user.user_id)
+}
+
+async fn issue_tokens(
+    state: &AppState,
+    user: &AuthUser,
+    refresh_token: String,
+) -> ApiResult<TokenResponse> {
+    Ok(TokenResponse {
+        access_token: state.jwt.issue(user).map_err(ApiError::internal)?,
+        refresh_token,
+        expires_in: state.jwt.ttl_secs(),
+        token_type: "Bearer".into(),
+    })
+}
+
+/// Creates a patient or physiotherapist account and signs it in.
+#[utoipa::path(post, path = "/api/auth/signup", tag = "auth", request_body = SignupRequest,
+    responses((status = 201, body = TokenResponse), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn signup(
+    State(state): State<AppState>,
+    client: ClientInfo,
+    ApiJson(req): ApiJson<SignupRequest>,
+) -> ApiResult<impl IntoResponse> {
+    let email = normalise_email(&req.email)?;
+    if let Some(why) = password::policy_violation(&req.password) {
+        return Err(ApiError::field("password", why));
+    }
+    check_text("first_name", &req.first_name, 100)?;
+    check_text("last_name", &req.last_name, 100)?;
+    let hash = hash_password(req.password).await?;
+    let mut tx = state.pool.begin().await?;
+    let role = Role::from(req.role);
+    let user = insert_user(
+        &mut tx,
+        &email,
+        &hash,
+        req.first_name.trim(),
+        req.last_name.trim(),
+        role,
+    )
+    .await
+    .map_err(|e| match e {
+        CreateUserError::EmailTaken => ApiError::conflict("EMAIL_TAKEN", e.to_string()),
+        CreateUserError::Database(db) => db.into(),
+    })?;
+    let token = refresh::issue(
+        &mut *tx,
+        user.user_id,
+        Uuid::new_v4(),
+        state.config.refresh_token_ttl_secs,
+    )
+    .await?;
+    tx.commit().await?;
+    audit::record(
+        &state.pool,
+        Some(&user),
+        "user",
+        Some(user.user_id),
+        Action::Create,
+        &client,
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(issue_tokens(&state, &user, token).await?),
+    ))
+}
+
+#[derive(sqlx::FromRow)]
+struct LoginRow {
+    id: Uuid,
+    password_hash: String,
+    role: String,
+    is_active: bool,
+    profile_id: Option<Uuid>,
+}
+
+const IDENTITY_SQL: &str = "SELECT u.id, u.password_hash, u.role, u.is_active, COALESCE(p.id, ph.id) AS profile_id
+     FROM users u LEFT JOIN patients p ON p.user_id = u.id LEFT JOIN physiotherapists ph ON ph.user_id = u.id";
+
+fn identity_of(row: &LoginRow) -> ApiResult<AuthUser> {
+    Ok(AuthUser {
+        user_id: row.id,
+        role: Role::parse(&row.role)
+            .ok_or_else(|| ApiError::internal(format!("unknown role {}", row.role)))?,
+        profile_id: row.profile_id,
+    })
+}
+
+/// Signs in with e-mail and password. Five failures a minute for one account from one address
+/// lock that pair out for the rest of the minute; successful logins do not count.
+#[utoipa::path(post, path = "/api/auth/login", tag = "auth", request_body = LoginRequest,
+    responses((status = 200, body = TokenResponse), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub async fn login(
+    State(state): State<AppState>,
+    client: ClientInfo,
+    ApiJson(req): ApiJson<LoginRequest>,
+) -> ApiResult<Json<TokenResponse>> {
+    if req.email.trim().is_empty() || req.password.is_empty() {
+        return Err(ApiError::bad_request(
+            "INVALID_CREDENTIALS_FORMAT",
+            "email and password are required",
+        ));
+    }
+    let email = req.email.trim().to_lowercase();
+    let limit_key = format!(
+        "{}|{}",
+        email,
+        client.ip.map(|ip| ip.to_string()).unwrap_or_default()
+    );
+    let decision = state.login_limiter.peek(&limit_key);
+    if !decision.allowed {
+        return Err(decision.too_many_requests());
+    }
+    let row: Option<LoginRow> = sqlx::query_as(&format!("{IDENTITY_SQL} WHERE u.email = $1"))
+        .bind(&email)
+        .fetch_optional(&state.pool)
+        .await?;
+    let stored_hash = row
+        .as_ref()
+        .map(|r| r.password_hash.clone())
+        .unwrap_or_else(|| password::dummy_hash().to_string());
+    let matches = verify_password(req.password, stored_hash).await? && row.is_some();
+    let Some(row) = row.filter(|_| matches) else {
+        state.login_limiter.hit(&limit_key);
+        return Err(ApiError::unauthorized(
+            "AUTHENTICATION_FAILED",
+            "invalid e-mail or password",
+        ));
+    };
+    if !row.is_active {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "ACCOUNT_BLOCKED",
+            "this account is disabled",
+        ));
+    }
+    let user = identity_of(&row)?;
+    let token = refresh::issue(
+        &state.pool,
+        user.user_id,
+        Uuid::new_v4(),
+        state.config.refresh_token_ttl_secs,
+    )
+    .await?;
+    Ok(Json(issue_tokens(&state, &user, token).await?))
+}
+
+async fn refresh_with(state: &AppState, token: &str) -> ApiResult<Json<TokenResponse>> {
+    if token.is_empty() || token.len() > 200 {
+        return Err(ApiError::unauthorized(
+            "INVALID_REFRESH_TOKEN",
+            "refresh token invalid",
+        ));
+    }
+    match refresh::rotate(&state.pool, token, state.config.refresh_token_ttl_secs).await? {
+        Rotation::Rotated { user_id, token } => {
+            let row: Option<LoginRow> = sqlx::query_as(&format!("{IDENTITY_SQL} WHERE u.id = $1"))
+                .bind(user_id)
+                .fetch_optional(&state.pool)
+                .await?;
+            let row = row.filter(|r| r.is_active).ok_or_else(|| {
+                ApiError::unauthorized("INVALID_REFRESH_TOKEN", "account no longer active")
+            })?;
+            let user = identity_of(&row)?;
+            Ok(Json(issue_tokens(state, &user, token).await?))
+        }
+        Rotation::Reused => Err(ApiError::unauthorized(
+            "REFRESH_TOKEN_REUSED",
+            "refresh token was already used; all sessions of this login were revoked",
+        )),
+        Rotation::Expired => Err(ApiError::unauthorized(
+            "REFRESH_TOKEN_EXPIRED",
+            "refresh token expired",
+        )),
+        Rotation::Invalid => Err(ApiError::unauthorized(
+            "INVALID_REFRESH_TOKEN",
+            "refresh token invalid",
+        )),
+    }
+}
+
+/// Exchanges a refresh token for new tokens; the old refresh token stops working.
+#[utoipa::path(post, path = "/api/auth/refresh", tag = "auth", request_body = RefreshRequest,
+    responses((status = 200, body = TokenResponse), (status = 401, body = ErrorBody)))]
+pub async fn refresh_post(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<RefreshRequest>,
+) -> ApiResult<Json<TokenResponse>> {
+    refresh_with(&state, &req.refresh_token).await
+}
+
+/// Seed 003's `GET` form of refresh: the refresh token in the `X-Refresh-Token` header.
+#[utoipa::path(get, path = "/api/auth/refresh", tag = "auth",
+    params(("X-Refresh-Token" = String, Header, description = "the refresh token")),
+    responses((status = 200, body = TokenResponse), (status = 401, body = ErrorBody)))]
+pub async fn refresh_get(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> ApiResult<Json<TokenResponse>> {
+    let token = headers
+        .get("x-refresh-token")
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| {
+            ApiError::unauthorized("INVALID_REFRESH_TOKEN", "missing X-Refresh-Token header")
+        })?;
+    refresh_with(&state, token).await
+}
+
+/// Revokes the refresh token and every token rotated from the same login.
+#[utoipa::path(post, path = "/api/auth/logout", tag = "auth", request_body = RefreshRequest,
+    responses((status = 204), (status = 400, body = ErrorBody)))]
+pub async fn logout(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<RefreshRequest>,
+) -> ApiResult<StatusCode> {
+    refresh::revoke_family(&state.pool, &req.refresh_token).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(sqlx::FromRow)]
+struct MeRow {
+    id: Uuid,
+    email: String,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    role: String,
+    is_verified: bool,
+    created_at: DateTime<Utc>,
+}
+
+/// The signed-in user.
+#[utoipa::path(get, path = "/api/auth/me", tag = "auth", security(("bearer" = [])),
+    responses((status = 200, body = Me), (status = 401, body = ErrorBody)))]
+pub async fn me(State(state): State<AppState>, user: AuthUser) -> ApiResult<Json<Me>> {
+    let row: Option<MeRow> = sqlx::query_as(
+        "SELECT id, email, first_name, last_name, role, is_verified, created_at FROM users WHERE id = $1",
+    )
+    .bind(user.user_id)
+    .fetch_optional(&state.pool)
+    .await?;
+    let row =
+        row.ok_or_else(|| ApiError::unauthorized("INVALID_TOKEN", "account no longer exists"))?;
+    Ok(Json(Me {
+        id: row.id,
+        email: row.email,
+        first_name: row.first_name,
+        last_name: row.last_name,
+        role: Role::parse(&row.role).unwrap_or(user.role),
+        profile_id: user.profile_id,
+        is_verified: row.is_verified,
+        created_at: row.created_at,
+    }))
+}

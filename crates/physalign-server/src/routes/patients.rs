@@ -1,0 +1,244 @@
+//! `/api/patients`: the signed-in patient's profile and sessions.
+
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::{DateTime, NaiveDate, Utc};
+use physalign_api::auth::Role;
+use physalign_api::patients::{PatientProfile, UpdatePatientProfile};
+use physalign_api::sessions::{SessionList, SessionListQuery};
+use physalign_api::ErrorBody;
+use uuid::Uuid;
+
+use crate::audit::{self, Action};
+use crate::auth::AuthUser;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{ApiJson, ApiQuery, ClientInfo};
+use crate::routes::{
+    check_optional_text, check_text, etag, if_match_version, precondition_failed, sessions,
+};
+use crate::state::AppState;
+
+#[derive(sqlx::FromRow)]
+struct ProfileRow {
+    id: Uuid,
+    user_id: Uuid,
+    email: String,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    phone: Option<String>,
+    date_of_birth: Option<NaiveDate>,
+    medical_conditions: Vec<String>,
+    medications: Vec<String>,
+    emergency_contact: Option<serde_json::Value>,
+    consent_given: bool,
+    consent_date: Option<DateTime<Utc>>,
+    version: i32,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<ProfileRow> for PatientProfile {
+    fn from(r: ProfileRow) -> Self {
+        PatientProfile {
+            id: r.id,
+            user_id: r.user_id,
+            email: r.email,
+            first_name: r.first_name,
+            last_name: r.last_name,
+            phone: r.phone,
+            date_of_birth: r.date_of_birth,
+            medical_conditions: r.medical_conditions,
+            medications: r.medications,
+            emergency_contact: r.emergency_contact,
+            consent_given: r.consent_given,
+            consent_date: r.consent_date,
+            version: r.version,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+fn own_patient_id(user: &AuthUser) -> ApiResult<Uuid> {
+    user.require(&[Role::Patient])?;
+    user.profile_id
+        .ok_or_else(|| ApiError::not_found("PATIENT_NOT_FOUND", "patient profile"))
+}
+
+async fn load_profile(state: &AppState, patient_id: Uuid) -> ApiResult<PatientProfile> {
+    let row: Option<ProfileRow> = sqlx::query_as(
+        "SELECT p.id, p.user_id, u.email, u.first_name, u.last_name, u.phone, p.date_of_birth,
+                p.medical_conditions, p.medications, p.emergency_contact, p.consent_given,
+                p.consent_date, p.version, GREATEST(p.updated_at, u.updated_at) AS updated_at
+         FROM patients p JOIN users u ON u.id = p.user_id WHERE p.id = $1",
+    )
+    .bind(patient_id)
+    .fetch_optional(&state.pool)
+    .await?;
+    row.map(Into::into)
+        .ok_or_else(|| ApiError::not_found("PATIENT_NOT_FOUND", "patient profile"))
+}
+
+fn with_etag(profile: PatientProfile) -> Response {
+    let tag = etag(profile.version);
+    let mut response = Json(profile).into_response();
+    if let Ok(value) = HeaderValue::from_str(&tag) {
+        response.headers_mut().insert(header::ETAG, value);
+    }
+    response
+}
+
+/// The signed-in patient's profile, with its version as `ETag`.
+#[utoipa::path(get, path = "/api/patients/profile", tag = "patients", security(("bearer" = [])),
+    responses((status = 200, body = PatientProfile), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn get_profile(
+    State(state): State<AppState>,
+    user: AuthUser,
+    client: ClientInfo,
+) -> ApiResult<Response> {
+    let patient_id = own_patient_id(&user)?;
+    let profile = load_profile(&state, patient_id).await?;
+    audit::record(
+        &state.pool,
+        Some(&user),
+        "patient_profile",
+        Some(patient_id),
+        Action::Read,
+        &client,
+    )
+    .await?;
+    Ok(with_etag(profile))
+}
+
+fn validate_update(req: &UpdatePatientProfile) -> ApiResult<()> {
+    if let Some(v) = &req.first_name {
+        check_text("first_name", v, 100)?;
+    }
+    if let Some(v) = &req.last_name {
+        check_text("last_name", v, 100)?;
+    }
+    check_optional_text("phone", req.phone.as_deref(), 20)?;
+    if let Some(dob) = req.date_of_birth {
+        if dob > Utc::now().date_naive() {
+            return Err(ApiError::field(
+                "date_of_birth",
+                "must not be in the future",
+            ));
+        }
+    }
+    for (field, list) in [
+        ("medical_conditions", &req.medical_conditions),
+        ("medications", &req.medications),
+    ] {
+        if let Some(list) = list {
+            if list.len() > 100 {
+                return Err(ApiError::field(field, "at most 100 entries"));
+            }
+            for (i, item) in list.iter().enumerate() {
+                check_text(&format!("{field}[{i}]"), item, 200)?;
+            }
+        }
+    }
+    if let Some(contact) = &req.emergency_contact {
+        if !contact.is_object() {
+            return Err(ApiError::field(
+                "emergency_contact",
+                "must be a JSON object",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Changes the signed-in patient's profile. With `If-Match`, refuses (412) if it changed since.
+#[utoipa::path(put, path = "/api/patients/profile", tag = "patients", security(("bearer" = [])),
+    request_body = UpdatePatientProfile,
+    params(("If-Match" = Option<String>, Header, description = "ETag from GET")),
+    responses((status = 200, body = PatientProfile), (status = 400, body = ErrorBody), (status = 412, body = ErrorBody)))]
+pub async fn update_profile(
+    State(state): State<AppState>,
+    user: AuthUser,
+    client: ClientInfo,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<UpdatePatientProfile>,
+) -> ApiResult<Response> {
+    let patient_id = own_patient_id(&user)?;
+    validate_update(&req)?;
+    let expected = if_match_version(&headers)?;
+    let mut tx = state.pool.begin().await?;
+    let current: i32 = sqlx::query_scalar("SELECT version FROM patients WHERE id = $1 FOR UPDATE")
+        .bind(patient_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| ApiError::not_found("PATIENT_NOT_FOUND", "patient profile"))?;
+    if expected.is_some_and(|v| v != current) {
+        return Err(precondition_failed(current));
+    }
+    sqlx::query(
+        "UPDATE users SET first_name = COALESCE($2, first_name), last_name = COALESCE($3, last_name),
+                          phone = COALESCE($4, phone)
+         WHERE id = $1",
+    )
+    .bind(user.user_id)
+    .bind(req.first_name.as_deref().map(str::trim))
+    .bind(req.last_name.as_deref().map(str::trim))
+    .bind(req.phone.as_deref())
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "UPDATE patients SET
+            date_of_birth = COALESCE($2, date_of_birth),
+            medical_conditions = COALESCE($3, medical_conditions),
+            medications = COALESCE($4, medications),
+            emergency_contact = COALESCE($5, emergency_contact),
+            consent_date = CASE WHEN $6 IS TRUE AND NOT consent_given THEN NOW()
+                                WHEN $6 IS FALSE THEN NULL ELSE consent_date END,
+            consent_given = COALESCE($6, consent_given),
+            version = version + 1
+         WHERE id = $1",
+    )
+    .bind(patient_id)
+    .bind(req.date_of_birth)
+    .bind(req.medical_conditions.as_deref())
+    .bind(req.medications.as_deref())
+    .bind(req.emergency_contact.as_ref())
+    .bind(req.consent_given)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    audit::record(
+        &state.pool,
+        Some(&user),
+        "patient_profile",
+        Some(patient_id),
+        Action::Update,
+        &client,
+    )
+    .await?;
+    Ok(with_etag(load_profile(&state, patient_id).await?))
+}
+
+/// The signed-in patient's sessions (same filters and pagination as `GET /api/sessions`).
+#[utoipa::path(get, path = "/api/patients/sessions", tag = "patients", security(("bearer" = [])),
+    params(SessionListQuery),
+    responses((status = 200, body = SessionList), (status = 403, body = ErrorBody)))]
+pub async fn list_own_sessions(
+    State(state): State<AppState>,
+    user: AuthUser,
+    client: ClientInfo,
+    ApiQuery(mut query): ApiQuery<SessionListQuery>,
+) -> ApiResult<Json<SessionList>> {
+    let patient_id = own_patient_id(&user)?;
+    query.patient_id = Some(patient_id);
+    let list = sessions::list_visible(&state, &user, &query).await?;
+    audit::record(
+        &state.pool,
+        Some(&user),
+        "session_list",
+        Some(patient_id),
+        Action::Read,
+        &client,
+    )
+    .await?;
+    Ok(Json(list))
+}

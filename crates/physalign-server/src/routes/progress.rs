@@ -1,0 +1,779 @@
+//! Seed 000: `/api/session/{progress,snapshots,skills,analytics,comparison}` and
+//! `/api/evaluation`. Writes are for physiotherapists (assigned) and admins; reads for anyone
+//! who may see the session.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use chrono::{DateTime, Utc};
+use physalign_api::progress::{
+    AnalyticsData, AnalyticsResponse, Comparison, ComparisonMetrics, ComparisonQuery,
+    ComparisonsResponse, Evaluation, EvaluationsResponse, FeedbackEntry, Milestone,
+    ProgressMetrics, ProgressQuery, ProgressResponse, SessionIdQuery, SkillEntry, SkillsQuery,
+    SkillsResponse, Snapshot, SnapshotsResponse, StoreAnalyticsRequest, StoreComparisonRequest,
+    StoreEvaluationRequest, StoreProgressRequest, StoreSkillsRequest, StoreSnapshotsRequest,
+    StoredComparison, StoredEvaluation, StoredForSession, StoredSkills,
+};
+use physalign_api::ErrorBody;
+use uuid::Uuid;
+
+use crate::access;
+use crate::audit::{self, Action};
+use crate::auth::AuthUser;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{ApiJson, ApiQuery, ClientInfo};
+use crate::routes::{check_optional_text, check_text};
+use crate::state::AppState;
+
+fn required(session_id: Option<Uuid>) -> ApiResult<Uuid> {
+    session_id.ok_or_else(|| ApiError::field("sessionId", "is required"))
+}
+
+fn check_score(field: &str, value: f64) -> ApiResult<()> {
+    if value.is_finite() && (0.0..=100.0).contains(&value) {
+        Ok(())
+    } else {
+        Err(ApiError::field(field, "must be between 0 and 100"))
+    }
+}
+
+/// Start of a `timeRange` (`7d`, `30d`, `90d`, `1y`); 400 for anything else.
+fn time_range_start(range: Option<&str>) -> ApiResult<Option<DateTime<Utc>>> {
+    let days = match range {
+        None => return Ok(None),
+        Some("7d") => 7,
+        Some("30d") => 30,
+        Some("90d") => 90,
+        Some("1y") => 365,
+        Some(_) => {
+            return Err(ApiError::field(
+                "timeRange",
+                "must be one of 7d, 30d, 90d, 1y",
+            ))
+        }
+    };
+    Ok(Some(Utc::now() - chrono::Duration::days(days)))
+}
+
+fn validate_metrics(m: &ProgressMetrics) -> ApiResult<()> {
+    for (name, score) in &m.skill_scores {
+        check_text("progressMetrics.skillScores", name, 100)?;
+        check_score(&format!("progressMetrics.skillScores.{name}"), *score)?;
+    }
+    if let Some(flow) = m.conversation_flow {
+        check_score("progressMetrics.conversationFlow", flow)?;
+    }
+    for (field, value) in [
+        ("progressMetrics.sessionDuration", m.session_duration),
+        ("progressMetrics.activeTime", m.active_time),
+        ("progressMetrics.responseTime", m.response_time),
+    ] {
+        if value.is_some_and(|v| !v.is_finite() || v < 0.0) {
+            return Err(ApiError::field(field, "must be a non-negative number"));
+        }
+    }
+    if m.milestones_reached.len() > 100 {
+        return Err(ApiError::field(
+            "progressMetrics.milestonesReached",
+            "at most 100 entries",
+        ));
+    }
+    for (i, name) in m.milestones_reached.iter().enumerate() {
+        check_text(
+            &format!("progressMetrics.milestonesReached[{i}]"),
+            name,
+            100,
+        )?;
+    }
+    Ok(())
+}
+
+/// Stores a session's progress metrics (replacing earlier ones), its milestones and feedback.
+#[utoipa::path(post, path = "/api/session/progress", tag = "progress", security(("bearer" = [])),
+    request_body = StoreProgressRequest,
+    responses((status = 200, body = StoredForSession), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn store_progress(
+    State(state): State<AppState>,
+    user: AuthUser,
+    client: ClientInfo,
+    ApiJson(req): ApiJson<StoreProgressRequest>,
+) -> ApiResult<Json<StoredForSession>> {
+    validate_metrics(&req.progress_metrics)?;
+    check_optional_text(
+        "evaluationFeedback",
+        req.evaluation_feedback.as_deref(),
+        10_000,
+    )?;
+    access::clinician_session(&state.pool, &user, req.session_id).await?;
+    let therapist_id = req.therapist_id.unwrap_or(user.user_id);
+    let metrics = serde_json::to_value(&req.progress_metrics).map_err(ApiError::internal)?;
+    let mut tx = state.pool.begin().await?;
+    sqlx::query(
+        "INSERT INTO session_progress (session_id, progress_metrics) VALUES ($1, $2)
+         ON CONFLICT (session_id) DO UPDATE SET progress_metrics = EXCLUDED.progress_metrics, updated_at = NOW()",
+    )
+    .bind(req.session_id)
+    .bind(&metrics)
+    .execute(&mut *tx)
+    .await?;
+    let achieved_at = req
+        .progress_metrics
+        .last_milestone_time
+        .unwrap_or_else(Utc::now);
+    for name in &req.progress_metrics.milestones_reached {
+        sqlx::query(
+            "INSERT INTO session_milestones (session_id, milestone_name, achieved_at) VALUES ($1, $2, $3)
+             ON CONFLICT (session_id, milestone_name) DO NOTHING",
+        )
+        .bind(req.session_id)
+        .bind(name)
+        .bind(achieved_at)
+        .execute(&mut *tx)
+        .await?;
+    }
+    if let Some(feedback) = req
+        .evaluation_feedback
+        .as_deref()
+        .filter(|f| !f.trim().is_empty())
+    {
+        sqlx::query("INSERT INTO progress_feedback (session_id, therapist_id, feedback) VALUES ($1, $2, $3)")
+            .bind(req.session_id)
+            .bind(therapist_id)
+            .bind(feedback)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    audit::record(
+        &state.pool,
+        Some(&user),
+        "session_progress",
+        Some(req.session_id),
+        Action::Update,
+        &client,
+    )
+    .await?;
+    Ok(Json(StoredForSession {
+        success: true,
+        session_id: req.session_id,
+    }))
+}
+
+/// A session's progress metrics, with feedback on request.
+#[utoipa::path(get, path = "/api/session/progress", tag = "progress", security(("bearer" = [])),
+    params(ProgressQuery),
+    responses((status = 200, body = ProgressResponse), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_progress(
+    State(state): State<AppState>,
+    user: AuthUser,
+    client: ClientInfo,
+    ApiQuery(q): ApiQuery<ProgressQuery>,
+) -> ApiResult<Json<ProgressResponse>> {
+    let session_id = required(q.session_id)?;
+    access::visible_session(&state.pool, &user, session_id).await?;
+    let metrics: Option<serde_json::Value> =
+        sqlx::query_scalar("SELECT progress_metrics FROM session_progress WHERE session_id = $1")
+            .bind(session_id)
+            .fetch_optional(&state.pool)
+            .await?;
+    let metrics = metrics
+        .ok_or_else(|| ApiError::not_found("PROGRESS_NOT_FOUND", "progress for this session"))?;
+    let feedback = if q.include_feedback.unwrap_or(false) {
+        let rows: Vec<(Option<Uuid>, String, DateTime<Utc>)> = sqlx::query_as(
+            "SELECT therapist_id, feedback, created_at FROM progress_feedback WHERE session_id = $1 ORDER BY created_at",
+        )
+        .bind(session_id)
+        .fetch_all(&state.pool)
+        .await?;
+        Some(
+            rows.into_iter()
+                .map(|(therapist_id, feedback, created_at)| FeedbackEntry {
+                    therapist_id,
+                    feedback,
+                    created_at,
+                })
+                .collect(),
+        )
+    } else {
+        None
+    };
+    audit::record(
+        &state.pool,
+        Some(&user),
+        "session_progress",
+        Some(session_id),
+        Action::Read,
+        &client,
+    )
+    .await?;
+    Ok(Json(ProgressResponse {
+        session_id,
+        progress_metrics: serde_json::from_value(metrics).unwrap_or_default(),
+        feedback,
+    }))
+}
+
+/// Adds progress snapshots to a session.
+#[utoipa::path(post, path = "/api/session/snapshots", tag = "progress", security(("bearer" = [])),
+    request_body = StoreSnapshotsRequest,
+    responses((status = 200, body = StoredForSession), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn store_snapshots(
+    State(state): State<AppState>,
+    user: AuthUser,
+    client: ClientInfo,
+    ApiJson(req): ApiJson<StoreSnapshotsRequest>,
+) -> ApiResult<Json<StoredForSession>> {
+    if req.snapshots.is_empty() || req.snapshots.len() > 10_000 {
+        return Err(ApiError::field(
+            "snapshots",
+            "must contain 1 to 10000 snapshots",
+        ));
+    }
+    for (i, s) in req.snapshots.iter().enumerate() {
+        check_score(&format!("snapshots[{i}].value"), s.value)?;
+    }
+    access::clinician_session(&state.pool, &user, req.session_id).await?;
+    let times: Vec<DateTime<Utc>> = req.snapshots.iter().map(|s| s.timestamp).collect();
+    let values: Vec<f64> = req.snapshots.iter().map(|s| s.value).collect();
+    sqlx::query(
+        "INSERT INTO progress_snapshots (session_id, taken_at, value)
+         SELECT $1, t, v FROM UNNEST($2::timestamptz[], $3::float8[]) AS x(t, v)",
+    )
+    .bind(req.session_id)
+    .bind(&times)
+    .bind(&values)
+    .execute(&state.pool)
+    .await?;
+    audit::record(
+        &state.pool,
+        Some(&user),
+        "progress_snapshots",
+        Some(req.session_id),
+        Action::Create,
+        &client,
+    )
+    .await?;
+    Ok(Json(StoredForSession {
+        success: true,
+        session_id: req.session_id,
+    }))
+}
+
+/// A session's snapshots and milestones.
+#[utoipa::path(get, path = "/api/session/snapshots", tag = "progress", security(("bearer" = [])),
+    params(SessionIdQuery),
+    responses((status = 200, body = SnapshotsResponse), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_snapshots(
+    State(state): State<AppState>,
+    user: AuthUser,
+    client: ClientInfo,
+    ApiQuery(q): ApiQuery<SessionIdQuery>,
+) -> ApiResult<Json<SnapshotsResponse>> {
+    let session_id = required(q.session_id)?;
+    let since = time_range_start(q.time_range.as_deref())?;
+    access::visible_session(&state.pool, &user, session_id).await?;
+    let snapshots: Vec<(DateTime<Utc>, f64)> = sqlx::query_as(
+        "SELECT taken_at, value FROM progress_snapshots
+         WHERE session_id = $1 AND ($2::timestamptz IS NULL OR taken_at >= $2) ORDER BY taken_at",
+    )
+    .bind(session_id)
+    .bind(since)
+    .fetch_all(&state.pool)
+    .await?;
+    let milestones: Vec<(String, Option<f64>, DateTime<Utc>, serde_json::Value)> = sqlx::query_as(
+        "SELECT milestone_name, milestone_value, achieved_at, metadata FROM session_milestones
+         WHERE session_id = $1 ORDER BY achieved_at, milestone_name",
+    )
+    .bind(session_id)
+    .fetch_all(&state.pool)
+    .await?;
+    audit::record(
+        &state.pool,
+        Some(&user),
+        "progress_snapshots",
+        Some(session_id),
+        Action::Read,
+        &client,
+    )
+    .await?;
+    Ok(Json(SnapshotsResponse {
+        session_id,
+        snapshots: snapshots
+            .into_iter()
+            .map(|(timestamp, value)| Snapshot { timestamp, value })
+            .collect(),
+        milestones: milestones
+            .into_iter()
+            .map(
+                |(milestone_name, milestone_value, achieved_at, metadata)| Milestone {
+                    milestone_name,
+                    milestone_value,
+                    achieved_at,
+                    metadata,
+                },
+            )
+            .collect(),
+    }))
+}
+
+/// Stores skill scores for a session.
+#[utoipa::path(post, path = "/api/session/skills", tag = "progress", security(("bearer" = [])),
+    request_body = StoreSkillsRequest,
+    responses((status = 200, body = StoredSkills), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn store_skills(
+    State(state): State<AppState>,
+    user: AuthUser,
+    client: ClientInfo,
+    ApiJson(req): ApiJson<StoreSkillsRequest>,
+) -> ApiResult<Json<StoredSkills>> {
+    if req.skill_scores.is_empty() || req.skill_scores.len() > 100 {
+        return Err(ApiError::field(
+            "skillScores",
+            "must contain 1 to 100 skills",
+        ));
+    }
+    for (name, score) in &req.skill_scores {
+        check_text("skillScores", name, 100)?;
+        check_score(&format!("skillScores.{name}"), *score)?;
+    }
+    access::clinician_session(&state.pool, &user, req.session_id).await?;
+    let therapist_id = req.therapist_id.unwrap_or(user.user_id);
+    let names: Vec<&str> = req.skill_scores.keys().map(String::as_str).collect();
+    let scores: Vec<f64> = req.skill_scores.values().copied().collect();
+    sqlx::query(
+        "INSERT INTO skill_scores (session_id, therapist_id, skill_name, score)
+         SELECT $1, $2, n, s FROM UNNEST($3::text[], $4::float8[]) AS x(n, s)",
+    )
+    .bind(req.session_id)
+    .bind(therapist_id)
+    .bind(&names)
+    .bind(&scores)
+    .execute(&state.pool)
+    .await?;
+    audit::record(
+        &state.pool,
+        Some(&user),
+        "skill_scores",
+        Some(req.session_id),
+        Action::Create,
+        &client,
+    )
+    .await?;
+    Ok(Json(StoredSkills {
+        success: true,
+        session_id: req.session_id,
+        therapist_id: Some(therapist_id),
+    }))
+}
+
+#[derive(sqlx::FromRow)]
+struct SkillRow {
+    skill_name: String,
+    skill_category: String,
+    current_score: f64,
+    practice_sessions: i64,
+    last_practiced: DateTime<Utc>,
+    created_at: DateTime<Utc>,
+}
+
+/// Skill development, for a session and/or a therapist (over sessions the caller may see).
+#[utoipa::path(get, path = "/api/session/skills", tag = "progress", security(("bearer" = [])),
+    params(SkillsQuery),
+    responses((status = 200, body = SkillsResponse), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_skills(
+    State(state): State<AppState>,
+    user: AuthUser,
+    client: ClientInfo,
+    ApiQuery(q): ApiQuery<SkillsQuery>,
+) -> ApiResult<Json<SkillsResponse>> {
+    if q.session_id.is_none() && q.therapist_id.is_none() {
+        return Err(ApiError::field(
+            "sessionId",
+            "sessionId or therapistId is required",
+        ));
+    }
+    if let Some(session_id) = q.session_id {
+        access::visible_session(&state.pool, &user, session_id).await?;
+    }
+    let visible = access::patient_filter_sql(&user, "s", 3);
+    let rows: Vec<SkillRow> = sqlx::query_as(&format!(
+        "SELECT k.skill_name,
+                (ARRAY_AGG(k.skill_category ORDER BY k.created_at DESC))[1] AS skill_category,
+                (ARRAY_AGG(k.score ORDER BY k.created_at DESC))[1] AS current_score,
+                COUNT(DISTINCT k.session_id) AS practice_sessions,
+                MAX(k.created_at) AS last_practiced, MIN(k.created_at) AS created_at
+         FROM skill_scores k JOIN exercise_sessions s ON s.id = k.session_id
+         WHERE ($1::uuid IS NULL OR k.session_id = $1) AND ($2::uuid IS NULL OR k.therapist_id = $2)
+           AND ({visible})
+         GROUP BY k.skill_name ORDER BY k.skill_name"
+    ))
+    .bind(q.session_id)
+    .bind(q.therapist_id)
+    .bind(access::filter_param(&user))
+    .fetch_all(&state.pool)
+    .await?;
+    audit::record(
+        &state.pool,
+        Some(&user),
+        "skill_scores",
+        q.session_id,
+        Action::Read,
+        &client,
+    )
+    .await?;
+    Ok(Json(SkillsResponse {
+        session_id: q.session_id,
+        therapist_id: q.therapist_id,
+        skills: rows
+            .into_iter()
+            .map(|r| SkillEntry {
+                skill_name: r.skill_name,
+                skill_category: r.skill_category,
+                current_score: r.current_score,
+                practice_sessions: r.practice_sessions,
+                last_practiced: r.last_practiced,
+                created_at: r.created_at,
+            })
+            .collect(),
+    }))
+}
+
+/// Stores a session's analytics chart data (replacing earlier data).
+#[utoipa::path(post, path = "/api/session/analytics", tag = "progress", security(("bearer" = [])),
+    request_body = StoreAnalyticsRequest,
+    responses((status = 200, body = StoredForSession), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn store_analytics(
+    State(state): State<AppState>,
+    user: AuthUser,
+    client: ClientInfo,
+    ApiJson(req): ApiJson<StoreAnalyticsRequest>,
+) -> ApiResult<Json<StoredForSession>> {
+    let data = &req.analytics_data;
+    for (field, rows) in [
+        ("analyticsData.sessionMetrics", &data.session_metrics),
+        ("analyticsData.skillProgress", &data.skill_progress),
+        ("analyticsData.summaryStats", &data.summary_stats),
+    ] {
+        if rows.len() > 1000 {
+            return Err(ApiError::field(field, "at most 1000 entries"));
+        }
+        if let Some(i) = rows.iter().position(|r| !r.is_object()) {
+            return Err(ApiError::field(
+                format!("{field}[{i}]"),
+                "must be an object",
+            ));
+        }
+    }
+    for (i, s) in data.progress_snapshots.iter().enumerate() {
+        check_score(
+            &format!("analyticsData.progressSnapshots[{i}].value"),
+            s.value,
+        )?;
+    }
+    access::clinician_session(&state.pool, &user, req.session_id).await?;
+    sqlx::query(
+        "INSERT INTO session_analytics (session_id, analytics_data) VALUES ($1, $2)
+         ON CONFLICT (session_id) DO UPDATE SET analytics_data = EXCLUDED.analytics_data, updated_at = NOW()",
+    )
+    .bind(req.session_id)
+    .bind(serde_json::to_value(data).map_err(ApiError::internal)?)
+    .execute(&state.pool)
+    .await?;
+    audit::record(
+        &state.pool,
+        Some(&user),
+        "session_analytics",
+        Some(req.session_id),
+        Action::Update,
+        &client,
+    )
+    .await?;
+    Ok(Json(StoredForSession {
+        success: true,
+        session_id: req.session_id,
+    }))
+}
+
+/// A session's analytics data; `timeRange` filters the progress snapshots.
+#[utoipa::path(get, path = "/api/session/analytics", tag = "progress", security(("bearer" = [])),
+    params(SessionIdQuery),
+    responses((status = 200, body = AnalyticsResponse), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_analytics(
+    State(state): State<AppState>,
+    user: AuthUser,
+    client: ClientInfo,
+    ApiQuery(q): ApiQuery<SessionIdQuery>,
+) -> ApiResult<Json<AnalyticsResponse>> {
+    let session_id = required(q.session_id)?;
+    let since = time_range_start(q.time_range.as_deref())?;
+    access::visible_session(&state.pool, &user, session_id).await?;
+    let data: Option<serde_json::Value> =
+        sqlx::query_scalar("SELECT analytics_data FROM session_analytics WHERE session_id = $1")
+            .bind(session_id)
+            .fetch_optional(&state.pool)
+            .await?;
+    let data = data
+        .ok_or_else(|| ApiError::not_found("ANALYTICS_NOT_FOUND", "analytics for this session"))?;
+    let mut data: AnalyticsData = serde_json::from_value(data).unwrap_or_default();
+    if let Some(since) = since {
+        data.progress_snapshots.retain(|s| s.timestamp >= since);
+    }
+    audit::record(
+        &state.pool,
+        Some(&user),
+        "session_analytics",
+        Some(session_id),
+        Action::Read,
+        &client,
+    )
+    .await?;
+    Ok(Json(AnalyticsResponse {
+        session_id,
+        analytics_data: data,
+    }))
+}
+
+/// Stores a comparison between two sessions.
+#[utoipa::path(post, path = "/api/session/comparison", tag = "progress", security(("bearer" = [])),
+    request_body = StoreComparisonRequest,
+    responses((status = 201, body = StoredComparison), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn store_comparison(
+    State(state): State<AppState>,
+    user: AuthUser,
+    client: ClientInfo,
+    ApiJson(req): ApiJson<StoreComparisonRequest>,
+) -> ApiResult<(StatusCode, Json<StoredComparison>)> {
+    if req.improvement_score.is_some_and(|v| !v.is_finite()) {
+        return Err(ApiError::field("improvementScore", "must be a number"));
+    }
+    access::clinician_session(&state.pool, &user, req.current_session_id).await?;
+    if let Some(previous) = req.previous_session_id {
+        access::visible_session(&state.pool, &user, previous).await?;
+    }
+    let id: Uuid = sqlx::query_scalar(
+        "INSERT INTO session_comparisons (therapist_id, current_session_id, previous_session_id, improvement_score, metrics)
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(req.therapist_id)
+    .bind(req.current_session_id)
+    .bind(req.previous_session_id)
+    .bind(req.improvement_score)
+    .bind(serde_json::to_value(&req.metrics).map_err(ApiError::internal)?)
+    .fetch_one(&state.pool)
+    .await?;
+    audit::record(
+        &state.pool,
+        Some(&user),
+        "session_comparison",
+        Some(id),
+        Action::Create,
+        &client,
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(StoredComparison {
+            success: true,
+            comparison_id: id,
+            therapist_id: req.therapist_id,
+            current_session_id: req.current_session_id,
+        }),
+    ))
+}
+
+#[derive(sqlx::FromRow)]
+struct ComparisonRow {
+    id: Uuid,
+    therapist_id: Option<Uuid>,
+    current_session_id: Uuid,
+    previous_session_id: Option<Uuid>,
+    improvement_score: Option<f64>,
+    metrics: serde_json::Value,
+    analyzed_at: DateTime<Utc>,
+    current_started: Option<DateTime<Utc>>,
+    previous_started: Option<DateTime<Utc>>,
+}
+
+fn trend_of(metrics: &ComparisonMetrics) -> &'static str {
+    let sum = metrics.progress_improvement.unwrap_or(0.0)
+        + metrics.skill_score_improvement.unwrap_or(0.0)
+        + metrics.response_time_improvement.unwrap_or(0.0);
+    if sum > 0.0 {
+        "improving"
+    } else if sum < 0.0 {
+        "declining"
+    } else {
+        "stable"
+    }
+}
+
+/// Stored comparisons for a therapist and/or session (over sessions the caller may see).
+#[utoipa::path(get, path = "/api/session/comparison", tag = "progress", security(("bearer" = [])),
+    params(ComparisonQuery),
+    responses((status = 200, body = ComparisonsResponse), (status = 400, body = ErrorBody)))]
+pub async fn get_comparisons(
+    State(state): State<AppState>,
+    user: AuthUser,
+    client: ClientInfo,
+    ApiQuery(q): ApiQuery<ComparisonQuery>,
+) -> ApiResult<Json<ComparisonsResponse>> {
+    if q.therapist_id.is_none() && q.session_id.is_none() {
+        return Err(ApiError::field(
+            "therapistId",
+            "therapistId or sessionId is required",
+        ));
+    }
+    let since = time_range_start(q.time_range.as_deref())?;
+    let visible = access::patient_filter_sql(&user, "cs", 4);
+    let rows: Vec<ComparisonRow> = sqlx::query_as(&format!(
+        "SELECT c.id, c.therapist_id, c.current_session_id, c.previous_session_id, c.improvement_score,
+                c.metrics, c.analyzed_at, cs.start_time AS current_started, ps.start_time AS previous_started
+         FROM session_comparisons c
+         JOIN exercise_sessions cs ON cs.id = c.current_session_id
+         LEFT JOIN exercise_sessions ps ON ps.id = c.previous_session_id
+         WHERE ($1::uuid IS NULL OR c.therapist_id = $1)
+           AND ($2::uuid IS NULL OR c.current_session_id = $2 OR c.previous_session_id = $2)
+           AND ($3::timestamptz IS NULL OR c.analyzed_at >= $3)
+           AND ({visible})
+         ORDER BY c.analyzed_at DESC LIMIT 500"
+    ))
+    .bind(q.therapist_id)
+    .bind(q.session_id)
+    .bind(since)
+    .bind(access::filter_param(&user))
+    .fetch_all(&state.pool)
+    .await?;
+    audit::record(
+        &state.pool,
+        Some(&user),
+        "session_comparison",
+        q.session_id,
+        Action::Read,
+        &client,
+    )
+    .await?;
+    Ok(Json(ComparisonsResponse {
+        therapist_id: q.therapist_id,
+        session_id: q.session_id,
+        comparisons: rows
+            .into_iter()
+            .map(|r| {
+                let metrics: ComparisonMetrics =
+                    serde_json::from_value(r.metrics).unwrap_or_default();
+                Comparison {
+                    trend: trend_of(&metrics).to_string(),
+                    id: r.id,
+                    therapist_id: r.therapist_id,
+                    current_session_id: r.current_session_id,
+                    previous_session_id: r.previous_session_id,
+                    improvement_score: r.improvement_score,
+                    metrics,
+                    analyzed_at: r.analyzed_at,
+                    current_session_started_at: r.current_started,
+                    previous_session_started_at: r.previous_started,
+                }
+            })
+            .collect(),
+    }))
+}
+
+/// Stores evaluation feedback for a session.
+#[utoipa::path(post, path = "/api/evaluation", tag = "progress", security(("bearer" = [])),
+    request_body = StoreEvaluationRequest,
+    responses((status = 201, body = StoredEvaluation), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn store_evaluation(
+    State(state): State<AppState>,
+    user: AuthUser,
+    client: ClientInfo,
+    ApiJson(req): ApiJson<StoreEvaluationRequest>,
+) -> ApiResult<(StatusCode, Json<StoredEvaluation>)> {
+    check_text("feedback", &req.feedback, 10_000)?;
+    check_optional_text("comments", req.comments.as_deref(), 10_000)?;
+    if req.rating.is_some_and(|r| !(1..=5).contains(&r)) {
+        return Err(ApiError::field("rating", "must be between 1 and 5"));
+    }
+    access::clinician_session(&state.pool, &user, req.session_id).await?;
+    let id: Uuid = sqlx::query_scalar(
+        "INSERT INTO evaluations (session_id, evaluator_id, feedback, rating, comments)
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(req.session_id)
+    .bind(req.evaluator_id.unwrap_or(user.user_id))
+    .bind(&req.feedback)
+    .bind(req.rating)
+    .bind(req.comments.as_deref())
+    .fetch_one(&state.pool)
+    .await?;
+    audit::record(
+        &state.pool,
+        Some(&user),
+        "evaluation",
+        Some(id),
+        Action::Create,
+        &client,
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(StoredEvaluation {
+            success: true,
+            evaluation_id: id,
+        }),
+    ))
+}
+
+/// `(id, feedback, evaluator_id, rating, comments, created_at)`.
+type EvaluationRow = (
+    Uuid,
+    String,
+    Option<Uuid>,
+    Option<i32>,
+    Option<String>,
+    DateTime<Utc>,
+);
+
+/// A session's evaluation feedback.
+#[utoipa::path(get, path = "/api/evaluation", tag = "progress", security(("bearer" = [])),
+    params(SessionIdQuery),
+    responses((status = 200, body = EvaluationsResponse), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_evaluations(
+    State(state): State<AppState>,
+    user: AuthUser,
+    client: ClientInfo,
+    ApiQuery(q): ApiQuery<SessionIdQuery>,
+) -> ApiResult<Json<EvaluationsResponse>> {
+    let session_id = required(q.session_id)?;
+    access::visible_session(&state.pool, &user, session_id).await?;
+    let rows: Vec<EvaluationRow> = sqlx::query_as(
+        "SELECT id, feedback, evaluator_id, rating, comments, created_at FROM evaluations
+         WHERE session_id = $1 ORDER BY created_at",
+    )
+    .bind(session_id)
+    .fetch_all(&state.pool)
+    .await?;
+    audit::record(
+        &state.pool,
+        Some(&user),
+        "evaluation",
+        Some(session_id),
+        Action::Read,
+        &client,
+    )
+    .await?;
+    Ok(Json(EvaluationsResponse {
+        session_id,
+        evaluations: rows
+            .into_iter()
+            .map(
+                |(id, feedback, evaluator_id, rating, comments, created_at)| Evaluation {
+                    id,
+                    feedback,
+                    evaluator_id,
+                    rating,
+                    comments,
+                    created_at,
+                },
+            )
+            .collect(),
+    }))
+}

@@ -1,0 +1,80 @@
+//! State shared by all handlers.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use sqlx::PgPool;
+
+use crate::auth::jwt::JwtKeys;
+use crate::config::ServerConfig;
+use crate::rate_limit::FixedWindowLimiter;
+use crate::storage::{BlobStore, LocalDiskStore, UploadSigner};
+
+/// Cheap to clone: everything is behind `Arc`s.
+#[derive(Clone)]
+pub struct AppState {
+    /// Database pool.
+    pub pool: PgPool,
+    /// Settings.
+    pub config: Arc<ServerConfig>,
+    /// Access-token keys.
+    pub jwt: Arc<JwtKeys>,
+    /// Requests per minute per signed-in user.
+    pub request_limiter: Arc<FixedWindowLimiter>,
+    /// Requests per minute per address for anonymous calls (ten times the per-user limit, so a
+    /// clinic behind one address can still sign in).
+    pub anonymous_limiter: Arc<FixedWindowLimiter>,
+    /// Failed logins per minute per account and address.
+    pub login_limiter: Arc<FixedWindowLimiter>,
+    /// Where uploads go.
+    pub storage: Arc<dyn BlobStore>,
+    /// Signs and checks upload URLs.
+    pub upload_signer: Arc<UploadSigner>,
+    /// When the server started.
+    pub started_at: Instant,
+}
+
+/// Why the state could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    /// No secret given.
+    #[error("PHYSALIGN_JWT_SECRET is not set")]
+    MissingSecret,
+    /// Secret too short to be safe.
+    #[error("PHYSALIGN_JWT_SECRET must be at least 32 bytes")]
+    WeakSecret,
+}
+
+impl AppState {
+    /// Builds the state from settings and an open pool.
+    pub fn new(config: ServerConfig, pool: PgPool) -> Result<Self, StateError> {
+        let secret = config.jwt_secret.clone().ok_or(StateError::MissingSecret)?;
+        if secret.len() < 32 {
+            return Err(StateError::WeakSecret);
+        }
+        let minute = Duration::from_secs(60);
+        Ok(Self {
+            pool,
+            jwt: Arc::new(JwtKeys::new(
+                secret.as_bytes(),
+                config.access_token_ttl_secs,
+            )),
+            request_limiter: Arc::new(FixedWindowLimiter::new(
+                config.rate_limit_per_minute,
+                minute,
+            )),
+            anonymous_limiter: Arc::new(FixedWindowLimiter::new(
+                config.rate_limit_per_minute.saturating_mul(10),
+                minute,
+            )),
+            login_limiter: Arc::new(FixedWindowLimiter::new(
+                config.login_attempts_per_minute,
+                minute,
+            )),
+            storage: Arc::new(LocalDiskStore::new(config.storage_dir.clone())),
+            upload_signer: Arc::new(UploadSigner::new(secret.as_bytes())),
+            started_at: Instant::now(),
+            config: Arc::new(config),
+        })
+    }
+}
