@@ -1,0 +1,448 @@
+//! Whisper transcription over voice-activity chunks.
+//!
+//! Audio is cut into speech chunks first (see [`crate::vad`]): silence and steady noise never
+//! reach Whisper, so they cannot turn into invented text, and timestamps stay tied to the
+//! recording. Each chunk is decoded by whisper.cpp; segment times are shifted by the chunk's
+//! offset and each segment gets a confidence (mean probability of its text tokens).
+
+use crate::audio::{AudioClip, WHISPER_SAMPLE_RATE};
+use crate::vad::{pack_chunks, speech_chunks, SpeechChunk, VadConfig};
+use crate::SpeechError;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::sync::Once;
+use std::time::Instant;
+use whisper_rs::{
+    FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters, WhisperState,
+};
+
+/// Vocabulary that tilts Whisper towards the words of a physiotherapy session.
+pub const CLINIC_PROMPT: &str = "Physiotherapy session: squats, lunges, glute bridges, \
+hamstring stretch, quadriceps, calf raises, knee, hip, ankle, shoulder, lower back, sets and \
+reps, pain out of ten.";
+
+/// How to transcribe.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TranscribeOptions {
+    /// CPU threads for whisper.cpp.
+    pub threads: usize,
+    /// Use [`CLINIC_PROMPT`] as initial prompt.
+    pub clinic_prompt: bool,
+    /// Extra vocabulary or context appended to the prompt (names, exercises, terms).
+    pub prompt: Option<String>,
+    /// Spoken language (`en`); `None` lets a multilingual model detect it.
+    pub language: Option<String>,
+    /// Beam width; `None` decodes greedily (fastest).
+    pub beam_size: Option<usize>,
+    /// Voice activity detection tuning.
+    pub vad: VadConfig,
+}
+
+impl Default for TranscribeOptions {
+    fn default() -> Self {
+        Self {
+            threads: default_threads(),
+            clinic_prompt: false,
+            prompt: None,
+            language: Some("en".into()),
+            beam_size: None,
+            vad: VadConfig::default(),
+        }
+    }
+}
+
+impl TranscribeOptions {
+    /// The initial prompt Whisper is given, if any.
+    pub fn initial_prompt(&self) -> Option<String> {
+        let user = self
+            .prompt
+            .as_deref()
+            .map(str::trim)
+            .filter(|p| !p.is_empty());
+        match (self.clinic_prompt, user) {
+            (true, Some(u)) => Some(format!("{CLINIC_PROMPT} {u}")),
+            (true, None) => Some(CLINIC_PROMPT.to_string()),
+            (false, Some(u)) => Some(u.to_string()),
+            (false, None) => None,
+        }
+    }
+}
+
+/// One thread per two available cores, at least one: the device also runs pose estimation and
+/// the UI, and whisper.cpp scales poorly past the physical cores.
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| (n.get() / 2).max(1))
+        .unwrap_or(1)
+}
+
+/// A timed piece of transcript.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Segment {
+    /// Start, from the start of the audio.
+    pub start_ms: u64,
+    /// End, from the start of the audio.
+    pub end_ms: u64,
+    /// Recognised text, trimmed.
+    pub text: String,
+    /// Mean probability of the segment's text tokens, 0..1.
+    pub confidence: f32,
+    /// Speaker or channel label when known (per-channel transcription).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub speaker: Option<String>,
+}
+
+/// A finished transcription.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Transcript {
+    /// All segment texts joined by spaces.
+    pub text: String,
+    /// Segments in time order.
+    pub segments: Vec<Segment>,
+    /// Length of the audio.
+    pub audio_seconds: f64,
+    /// Wall-clock time spent (decoding excluded for files: model inference and VAD).
+    pub processing_seconds: f64,
+    /// The model name, e.g. `tiny.en`.
+    pub model: String,
+    /// Language code.
+    pub language: String,
+}
+
+impl Transcript {
+    /// Builds a transcript from segments (sorted by start).
+    pub fn from_segments(
+        mut segments: Vec<Segment>,
+        audio_seconds: f64,
+        processing_seconds: f64,
+        model: &str,
+        language: &str,
+    ) -> Self {
+        segments.sort_by_key(|s| (s.start_ms, s.end_ms));
+        let text = segments
+            .iter()
+            .map(|s| s.text.as_str())
+            .collect::<Vec<_>>()
+            .join(" ");
+        Self {
+            text,
+            segments,
+            audio_seconds,
+            processing_seconds,
+            model: model.to_string(),
+            language: language.to_string(),
+        }
+    }
+
+    /// A transcript of typed or pasted text (no audio, no segments).
+    pub fn with_text(mut self, text: &str) -> Self {
+        self.text = text.trim().to_string();
+        self
+    }
+
+    /// Real-time factor: processing time over audio time (below 1 is faster than real time).
+    pub fn real_time_factor(&self) -> f64 {
+        if self.audio_seconds > 0.0 {
+            self.processing_seconds / self.audio_seconds
+        } else {
+            0.0
+        }
+    }
+}
+
+static QUIET_LOGS: Once = Once::new();
+
+/// A loaded Whisper model.
+pub struct WhisperTranscriber {
+    context: WhisperContext,
+    model: String,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for WhisperTranscriber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WhisperTranscriber")
+            .field("model", &self.model)
+            .field("path", &self.path)
+            .finish()
+    }
+}
+
+impl WhisperTranscriber {
+    /// Loads a provisioned model by name (`tiny.en`, `base`).
+    pub fn load(model: &str) -> Result<Self, SpeechError> {
+        let path = physalign_models::whisper_model(model)?;
+        Self::load_file(&path, model)
+    }
+
+    /// Loads a ggml model file; `model` names it in transcripts.
+    pub fn load_file(path: &Path, model: &str) -> Result<Self, SpeechError> {
+        // whisper.cpp logs every load and decode to stderr; route it into the void.
+        QUIET_LOGS.call_once(whisper_rs::install_logging_hooks);
+        let load_error = |reason: String| SpeechError::ModelLoad {
+            path: path.to_path_buf(),
+            reason,
+        };
+        let path_str = path
+            .to_str()
+            .ok_or_else(|| load_error("the path is not valid UTF-8".into()))?;
+        if !path.is_file() {
+            return Err(load_error("no such file".into()));
+        }
+        let context =
+            WhisperContext::new_with_params(path_str, WhisperContextParameters::default())
+                .map_err(|e| load_error(format!("{e} (not a ggml Whisper model?)")))?;
+        Ok(Self {
+            context,
+            model: model.to_string(),
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// The model name.
+    pub fn model(&self) -> &str {
+        &self.model
+    }
+
+    /// Whether the model understands languages other than English.
+    pub fn is_multilingual(&self) -> bool {
+        self.context.is_multilingual()
+    }
+
+    /// A decoding state; one per thread of work.
+    pub fn new_state(&self) -> Result<WhisperState, SpeechError> {
+        Ok(self.context.create_state()?)
+    }
+
+    fn language<'a>(&self, options: &'a TranscribeOptions) -> &'a str {
+        match options.language.as_deref() {
+            _ if !self.is_multilingual() => "en",
+            Some(l) => l,
+            None => "auto",
+        }
+    }
+
+    /// Transcribes 16 kHz mono samples.
+    pub fn transcribe_samples(
+        &self,
+        samples: &[f32],
+        options: &TranscribeOptions,
+    ) -> Result<Transcript, SpeechError> {
+        let started = Instant::now();
+        let segments = self.transcribe_track(samples, options, None)?;
+        let audio_seconds = samples.len() as f64 / f64::from(WHISPER_SAMPLE_RATE);
+        Ok(Transcript::from_segments(
+            segments,
+            audio_seconds,
+            started.elapsed().as_secs_f64(),
+            &self.model,
+            self.language(options),
+        ))
+    }
+
+    /// Transcribes a decoded clip: downmixed, or each channel on its own (labelled `left`/`right`
+    /// for stereo, `channel N` otherwise) when `per_channel` is set.
+    pub fn transcribe_clip(
+        &self,
+        clip: &AudioClip,
+        per_channel: bool,
+        options: &TranscribeOptions,
+    ) -> Result<Transcript, SpeechError> {
+        if !per_channel || clip.channels.len() < 2 {
+            let mono = clip.to_whisper_mono()?;
+            let mut t = self.transcribe_samples(&mono, options)?;
+            t.audio_seconds = clip.duration_seconds();
+            return Ok(t);
+        }
+        let started = Instant::now();
+        let mut segments = Vec::new();
+        let stereo = clip.channels.len() == 2;
+        for (i, channel) in clip.to_whisper_channels()?.iter().enumerate() {
+            let label = match (stereo, i) {
+                (true, 0) => "left".to_string(),
+                (true, _) => "right".to_string(),
+                _ => format!("channel {}", i + 1),
+            };
+            segments.extend(self.transcribe_track(channel, options, Some(&label))?);
+        }
+        Ok(Transcript::from_segments(
+            segments,
+            clip.duration_seconds(),
+            started.elapsed().as_secs_f64(),
+            &self.model,
+            self.language(options),
+        ))
+    }
+
+    fn transcribe_track(
+        &self,
+        samples: &[f32],
+        options: &TranscribeOptions,
+        speaker: Option<&str>,
+    ) -> Result<Vec<Segment>, SpeechError> {
+        let chunks = speech_chunks(samples, options.vad);
+        let windows = pack_chunks(samples, &chunks, options.vad.max_chunk_ms);
+        let mut state = self.new_state()?;
+        let mut segments = Vec::new();
+        for window in &windows {
+            let mut found = self.transcribe_chunk(&mut state, window, options)?;
+            for s in &mut found {
+                s.speaker = speaker.map(str::to_string);
+            }
+            segments.extend(found);
+        }
+        Ok(segments)
+    }
+
+    /// Transcribes one speech chunk with `state`; segment times are absolute.
+    pub fn transcribe_chunk(
+        &self,
+        state: &mut WhisperState,
+        chunk: &SpeechChunk,
+        options: &TranscribeOptions,
+    ) -> Result<Vec<Segment>, SpeechError> {
+        let strategy = match options.beam_size {
+            Some(beam) if beam > 1 => SamplingStrategy::BeamSearch {
+                beam_size: beam as i32,
+                patience: -1.0,
+            },
+            _ => SamplingStrategy::Greedy { best_of: 1 },
+        };
+        let mut params = FullParams::new(strategy);
+        params.set_n_threads(options.threads.max(1) as i32);
+        let language = self.language(options);
+        params.set_language(Some(language));
+        params.set_translate(false);
+        params.set_no_context(true);
+        params.set_suppress_blank(true);
+        params.set_suppress_nst(true);
+        params.set_print_special(false);
+        params.set_print_progress(false);
+        params.set_print_realtime(false);
+        params.set_print_timestamps(false);
+        let prompt = options.initial_prompt();
+        if let Some(p) = &prompt {
+            params.set_initial_prompt(p);
+        }
+        // whisper.cpp needs at least 1 s of audio; pad short chunks with silence.
+        let min_len = WHISPER_SAMPLE_RATE as usize + WHISPER_SAMPLE_RATE as usize / 10;
+        let padded;
+        let audio: &[f32] = if chunk.samples.len() < min_len {
+            let mut p = chunk.samples.clone();
+            p.resize(min_len, 0.0);
+            padded = p;
+            &padded
+        } else {
+            &chunk.samples
+        };
+        state.full(params, audio)?;
+        let offset_ms = chunk.start_ms();
+        let chunk_end_ms = chunk.end_ms();
+        let eot = self.context.token_eot();
+        let mut segments = Vec::new();
+        for i in 0..state.full_n_segments() {
+            let Some(segment) = state.get_segment(i) else {
+                continue;
+            };
+            let text = segment.to_str_lossy()?.trim().to_string();
+            let probabilities: Vec<f32> = (0..segment.n_tokens())
+                .filter_map(|t| segment.get_token(t))
+                .filter(|t| t.token_id() < eot)
+                .map(|t| t.token_probability())
+                .collect();
+            let confidence = if probabilities.is_empty() {
+                0.0
+            } else {
+                probabilities.iter().sum::<f32>() / probabilities.len() as f32
+            };
+            if is_non_speech(&text, confidence, segment.no_speech_probability()) {
+                continue;
+            }
+            let start_ms = offset_ms + (segment.start_timestamp().max(0) as u64) * 10;
+            let end_ms = (offset_ms + (segment.end_timestamp().max(0) as u64) * 10)
+                .clamp(start_ms, chunk_end_ms.max(start_ms));
+            segments.push(Segment {
+                start_ms,
+                end_ms,
+                text,
+                confidence,
+                speaker: None,
+            });
+        }
+        Ok(segments)
+    }
+}
+
+/// Segments Whisper produces for non-speech: empty, bracketed sound tags (`[BLANK_AUDIO]`,
+/// `(music)`), or unconfident text on audio the model itself thinks holds no speech.
+fn is_non_speech(text: &str, confidence: f32, no_speech_probability: f32) -> bool {
+    let t = text.trim();
+    if !t.chars().any(char::is_alphanumeric) {
+        return true;
+    }
+    let tagged = |open: char, close: char| t.starts_with(open) && t.ends_with(close);
+    if tagged('[', ']') || tagged('(', ')') || tagged('*', '*') {
+        return true;
+    }
+    no_speech_probability > 0.6 && confidence < 0.5
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sound_tags_and_unconfident_non_speech_are_dropped() {
+        assert!(is_non_speech("[BLANK_AUDIO]", 0.9, 0.0));
+        assert!(is_non_speech(" (music) ", 0.9, 0.0));
+        assert!(is_non_speech("...", 0.9, 0.0));
+        assert!(is_non_speech("Thank you.", 0.3, 0.9));
+        assert!(!is_non_speech("Thank you.", 0.9, 0.9));
+        assert!(!is_non_speech("My knee hurts.", 0.4, 0.1));
+    }
+
+    #[test]
+    fn prompt_combines_clinic_vocabulary_and_user_terms() {
+        let mut o = TranscribeOptions::default();
+        assert_eq!(o.initial_prompt(), None);
+        o.prompt = Some("  Theraband, Dr. Okafor ".into());
+        assert_eq!(o.initial_prompt().as_deref(), Some("Theraband, Dr. Okafor"));
+        o.clinic_prompt = true;
+        let p = o.initial_prompt().unwrap();
+        assert!(
+            p.starts_with(CLINIC_PROMPT) && p.ends_with("Dr. Okafor"),
+            "{p}"
+        );
+    }
+
+    #[test]
+    fn transcript_joins_segments_in_time_order() {
+        let seg = |s, text: &str| Segment {
+            start_ms: s,
+            end_ms: s + 500,
+            text: text.into(),
+            confidence: 0.9,
+            speaker: None,
+        };
+        let t = Transcript::from_segments(
+            vec![seg(900, "world"), seg(0, "hello")],
+            2.0,
+            1.0,
+            "m",
+            "en",
+        );
+        assert_eq!(t.text, "hello world");
+        assert!((t.real_time_factor() - 0.5).abs() < 1e-9);
+    }
+
+    #[test]
+    fn missing_or_bogus_model_files_are_clear_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = WhisperTranscriber::load_file(&dir.path().join("nope.bin"), "x").unwrap_err();
+        assert!(err.to_string().contains("no such file"), "{err}");
+        let bogus = dir.path().join("bogus.bin");
+        std::fs::write(&bogus, b"definitely not ggml").unwrap();
+        let err = WhisperTranscriber::load_file(&bogus, "x").unwrap_err();
+        assert!(matches!(err, SpeechError::ModelLoad { .. }), "{err}");
+    }
+}

