@@ -63,6 +63,10 @@ enum Command {
     /// Extract clinical notes from an audio file or a text.
     #[cfg(feature = "speech")]
     Notes(commands::notes::NotesArgs),
+    /// Sign this device in to the central API (the identity is kept for sync).
+    Login(commands::login::LoginArgs),
+    /// Upload the local outbox to the central API and pull reviews and prescriptions.
+    Sync(commands::sync::SyncArgs),
 }
 
 fn main() {
@@ -97,5 +101,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Transcribe(args) => commands::transcribe::run(args, &global),
         #[cfg(feature = "speech")]
         Command::Notes(args) => commands::notes::run(args, &global),
+        Command::Login(args) => commands::login::run(args, &global),
+        Command::Sync(args) => commands::sync::run(args, &global),
     }
 }

@@ -1,13 +1,14 @@
 //! `Idempotency-Key` on POST, PUT, PATCH and DELETE: a retried request never acts twice and
 //! gets the original status and body back.
 //!
-//! The first request with a key inserts its row; the primary key makes concurrent duplicates
-//! lose that race, and they wait until the winner stored its response, then replay it. A key
-//! reused with a different method, path or body is refused with 422. Server errors (5xx) and
-//! 401s are not stored, so a retry after one runs again. Replays carry the original status and
-//! body (as JSON), not its other headers.
+//! The first request with a key inserts its row in a transaction that stays open while the
+//! request runs and commits together with the response. Concurrent duplicates block on the
+//! primary key until then and replay the stored response. Should the server die mid-request, its
+//! connection closes, PostgreSQL rolls the claim back and a retry runs afresh at once (no
+//! orphaned "in progress" row). A key reused with a different method, path or body is refused
+//! with 422. Server errors (5xx) and 401s roll the claim back, so a retry after one runs again.
+//! Replays carry the original status and body (as JSON), not its other headers.
 
-use std::time::{Duration, Instant};
 
 use axum::body::{to_bytes, Body};
 use axum::extract::{Request, State};
@@ -25,17 +26,16 @@ use crate::state::AppState;
 pub const HEADER: &str = "idempotency-key";
 /// Set on replayed responses.
 pub const REPLAYED_HEADER: &str = "idempotent-replayed";
-/// How long a duplicate waits for the first request to finish.
-const WAIT_LIMIT: Duration = Duration::from_secs(30);
-/// An unfinished record older than this is abandoned (its request died) and may be taken over.
-const STALE_AFTER_SECS: i64 = 120;
+/// How long a duplicate waits for the first request to finish (PostgreSQL `lock_timeout`).
+const WAIT_LIMIT: &str = "30s";
+/// PostgreSQL's SQLSTATE for `lock_timeout` expiring.
+const LOCK_NOT_AVAILABLE: &str = "55P03";
 
 #[derive(sqlx::FromRow)]
 struct KeyRecord {
     request_hash: String,
     response_status: Option<i32>,
     response_body: Option<Vec<u8>>,
-    age_secs: f64,
 }
 
 /// Middleware applying idempotency keys.
@@ -87,8 +87,12 @@ async fn handle(state: AppState, request: Request, next: Next) -> Result<Respons
     hasher.update(&body);
     let request_hash = hex::encode(hasher.finalize());
 
-    let started = Instant::now();
     loop {
+        let mut claim = state.claim_pool.begin().await?;
+        sqlx::query(&format!("SET LOCAL lock_timeout = '{WAIT_LIMIT}'"))
+            .execute(&mut *claim)
+            .await?;
+        // Blocks while another request holds the same key uncommitted.
         let inserted = sqlx::query(
             "INSERT INTO idempotency_keys (scope, idempotency_key, request_method, request_path, request_hash)
              VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
@@ -98,19 +102,27 @@ async fn handle(state: AppState, request: Request, next: Next) -> Result<Respons
         .bind(&method)
         .bind(&path)
         .bind(&request_hash)
-        .execute(&state.pool)
-        .await?
-        .rows_affected()
-            == 1;
+        .execute(&mut *claim)
+        .await;
+        let inserted = match inserted {
+            Ok(done) => done.rows_affected() == 1,
+            Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some(LOCK_NOT_AVAILABLE) => {
+                return Err(ApiError::conflict(
+                    "IDEMPOTENCY_KEY_IN_PROGRESS",
+                    "a request with this Idempotency-Key is still being processed",
+                ));
+            }
+            Err(other) => return Err(other.into()),
+        };
 
         if inserted {
             let response = next.run(Request::from_parts(parts, Body::from(body))).await;
-            return store_response(&state, &scope, &key, response).await;
+            return store_response(claim, &scope, &key, response).await;
         }
+        claim.rollback().await?;
 
         let record: Option<KeyRecord> = sqlx::query_as(
-            "SELECT request_hash, response_status, response_body,
-                    EXTRACT(EPOCH FROM (NOW() - created_at))::float8 AS age_secs
+            "SELECT request_hash, response_status, response_body
              FROM idempotency_keys WHERE scope = $1 AND idempotency_key = $2",
         )
         .bind(&scope)
@@ -118,7 +130,7 @@ async fn handle(state: AppState, request: Request, next: Next) -> Result<Respons
         .fetch_optional(&state.pool)
         .await?;
         let Some(record) = record else {
-            // Deleted between our insert attempt and this read (a failed first try): retry.
+            // The holder rolled back (a server error) between our insert and this read: retry.
             continue;
         };
         if record.request_hash != request_hash {
@@ -131,28 +143,20 @@ async fn handle(state: AppState, request: Request, next: Next) -> Result<Respons
         if let Some(status) = record.response_status {
             return Ok(replay(status, record.response_body.unwrap_or_default()));
         }
-        if record.age_secs > STALE_AFTER_SECS as f64 {
-            sqlx::query(
-                "DELETE FROM idempotency_keys WHERE scope = $1 AND idempotency_key = $2 AND response_status IS NULL",
-            )
-            .bind(&scope)
-            .bind(&key)
-            .execute(&state.pool)
-            .await?;
-            continue;
-        }
-        if started.elapsed() > WAIT_LIMIT {
-            return Err(ApiError::conflict(
-                "IDEMPOTENCY_KEY_IN_PROGRESS",
-                "a request with this Idempotency-Key is still being processed",
-            ));
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        // A claim without a response can only be left by an older server version that
+        // committed claims early: it is abandoned, so take it over.
+        sqlx::query(
+            "DELETE FROM idempotency_keys WHERE scope = $1 AND idempotency_key = $2 AND response_status IS NULL",
+        )
+        .bind(&scope)
+        .bind(&key)
+        .execute(&state.pool)
+        .await?;
     }
 }
 
 async fn store_response(
-    state: &AppState,
+    mut claim: sqlx::Transaction<'static, sqlx::Postgres>,
     scope: &str,
     key: &str,
     response: Response,
@@ -163,14 +167,10 @@ async fn store_response(
         .await
         .map_err(ApiError::internal)?;
     // Server errors and refused credentials are transient: a retry must run again.
-    if status.is_server_error() || status == StatusCode::UNAUTHORIZED {
-        sqlx::query("DELETE FROM idempotency_keys WHERE scope = $1 AND idempotency_key = $2")
-            .bind(scope)
-            .bind(key)
-            .execute(&state.pool)
-            .await?;
+    let outcome = if status.is_server_error() || status == StatusCode::UNAUTHORIZED {
+        claim.rollback().await
     } else {
-        sqlx::query(
+        let updated = sqlx::query(
             "UPDATE idempotency_keys SET response_status = $3, response_body = $4, completed_at = NOW()
              WHERE scope = $1 AND idempotency_key = $2",
         )
@@ -178,8 +178,16 @@ async fn store_response(
         .bind(key)
         .bind(i32::from(status.as_u16()))
         .bind(bytes.as_ref())
-        .execute(&state.pool)
-        .await?;
+        .execute(&mut *claim)
+        .await;
+        match updated {
+            Ok(_) => claim.commit().await,
+            Err(e) => Err(e),
+        }
+    };
+    if let Err(e) = outcome {
+        // The request itself succeeded: answer it; a retry will simply run again.
+        tracing::warn!(error = %e, "could not store the idempotent response");
     }
     parts.headers.remove(axum::http::header::CONTENT_LENGTH);
     Ok(Response::from_parts(parts, Body::from(bytes)))

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use sqlx::PgPool;
+use sqlx::postgres::{PgPool, PgPoolOptions};
 
 use crate::auth::jwt::JwtKeys;
 use crate::config::ServerConfig;
@@ -15,6 +15,9 @@ use crate::storage::{BlobStore, LocalDiskStore, UploadSigner};
 pub struct AppState {
     /// Database pool.
     pub pool: PgPool,
+    /// Connections that hold idempotency claims open while their request runs. Kept apart from
+    /// `pool` so that claims can never starve the handlers they wait for.
+    pub claim_pool: PgPool,
     /// Settings.
     pub config: Arc<ServerConfig>,
     /// Access-token keys.
@@ -53,8 +56,13 @@ impl AppState {
             return Err(StateError::WeakSecret);
         }
         let minute = Duration::from_secs(60);
+        let claim_pool = PgPoolOptions::new()
+            .max_connections(config.db_pool_max.max(1))
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_lazy_with((*pool.connect_options()).clone());
         Ok(Self {
             pool,
+            claim_pool,
             jwt: Arc::new(JwtKeys::new(
                 secret.as_bytes(),
                 config.access_token_ttl_secs,

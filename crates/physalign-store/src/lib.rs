@@ -22,6 +22,7 @@ pub mod outbox;
 mod records;
 mod sessions;
 mod sql_values;
+pub mod sync_state;
 mod transcripts;
 
 pub use error::StoreError;

@@ -6,11 +6,13 @@ pub mod analyze;
 pub mod eval;
 #[cfg(feature = "vision")]
 pub mod exercises;
+pub mod login;
 #[cfg(feature = "speech")]
 pub mod notes;
 #[cfg(feature = "vision")]
 pub mod pose;
 #[cfg(feature = "vision")]
 pub mod track;
+pub mod sync;
 #[cfg(feature = "speech")]
 pub mod transcribe;

@@ -21,6 +21,9 @@ pub struct KeypointsArgs {
     /// PCK threshold as a fraction of the larger box side.
     #[arg(long, default_value_t = DEFAULT_ALPHA)]
     pub alpha: f32,
+    /// Fail (exit non-zero) when the overall PCK is below this value.
+    #[arg(long)]
+    pub min_pck: Option<f32>,
     /// Print the full evaluation as JSON.
     #[arg(long)]
     pub json: bool,
@@ -43,7 +46,7 @@ pub fn run(args: KeypointsArgs, _global: &GlobalArgs) -> anyhow::Result<()> {
             obj.insert("model".into(), serde_json::json!(args.model.name()));
         }
         writeln!(out, "{}", serde_json::to_string(&value)?)?;
-        return Ok(());
+        return check_minimum(eval.pck(), args.min_pck);
     }
     writeln!(
         out,
@@ -72,5 +75,13 @@ pub fn run(args: KeypointsArgs, _global: &GlobalArgs) -> anyhow::Result<()> {
         eval.people.len(),
         args.model
     )?;
-    Ok(())
+    check_minimum(eval.pck(), args.min_pck)
+}
+
+/// The evaluation's verdict against `--min-pck`.
+fn check_minimum(pck: f32, min_pck: Option<f32>) -> anyhow::Result<()> {
+    match min_pck {
+        Some(min) if !(pck >= min) => anyhow::bail!("PCK {pck:.3} is below the required {min:.3}"),
+        _ => Ok(()),
+    }
 }

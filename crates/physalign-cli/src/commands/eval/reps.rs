@@ -24,7 +24,7 @@ pub struct RepsArgs {
     #[arg(long, default_value_t = 8)]
     pub min_exact: usize,
     /// Fail when any clip is off by more than this many repetitions.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long = "max-off-by", alias = "max-off", default_value_t = 1)]
     pub max_off: u32,
     /// Extra or replacement exercise definitions (a directory of TOML/JSON files).
     #[arg(long)]

@@ -1,0 +1,432 @@
+//! What the sync client keeps besides the outbox: the signed-in identity, per-entry upload
+//! progress, server versions for conflict checks, conflicts, offline reviews and pulled records.
+//!
+//! The schema is `migrations/sqlite/0100_sync_state.sql`, applied idempotently by
+//! [`Store::ensure_sync_schema`] (the sync client calls it on open) so it stays out of the core
+//! migration sequence.
+
+use crate::outbox::enqueue;
+use crate::sql_values::{parse_opt_time, parse_time, parse_uuid, time_text, uuid_text};
+use crate::{Store, StoreError};
+use chrono::{DateTime, Utc};
+use rusqlite::{params, OptionalExtension};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// `entity_type` of reviews written on this device.
+pub const ENTITY_REVIEW: &str = "review";
+
+const SCHEMA_SQL: &str = include_str!("../../../migrations/sqlite/0100_sync_state.sql");
+
+/// The account this device syncs as. The refresh token is never stored here.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SyncIdentity {
+    /// Base URL of the central API, without a trailing slash.
+    pub server_url: String,
+    /// The email signed in with.
+    pub email: String,
+    /// The server's user id, once known.
+    pub user_id: Option<Uuid>,
+    /// The server's role name (`patient`, `physiotherapist`, `admin`), once known.
+    pub role: Option<String>,
+    /// When the last interactive login happened.
+    pub logged_in_at: DateTime<Utc>,
+    /// Set when the server refused the stored credentials: sync waits for a new login.
+    pub login_required_reason: Option<String>,
+}
+
+/// A failed outbox entry as shown by the status command.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FailedEntry {
+    /// Outbox id.
+    pub id: i64,
+    /// Kind of entity.
+    pub entity_type: String,
+    /// The entity's UUID.
+    pub entity_id: Uuid,
+    /// The operation that failed.
+    pub operation: String,
+    /// Delivery attempts made.
+    pub attempts: i64,
+    /// Why it failed.
+    pub reason: Option<String>,
+}
+
+/// Both versions of a record that changed on the server and on this device.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConflictRecord {
+    /// Conflict id.
+    pub id: i64,
+    /// Kind of entity.
+    pub entity_type: String,
+    /// The entity's UUID.
+    pub entity_id: Uuid,
+    /// The outbox entry that met the conflict.
+    pub outbox_id: Option<i64>,
+    /// The local version sent.
+    pub local_version: Option<i64>,
+    /// The version the server holds.
+    pub server_version: Option<i64>,
+    /// The local record.
+    pub local_record: serde_json::Value,
+    /// The server's record, when it could be fetched.
+    pub server_record: Option<serde_json::Value>,
+    /// When the conflict was seen.
+    pub detected_at: DateTime<Utc>,
+}
+
+/// A record pulled from the server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RemoteRecord {
+    /// Kind, e.g. `session`, `review`, `patient_profile`.
+    pub kind: String,
+    /// The record's id.
+    pub id: String,
+    /// The server's version, when it has one.
+    pub version: Option<i64>,
+    /// The server's last change.
+    pub updated_at: Option<DateTime<Utc>>,
+    /// The record as the server sent it.
+    pub record: serde_json::Value,
+}
+
+impl Store {
+    /// Creates the sync tables if they do not exist yet. Cheap when they do.
+    pub fn ensure_sync_schema(&self) -> Result<(), StoreError> {
+        let tx = self.write_transaction()?;
+        tx.execute_batch(SCHEMA_SQL)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The identity this device syncs as, if someone logged in.
+    pub fn sync_identity(&self) -> Result<Option<SyncIdentity>, StoreError> {
+        let row = self
+            .conn
+            .query_row(
+                "SELECT server_url, email, user_id, role, logged_in_at, login_required_reason
+                 FROM sync_identity WHERE id = 1",
+                [],
+                |row| {
+                    Ok((
+                        row.get::<_, String>(0)?,
+                        row.get::<_, String>(1)?,
+                        row.get::<_, Option<String>>(2)?,
+                        row.get::<_, Option<String>>(3)?,
+                        row.get::<_, String>(4)?,
+                        row.get::<_, Option<String>>(5)?,
+                    ))
+                },
+            )
+            .optional()?;
+        let Some((server_url, email, user_id, role, logged_in_at, reason)) = row else {
+            return Ok(None);
+        };
+        Ok(Some(SyncIdentity {
+            server_url,
+            email,
+            user_id: user_id
+                .map(|text| parse_uuid("sync_identity.user_id", &text))
+                .transpose()?,
+            role,
+            logged_in_at: parse_time("sync_identity.logged_in_at", &logged_in_at)?,
+            login_required_reason: reason,
+        }))
+    }
+
+    /// Replaces the identity (after a login).
+    pub fn set_sync_identity(&self, identity: &SyncIdentity) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO sync_identity (id, server_url, email, user_id, role, logged_in_at,
+                                        login_required_reason)
+             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (id) DO UPDATE SET server_url = excluded.server_url,
+                 email = excluded.email, user_id = excluded.user_id, role = excluded.role,
+                 logged_in_at = excluded.logged_in_at,
+                 login_required_reason = excluded.login_required_reason",
+            params![
+                identity.server_url,
+                identity.email,
+                identity.user_id.map(uuid_text),
+                identity.role,
+                time_text(identity.logged_in_at),
+                identity.login_required_reason,
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Marks (or, with `None`, clears) that the stored credentials were refused.
+    pub fn set_login_required(&self, reason: Option<&str>) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE sync_identity SET login_required_reason = ?1 WHERE id = 1",
+            [reason],
+        )?;
+        Ok(())
+    }
+
+    /// A sync bookkeeping value (last success, cursors ...).
+    pub fn sync_meta(&self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM sync_meta WHERE key = ?1", [key], |row| {
+                row.get(0)
+            })
+            .optional()?)
+    }
+
+    /// Sets a sync bookkeeping value.
+    pub fn set_sync_meta(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO sync_meta (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [key, value],
+        )?;
+        Ok(())
+    }
+
+    /// The last acknowledged step of a multi-request upload and its saved detail.
+    pub fn sync_progress(
+        &self,
+        outbox_id: i64,
+    ) -> Result<Option<(u32, serde_json::Value)>, StoreError> {
+        let row = self
+            .conn
+            .query_row(
+                "SELECT step, detail FROM sync_progress WHERE outbox_id = ?1",
+                [outbox_id],
+                |row| Ok((row.get::<_, u32>(0)?, row.get::<_, String>(1)?)),
+            )
+            .optional()?;
+        row.map(|(step, detail)| {
+            serde_json::from_str(&detail)
+                .map(|value| (step, value))
+                .map_err(|e| StoreError::corrupt("sync_progress.detail", e))
+        })
+        .transpose()
+    }
+
+    /// Records that `step` of an upload was acknowledged by the server.
+    pub fn set_sync_progress(
+        &self,
+        outbox_id: i64,
+        step: u32,
+        detail: &serde_json::Value,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO sync_progress (outbox_id, step, detail, updated_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (outbox_id) DO UPDATE SET step = excluded.step,
+                 detail = excluded.detail, updated_at = excluded.updated_at",
+            params![
+                outbox_id,
+                step,
+                serde_json::to_string(detail)?,
+                time_text(Utc::now())
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// The server version last seen for a record.
+    pub fn remote_version(
+        &self,
+        entity_type: &str,
+        entity_id: Uuid,
+    ) -> Result<Option<i64>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT version FROM sync_remote_versions WHERE entity_type = ?1 AND entity_id = ?2",
+                params![entity_type, uuid_text(entity_id)],
+                |row| row.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Remembers the server version of a record.
+    pub fn set_remote_version(
+        &self,
+        entity_type: &str,
+        entity_id: Uuid,
+        version: i64,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO sync_remote_versions (entity_type, entity_id, version) VALUES (?1, ?2, ?3)
+             ON CONFLICT (entity_type, entity_id) DO UPDATE SET version = excluded.version",
+            params![entity_type, uuid_text(entity_id), version],
+        )?;
+        Ok(())
+    }
+
+    /// Keeps both versions of a conflicting record; returns the conflict id.
+    #[allow(clippy::too_many_arguments)]
+    pub fn record_conflict(
+        &self,
+        entity_type: &str,
+        entity_id: Uuid,
+        outbox_id: Option<i64>,
+        local_version: Option<i64>,
+        server_version: Option<i64>,
+        local_record: &serde_json::Value,
+        server_record: Option<&serde_json::Value>,
+    ) -> Result<i64, StoreError> {
+        self.conn.execute(
+            "INSERT INTO sync_conflicts (entity_type, entity_id, outbox_id, local_version,
+                 server_version, local_record, server_record, detected_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                entity_type,
+                uuid_text(entity_id),
+                outbox_id,
+                local_version,
+                server_version,
+                serde_json::to_string(local_record)?,
+                server_record.map(serde_json::to_string).transpose()?,
+                time_text(Utc::now()),
+            ],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Conflicts nobody resolved yet, oldest first.
+    pub fn open_conflicts(&self) -> Result<Vec<ConflictRecord>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, entity_type, entity_id, outbox_id, local_version, server_version,
+                    local_record, server_record, detected_at
+             FROM sync_conflicts WHERE resolved_at IS NULL ORDER BY id",
+        )?;
+        let mut rows = stmt.query([])?;
+        let mut conflicts = Vec::new();
+        while let Some(row) = rows.next()? {
+            let server_record: Option<String> = row.get(7)?;
+            conflicts.push(ConflictRecord {
+                id: row.get(0)?,
+                entity_type: row.get(1)?,
+                entity_id: parse_uuid("sync_conflicts.entity_id", &row.get::<_, String>(2)?)?,
+                outbox_id: row.get(3)?,
+                local_version: row.get(4)?,
+                server_version: row.get(5)?,
+                local_record: serde_json::from_str(&row.get::<_, String>(6)?)
+                    .map_err(|e| StoreError::corrupt("sync_conflicts.local_record", e))?,
+                server_record: server_record
+                    .map(|text| serde_json::from_str(&text))
+                    .transpose()
+                    .map_err(|e| StoreError::corrupt("sync_conflicts.server_record", e))?,
+                detected_at: parse_time(
+                    "sync_conflicts.detected_at",
+                    &row.get::<_, String>(8)?,
+                )?,
+            });
+        }
+        Ok(conflicts)
+    }
+
+    /// Failed outbox entries with their reasons, oldest first.
+    pub fn failed_outbox(&self, limit: usize) -> Result<Vec<FailedEntry>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, entity_type, entity_id, operation, attempts, last_error
+             FROM outbox WHERE status = 'failed' ORDER BY id LIMIT ?1",
+        )?;
+        let mut rows = stmt.query([i64::try_from(limit).unwrap_or(i64::MAX)])?;
+        let mut failed = Vec::new();
+        while let Some(row) = rows.next()? {
+            failed.push(FailedEntry {
+                id: row.get(0)?,
+                entity_type: row.get(1)?,
+                entity_id: parse_uuid("outbox.entity_id", &row.get::<_, String>(2)?)?,
+                operation: row.get(3)?,
+                attempts: row.get(4)?,
+                reason: row.get(5)?,
+            });
+        }
+        Ok(failed)
+    }
+
+    /// Puts failed entries back in the queue (after a person fixed the cause); returns how many.
+    pub fn retry_failed_outbox(&self) -> Result<usize, StoreError> {
+        Ok(self.conn.execute(
+            "UPDATE outbox SET status = 'pending', next_attempt_at = ?1 WHERE status = 'failed'",
+            [time_text(Utc::now())],
+        )?)
+    }
+
+    /// When the earliest pending entry that is not stuck behind an undelivered earlier entry of
+    /// its entity may be tried; `None` when nothing can become ready by waiting.
+    pub fn next_ready_outbox_at(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let text: Option<String> = self.conn.query_row(
+            "SELECT min(o.next_attempt_at) FROM outbox AS o
+             WHERE o.status = 'pending'
+               AND NOT EXISTS (SELECT 1 FROM outbox AS e
+                               WHERE e.entity_type = o.entity_type AND e.entity_id = o.entity_id
+                                 AND e.id < o.id AND e.status != 'done')",
+            [],
+            |row| row.get(0),
+        )?;
+        parse_opt_time("outbox.next_attempt_at", text)
+    }
+
+    /// Stores a review written on this device and enqueues its upload, in one transaction.
+    pub fn create_offline_review(
+        &self,
+        id: Uuid,
+        session_id: Uuid,
+        request: &serde_json::Value,
+    ) -> Result<Uuid, StoreError> {
+        let now = Utc::now();
+        let tx = self.write_transaction()?;
+        tx.execute(
+            "INSERT INTO offline_reviews (id, session_id, request, created_at)
+             VALUES (?1, ?2, ?3, ?4)",
+            params![
+                uuid_text(id),
+                uuid_text(session_id),
+                serde_json::to_string(request)?,
+                time_text(now)
+            ],
+        )?;
+        enqueue(&tx, ENTITY_REVIEW, id, crate::outbox::OP_CREATE, request, now)?;
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// Inserts or replaces a record pulled from the server.
+    pub fn upsert_remote_record(&self, record: &RemoteRecord) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO sync_remote_records (kind, id, version, updated_at, record, fetched_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (kind, id) DO UPDATE SET version = excluded.version,
+                 updated_at = excluded.updated_at, record = excluded.record,
+                 fetched_at = excluded.fetched_at",
+            params![
+                record.kind,
+                record.id,
+                record.version,
+                record.updated_at.map(time_text),
+                serde_json::to_string(&record.record)?,
+                time_text(Utc::now()),
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Pulled records of one kind, by id.
+    pub fn remote_records(&self, kind: &str) -> Result<Vec<RemoteRecord>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT kind, id, version, updated_at, record FROM sync_remote_records
+             WHERE kind = ?1 ORDER BY id",
+        )?;
+        let mut rows = stmt.query([kind])?;
+        let mut records = Vec::new();
+        while let Some(row) = rows.next()? {
+            records.push(RemoteRecord {
+                kind: row.get(0)?,
+                id: row.get(1)?,
+                version: row.get(2)?,
+                updated_at: parse_opt_time("sync_remote_records.updated_at", row.get(3)?)?,
+                record: serde_json::from_str(&row.get::<_, String>(4)?)
+                    .map_err(|e| StoreError::corrupt("sync_remote_records.record", e))?,
+            });
+        }
+        Ok(records)
+    }
+}

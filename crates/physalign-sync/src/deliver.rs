@@ -1,0 +1,492 @@
+//! Delivering one outbox entry: the requests it takes, in order, each acknowledged step saved
+//! so a restart resumes after the last one the server confirmed.
+
+use crate::client::{ApiClient, ApiResponse, Request, RequestError};
+use crate::mapping;
+use crate::SyncConfig;
+use physalign_api::auth::Role;
+use physalign_api::upload::{GenerateUploadUrlRequest, UploadKind, UploadUrl};
+use physalign_store::outbox::{ENTITY_EXERCISE_SESSION, OP_COMPLETE, OP_CREATE};
+use physalign_store::sync_state::ENTITY_REVIEW;
+use physalign_store::{OutboxEntry, SessionDetail, SessionRow, Store};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// The result of trying to deliver one entry.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// The server has everything the entry carries.
+    Delivered,
+    /// Try again later (network, 5xx, 429); `after` is the server's `Retry-After`.
+    Retry {
+        /// What went wrong.
+        reason: String,
+        /// Server-requested delay.
+        after: Option<Duration>,
+    },
+    /// The server refused it for good (4xx); kept as failed with this reason.
+    Failed(String),
+    /// The credentials were refused; the entry stays queued.
+    LoginRequired(String),
+}
+
+/// Shared state of the delivering tasks. The store sits behind a mutex that is never held
+/// across a request.
+pub struct Context {
+    /// The sync worker's own store connection.
+    pub store: Arc<Mutex<Store>>,
+    /// The signed-in API client.
+    pub api: Arc<ApiClient>,
+    /// Tunables.
+    pub config: SyncConfig,
+    /// The signed-in user's role, which decides what the server lets this device write.
+    pub role: Option<Role>,
+}
+
+impl Context {
+    /// Runs `f` on the store.
+    pub fn db<T>(
+        &self,
+        f: impl FnOnce(&Store) -> Result<T, physalign_store::StoreError>,
+    ) -> Result<T, physalign_store::StoreError> {
+        let guard = self
+            .store
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        f(&guard)
+    }
+}
+
+/// Why a step did not go through.
+enum StepError {
+    Retry(String, Option<Duration>),
+    Failed(String),
+    LoginRequired(String),
+}
+
+impl From<RequestError> for StepError {
+    fn from(e: RequestError) -> Self {
+        match e {
+            RequestError::Network(detail) => StepError::Retry(detail, None),
+            RequestError::LoginRequired(detail) => StepError::LoginRequired(detail),
+            RequestError::Local(e) => StepError::Retry(format!("local: {e}"), None),
+        }
+    }
+}
+
+fn local(e: impl std::fmt::Display) -> StepError {
+    StepError::Retry(format!("local store: {e}"), None)
+}
+
+/// Sorts an answer into success, retry or permanent failure.
+fn classify(what: &str, response: ApiResponse) -> Result<ApiResponse, StepError> {
+    let status = response.status;
+    if status.is_success() {
+        return Ok(response);
+    }
+    let reason = format!("{what}: {} {}", status.as_u16(), response.error_summary());
+    if status.is_server_error()
+        || status == StatusCode::TOO_MANY_REQUESTS
+        || status == StatusCode::REQUEST_TIMEOUT
+    {
+        return Err(StepError::Retry(reason, response.retry_after()));
+    }
+    if status == StatusCode::UNAUTHORIZED {
+        return Err(StepError::LoginRequired(reason));
+    }
+    Err(StepError::Failed(reason))
+}
+
+/// A per-step idempotency key: the entry's key for its first request, suffixed for the others,
+/// so each request of the entry is applied once however often it is retried.
+fn step_key(entry: &OutboxEntry, step: u32) -> String {
+    if step == 0 {
+        entry.idempotency_key.to_string()
+    } else {
+        format!("{}-{step}", entry.idempotency_key)
+    }
+}
+
+/// Delivers `entry`, resuming after its last acknowledged step.
+pub async fn deliver(ctx: &Context, entry: &OutboxEntry) -> Outcome {
+    match deliver_steps(ctx, entry).await {
+        Ok(()) => Outcome::Delivered,
+        Err(StepError::Retry(reason, after)) => Outcome::Retry { reason, after },
+        Err(StepError::Failed(reason)) => Outcome::Failed(reason),
+        Err(StepError::LoginRequired(reason)) => Outcome::LoginRequired(reason),
+    }
+}
+
+async fn deliver_steps(ctx: &Context, entry: &OutboxEntry) -> Result<(), StepError> {
+    let steps: &[Step] = match (entry.entity_type.as_str(), entry.operation.as_str()) {
+        (ENTITY_EXERCISE_SESSION, OP_CREATE) => &[Step::CreateSession],
+        (ENTITY_EXERCISE_SESSION, OP_COMPLETE) => &[
+            Step::CompleteSession,
+            Step::PoseData,
+            Step::Progress,
+            Step::Snapshots,
+            Step::RawFrames,
+        ],
+        (ENTITY_REVIEW, OP_CREATE) => &[Step::Review],
+        ("transcript" | "clinical_note", _) => {
+            return Err(StepError::Failed(format!(
+                "{} upload not possible: the central API has no {} endpoint yet",
+                entry.entity_type, entry.entity_type
+            )))
+        }
+        (entity, op) => {
+            return Err(StepError::Failed(format!(
+                "unknown outbox entry {entity}/{op}"
+            )))
+        }
+    };
+    let (done, mut detail) = ctx
+        .db(|s| s.sync_progress(entry.id))
+        .map_err(local)?
+        .unwrap_or((0, json!({})));
+    for (index, step) in steps.iter().enumerate().skip(done as usize) {
+        let index = u32::try_from(index).unwrap_or(u32::MAX);
+        let mut key = step_key(entry, index);
+        if matches!(step, Step::PoseData) {
+            // A different stride is a different body: under the old key the server would
+            // refuse it as a key mismatch, under a new one it simply replaces the frames.
+            key.push_str(&format!("-s{}", ctx.config.frame_stride));
+        }
+        let note = run_step(ctx, entry, *step, &key).await?;
+        if let (Some(map), Some(note)) = (detail.as_object_mut(), note) {
+            map.insert(step.name().to_string(), note);
+        }
+        ctx.db(|s| s.set_sync_progress(entry.id, index + 1, &detail))
+            .map_err(local)?;
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Step {
+    CreateSession,
+    CompleteSession,
+    PoseData,
+    Progress,
+    Snapshots,
+    RawFrames,
+    Review,
+}
+
+impl Step {
+    fn name(self) -> &'static str {
+        match self {
+            Step::CreateSession => "create",
+            Step::CompleteSession => "complete",
+            Step::PoseData => "pose_data",
+            Step::Progress => "progress",
+            Step::Snapshots => "snapshots",
+            Step::RawFrames => "raw_frames",
+            Step::Review => "review",
+        }
+    }
+}
+
+/// Runs one step; returns a note kept in the entry's progress detail.
+async fn run_step(
+    ctx: &Context,
+    entry: &OutboxEntry,
+    step: Step,
+    key: &str,
+) -> Result<Option<Value>, StepError> {
+    match step {
+        Step::CreateSession => create_session(ctx, entry, key).await,
+        Step::CompleteSession => complete_session(ctx, entry, key).await,
+        Step::PoseData => pose_data(ctx, entry, key).await,
+        Step::Progress | Step::Snapshots => progress(ctx, entry, step, key).await,
+        Step::RawFrames => raw_frames(ctx, entry).await,
+        Step::Review => review(ctx, entry, key).await,
+    }
+}
+
+async fn create_session(
+    ctx: &Context,
+    entry: &OutboxEntry,
+    key: &str,
+) -> Result<Option<Value>, StepError> {
+    let row: SessionRow = serde_json::from_value(entry.payload.clone())
+        .map_err(|e| StepError::Failed(format!("outbox payload is not a session: {e}")))?;
+    let body = serde_json::to_value(mapping::create_session_request(
+        &row,
+        ctx.role != Some(Role::Patient),
+    ))
+    .map_err(local)?;
+    let response = ctx
+        .api
+        .send(
+            Method::POST,
+            &Request {
+                path: "/api/sessions",
+                json: Some(&body),
+                idempotency_key: Some(key),
+                ..Request::default()
+            },
+        )
+        .await?;
+    // Ids are client-generated v4 UUIDs: an existing one is this device's earlier create whose
+    // idempotency record the server no longer has.
+    if response.status == StatusCode::CONFLICT
+        && response.error_code().as_deref() == Some("SESSION_EXISTS")
+    {
+        return Ok(Some(json!("already on server")));
+    }
+    let response = classify("create session", response)?;
+    let version = response.etag_version().unwrap_or(1);
+    ctx.db(|s| s.set_remote_version(ENTITY_EXERCISE_SESSION, row.id, version))
+        .map_err(local)?;
+    Ok(None)
+}
+
+fn session_detail(entry: &OutboxEntry) -> Result<SessionDetail, StepError> {
+    serde_json::from_value(entry.payload.clone())
+        .map_err(|e| StepError::Failed(format!("outbox payload is not a session detail: {e}")))
+}
+
+/// The completion's edit of the session record, guarded by the version last seen: when the
+/// server's copy changed meanwhile, both are kept and the conflict is surfaced.
+async fn complete_session(
+    ctx: &Context,
+    entry: &OutboxEntry,
+    key: &str,
+) -> Result<Option<Value>, StepError> {
+    let detail = session_detail(entry)?;
+    let id = detail.session.id;
+    let known = ctx
+        .db(|s| s.remote_version(ENTITY_EXERCISE_SESSION, id))
+        .map_err(local)?;
+    let body = serde_json::to_value(mapping::completion_update(&detail.session)).map_err(local)?;
+    let path = format!("/api/sessions/{id}");
+    let response = ctx
+        .api
+        .send(
+            Method::PUT,
+            &Request {
+                path: &path,
+                json: Some(&body),
+                idempotency_key: Some(key),
+                if_match: known,
+                ..Request::default()
+            },
+        )
+        .await?;
+    if response.status == StatusCode::PRECONDITION_FAILED {
+        let server = fetch_session(ctx, &path).await;
+        let server_version = server
+            .as_ref()
+            .and_then(|v| v.pointer("/session/version"))
+            .and_then(Value::as_i64);
+        let conflict = ctx
+            .db(|s| {
+                s.record_conflict(
+                    ENTITY_EXERCISE_SESSION,
+                    id,
+                    Some(entry.id),
+                    Some(detail.session.version),
+                    server_version,
+                    &entry.payload,
+                    server.as_ref(),
+                )
+            })
+            .map_err(local)?;
+        return Err(StepError::Failed(format!(
+            "conflict #{conflict}: the server's session is at version {} but this device last saw {}; \
+             both versions are kept locally",
+            server_version.map_or("?".into(), |v| v.to_string()),
+            known.map_or("?".into(), |v| v.to_string()),
+        )));
+    }
+    let response = classify("update session", response)?;
+    if let Some(version) = response.etag_version() {
+        ctx.db(|s| s.set_remote_version(ENTITY_EXERCISE_SESSION, id, version))
+            .map_err(local)?;
+    }
+    Ok(None)
+}
+
+async fn fetch_session(ctx: &Context, path: &str) -> Option<Value> {
+    let response = ctx
+        .api
+        .send(
+            Method::GET,
+            &Request {
+                path,
+                ..Request::default()
+            },
+        )
+        .await
+        .ok()?;
+    if !response.status.is_success() {
+        return None;
+    }
+    response.json().ok()
+}
+
+/// Summary statistics and the downsampled frame set. The server replaces a session's frames on
+/// every upload, so they go in one request (retried whole under the same key).
+async fn pose_data(
+    ctx: &Context,
+    entry: &OutboxEntry,
+    key: &str,
+) -> Result<Option<Value>, StepError> {
+    let detail = session_detail(entry)?;
+    let id = detail.session.id;
+    let frames = ctx.db(|s| s.frames(id)).map_err(local)?;
+    if frames.is_empty() {
+        // The API needs at least one frame to accept a summary.
+        return Ok(Some(json!("no frames recorded; summary not uploadable")));
+    }
+    let upload = physalign_api::sessions::PoseDataUpload {
+        frames: mapping::downsample(&frames, ctx.config.frame_stride),
+        summary_statistics: Some(mapping::summary_statistics(&detail)),
+    };
+    let sent = upload.frames.len();
+    let body = serde_json::to_value(&upload).map_err(local)?;
+    let path = format!("/api/sessions/{id}/data");
+    let response = ctx
+        .api
+        .send(
+            Method::POST,
+            &Request {
+                path: &path,
+                json: Some(&body),
+                idempotency_key: Some(key),
+                ..Request::default()
+            },
+        )
+        .await?;
+    classify("upload pose data", response)?;
+    // The upload bumped the server's version by one; a concurrent edit makes this stale, which
+    // the next If-Match turns into a surfaced conflict rather than a lost edit.
+    let known = ctx
+        .db(|s| s.remote_version(ENTITY_EXERCISE_SESSION, id))
+        .map_err(local)?;
+    if let Some(version) = known {
+        ctx.db(|s| s.set_remote_version(ENTITY_EXERCISE_SESSION, id, version + 1))
+            .map_err(local)?;
+    }
+    Ok(Some(json!({ "frames_sent": sent, "frames_local": frames.len() })))
+}
+
+/// Seed 000 progress metrics and snapshots; the server lets only clinicians write them.
+async fn progress(
+    ctx: &Context,
+    entry: &OutboxEntry,
+    step: Step,
+    key: &str,
+) -> Result<Option<Value>, StepError> {
+    if ctx.role == Some(Role::Patient) || ctx.role.is_none() {
+        return Ok(Some(json!("skipped: only clinicians may write progress metrics")));
+    }
+    let detail = session_detail(entry)?;
+    let (path, body) = match step {
+        Step::Progress => (
+            "/api/session/progress",
+            serde_json::to_value(mapping::progress_request(&detail)).map_err(local)?,
+        ),
+        _ => {
+            let request = mapping::snapshots_request(&detail);
+            if request.snapshots.is_empty() {
+                return Ok(Some(json!("no repetitions")));
+            }
+            (
+                "/api/session/snapshots",
+                serde_json::to_value(request).map_err(local)?,
+            )
+        }
+    };
+    let response = ctx
+        .api
+        .send(
+            Method::POST,
+            &Request {
+                path,
+                json: Some(&body),
+                idempotency_key: Some(key),
+                ..Request::default()
+            },
+        )
+        .await?;
+    classify(step.name(), response)?;
+    Ok(None)
+}
+
+/// The full-rate frames as a JSON-lines file through a signed upload URL, when configured.
+async fn raw_frames(ctx: &Context, entry: &OutboxEntry) -> Result<Option<Value>, StepError> {
+    if !ctx.config.upload_raw_frames {
+        return Ok(None);
+    }
+    let detail = session_detail(entry)?;
+    let id = detail.session.id;
+    let body = serde_json::to_value(GenerateUploadUrlRequest {
+        session_id: id,
+        kind: UploadKind::PoseData,
+    })
+    .map_err(local)?;
+    let response = ctx
+        .api
+        .send(
+            Method::POST,
+            &Request {
+                path: "/api/upload/generate-url",
+                json: Some(&body),
+                ..Request::default()
+            },
+        )
+        .await?;
+    let url: UploadUrl = classify("upload URL", response)?
+        .json()
+        .map_err(|e| StepError::Retry(format!("upload URL answer: {e}"), None))?;
+    let mut lines = Vec::new();
+    ctx.db(|s| {
+        s.for_each_frame(id, |frame| {
+            serde_json::to_writer(&mut lines, &frame)?;
+            lines.push(b'\n');
+            Ok(())
+        })
+    })
+    .map_err(local)?;
+    let size = lines.len();
+    let response = ctx
+        .api
+        .send(
+            Method::PUT,
+            &Request {
+                path: &url.upload_url,
+                bytes: Some(lines),
+                anonymous: true,
+                ..Request::default()
+            },
+        )
+        .await?;
+    classify("raw frame upload", response)?;
+    Ok(Some(json!({ "bytes": size })))
+}
+
+async fn review(ctx: &Context, entry: &OutboxEntry, key: &str) -> Result<Option<Value>, StepError> {
+    let response = ctx
+        .api
+        .send(
+            Method::POST,
+            &Request {
+                path: "/api/physio/reviews",
+                json: Some(&entry.payload),
+                idempotency_key: Some(key),
+                ..Request::default()
+            },
+        )
+        .await?;
+    if response.status == StatusCode::CONFLICT
+        && response.error_code().as_deref() == Some("REVIEW_EXISTS")
+    {
+        return Ok(Some(json!("already on server")));
+    }
+    classify("create review", response)?;
+    Ok(None)
+}

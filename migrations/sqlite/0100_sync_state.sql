@@ -1,0 +1,70 @@
+-- PhysAlign on-device sync state (applied by physalign-store's `sync_state` module with
+-- IF NOT EXISTS, separately from the numbered core migrations, so the sync client can evolve
+-- without renumbering them).
+--   * sync_identity: who this device signs in as (never the token: that lives in the OS keyring
+--     or the encrypted credentials file);
+--   * sync_meta: last success, last error, download cursors;
+--   * sync_progress: per outbox entry, the last acknowledged step of a multi-request upload;
+--   * sync_remote_versions: the server version last seen per record, sent as If-Match;
+--   * sync_conflicts: both versions of a record the server changed meanwhile (412);
+--   * offline_reviews: reviews a physiotherapist wrote on this device;
+--   * sync_remote_records: server records pulled down (sessions/prescriptions, reviews, profile).
+
+CREATE TABLE IF NOT EXISTS sync_identity (
+    id                    INTEGER PRIMARY KEY CHECK (id = 1),
+    server_url            TEXT NOT NULL,
+    email                 TEXT NOT NULL,
+    user_id               TEXT,
+    role                  TEXT,
+    logged_in_at          TEXT NOT NULL,
+    login_required_reason TEXT
+);
+
+CREATE TABLE IF NOT EXISTS sync_meta (
+    key   TEXT PRIMARY KEY NOT NULL,
+    value TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS sync_progress (
+    outbox_id  INTEGER PRIMARY KEY NOT NULL REFERENCES outbox (id) ON DELETE CASCADE,
+    step       INTEGER NOT NULL CHECK (step >= 0),
+    detail     TEXT NOT NULL CHECK (json_valid(detail)),
+    updated_at TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS sync_remote_versions (
+    entity_type TEXT NOT NULL,
+    entity_id   TEXT NOT NULL,
+    version     INTEGER NOT NULL,
+    PRIMARY KEY (entity_type, entity_id)
+);
+
+CREATE TABLE IF NOT EXISTS sync_conflicts (
+    id             INTEGER PRIMARY KEY AUTOINCREMENT,
+    entity_type    TEXT NOT NULL,
+    entity_id      TEXT NOT NULL,
+    outbox_id      INTEGER,
+    local_version  INTEGER,
+    server_version INTEGER,
+    local_record   TEXT NOT NULL CHECK (json_valid(local_record)),
+    server_record  TEXT CHECK (server_record IS NULL OR json_valid(server_record)),
+    detected_at    TEXT NOT NULL,
+    resolved_at    TEXT
+);
+
+CREATE TABLE IF NOT EXISTS offline_reviews (
+    id         TEXT PRIMARY KEY NOT NULL,
+    session_id TEXT NOT NULL,
+    request    TEXT NOT NULL CHECK (json_valid(request)),
+    created_at TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS sync_remote_records (
+    kind       TEXT NOT NULL,
+    id         TEXT NOT NULL,
+    version    INTEGER,
+    updated_at TEXT,
+    record     TEXT NOT NULL CHECK (json_valid(record)),
+    fetched_at TEXT NOT NULL,
+    PRIMARY KEY (kind, id)
+);
