@@ -7,8 +7,7 @@
 //! `LOAD_POST_CONNECTIONS` (4).
 
 #[allow(dead_code)]
-#[path = "../tests/common/pg.rs"]
-mod pg;
+use physalign_testpg as pg;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -115,7 +114,7 @@ async fn run() {
     let get_conns = env_or("LOAD_GET_CONNECTIONS", 16) as usize;
     let post_conns = env_or("LOAD_POST_CONNECTIONS", 4) as usize;
     let cluster = pg::PgCluster::start();
-    let url = cluster.create_database("load").await;
+    let url = cluster.create_database("load");
     let storage = tempfile::tempdir().expect("temp dir");
     let mut config = ServerConfig::new(url, "bench-secret-bench-secret-bench-secret-01");
     config.storage_dir = storage.path().to_path_buf();

@@ -1,5 +1,7 @@
 //! Time to sync 100 recorded sessions (300 frames each, every 5th uploaded) to the real server
-//! over loopback, with a real PostgreSQL. Prints the numbers; asserts nothing about speed.
+//! over loopback, with a real PostgreSQL; then local recording throughput (frames written per
+//! second into the same database) alone and while a sync of 100 more sessions runs, to show
+//! that syncing does not slow recording down. Prints the numbers; asserts nothing about speed.
 //!
 //! `cargo bench -p physalign-sync --bench sync_100_sessions`
 
@@ -47,5 +49,32 @@ fn main() {
         );
         let checked = fixtures::assert_server_matches_local(&server.url(), &token, &db, 5).await;
         println!("verified {checked} sessions on the server");
+
+        // Recording alone, then the same recording while 100 fresh sessions sync.
+        drop(worker); // one worker per database: release its lock
+        let alone = recording_fps(&db).await;
+        fixtures::record_sessions(&db, 100, 300);
+        let worker = SyncWorker::open(&db, creds.clone(), config.clone()).expect("worker");
+        let sync = tokio::spawn(async move { worker.run_once(Duration::from_secs(300)).await });
+        let during = recording_fps(&db).await;
+        let report = sync.await.expect("join").expect("sync");
+        println!(
+            "recording throughput: {alone:.0} frames/s alone, {during:.0} frames/s while syncing ({:.0}%; the sync delivered {} entries meanwhile)",
+            during * 100.0 / alone,
+            report.delivered
+        );
     });
+}
+
+/// Frames per second written by recording 10 sessions of 300 frames into `db`, on a blocking
+/// thread as the analysis pipeline does.
+async fn recording_fps(db: &std::path::Path) -> f64 {
+    let db = db.to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        let started = Instant::now();
+        fixtures::record_sessions(&db, 10, 300);
+        3000.0 / started.elapsed().as_secs_f64()
+    })
+    .await
+    .expect("recording task")
 }

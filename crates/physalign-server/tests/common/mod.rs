@@ -4,7 +4,7 @@
 
 #![allow(dead_code)]
 
-pub mod pg;
+pub use physalign_testpg as pg;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -49,7 +49,7 @@ pub async fn start_with(tweak: impl FnOnce(&mut ServerConfig)) -> TestServer {
         std::process::id(),
         DB_COUNTER.fetch_add(1, Ordering::SeqCst)
     );
-    let url = cluster.create_database(&name).await;
+    let url = cluster.create_database(&name);
     let storage = tempfile::tempdir().expect("temp dir");
     let mut config = ServerConfig::new(url, "test-secret-test-secret-test-secret-0123");
     config.storage_dir = storage.path().to_path_buf();

@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 pub mod fixtures;
-pub mod pg;
+pub use physalign_testpg as pg;
 pub mod proxy;
 pub mod server;
 

@@ -16,8 +16,10 @@ fn bin_dir() -> PathBuf {
         .to_path_buf()
 }
 
-/// Builds `physalign-server` and the `physalign` CLI (without vision/speech) once per test
-/// binary, with the same cargo and target directory as the tests.
+/// Builds `physalign-server` and the `physalign` CLI once per test binary, with the same cargo
+/// and target directory as the tests. Each is built on its own with its default features, exactly
+/// as `cargo build -p …` builds it, so the tests never leave a cut-down `physalign` behind in
+/// the target directory and reuse what an ordinary build already compiled.
 pub fn binaries() -> &'static (PathBuf, PathBuf) {
     static BINS: OnceLock<(PathBuf, PathBuf)> = OnceLock::new();
     BINS.get_or_init(|| {
@@ -25,20 +27,20 @@ pub fn binaries() -> &'static (PathBuf, PathBuf) {
         if std::env::var_os("PHYSALIGN_SKIP_BIN_BUILD").is_none() {
             let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
             let target_dir = dir.parent().expect("target dir").to_path_buf();
-            let mut build = Command::new(cargo);
-            build
-                .args(["build", "-p", "physalign-server", "-p", "physalign-cli"])
-                .args(["--no-default-features", "--bins"]);
-            // Benchmarks run from target/release: build the binaries with the same profile.
-            if dir.file_name().is_some_and(|name| name == "release") {
-                build.arg("--release");
+            for package in ["physalign-server", "physalign-cli"] {
+                let mut build = Command::new(&cargo);
+                build.args(["build", "--bins", "-p", package]);
+                // Benchmarks run from target/release: build the binaries with the same profile.
+                if dir.file_name().is_some_and(|name| name == "release") {
+                    build.arg("--release");
+                }
+                let status = build
+                    .env("CARGO_TARGET_DIR", &target_dir)
+                    .current_dir(env!("CARGO_MANIFEST_DIR"))
+                    .status()
+                    .expect("run cargo build");
+                assert!(status.success(), "building {package} failed");
             }
-            let status = build
-                .env("CARGO_TARGET_DIR", &target_dir)
-                .current_dir(env!("CARGO_MANIFEST_DIR"))
-                .status()
-                .expect("run cargo build");
-            assert!(status.success(), "building physalign-server and physalign failed");
         }
         (dir.join("physalign-server"), dir.join("physalign"))
     })

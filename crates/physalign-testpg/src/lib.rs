@@ -1,16 +1,15 @@
-//! One throwaway PostgreSQL cluster per test binary.
+//! A throwaway PostgreSQL cluster for integration tests and benchmarks: `initdb` into a temp
+//! dir, `pg_ctl start` on a free loopback port with the socket directory inside the temp dir.
+//! As root (PostgreSQL refuses to run as root) every command runs as the `postgres` user
+//! through `runuser`. The per-process cluster of [`cluster`] is stopped and its directory
+//! removed when the process exits, whether tests passed or panicked (an `atexit` hook, since
+//! statics are never dropped); other clusters by `Drop`.
 //!
-//! `initdb` into a temp dir, `pg_ctl start` on a free loopback port with the socket directory
-//! inside the temp dir. As root (PostgreSQL refuses to run as root) every command runs as the
-//! `postgres` user through `runuser`. The cluster is stopped and its directory removed when
-//! the process exits, whether tests passed or panicked (an `atexit` hook, since statics are
-//! never dropped), and by `Drop` when a cluster value is dropped.
+//! Test code: failures panic with the tool's output, which is what a failing test should show.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
-
-use sqlx::Connection;
 
 /// Where Debian puts the server binaries; `PHYSALIGN_PG_BIN` overrides.
 const DEFAULT_BIN: &str = "/usr/lib/postgresql/15/bin";
@@ -82,7 +81,7 @@ impl PgCluster {
         );
     }
 
-    /// Starts a new cluster.
+    /// Starts a new cluster (prefer [`cluster`] in tests: one per process).
     pub fn start() -> Self {
         let bin = std::env::var_os("PHYSALIGN_PG_BIN")
             .map(PathBuf::from)
@@ -167,16 +166,31 @@ impl PgCluster {
     }
 
     /// Creates an empty database and returns its URL.
-    pub async fn create_database(&self, name: &str) -> String {
-        let mut conn = sqlx::PgConnection::connect(&self.url("postgres"))
-            .await
-            .expect("connect to cluster");
-        let sql = format!("CREATE DATABASE \"{name}\"");
-        sqlx::Executor::execute(&mut conn, sql.as_str())
-            .await
-            .expect("create database");
-        let _ = conn.close().await;
+    pub fn create_database(&self, name: &str) -> String {
+        let port = self.port.to_string();
+        self.run(
+            self.command("createdb")
+                .args(["-h", "127.0.0.1", "-p", &port, "-U", "postgres", name]),
+            "createdb",
+        );
         self.url(name)
+    }
+
+    /// Runs one SQL statement in database `db` with psql and returns its unaligned output.
+    pub fn query(&self, db: &str, sql: &str) -> String {
+        let port = self.port.to_string();
+        let out = self
+            .command("psql")
+            .args(["-h", "127.0.0.1", "-p", &port, "-U", "postgres", "-d", db])
+            .args(["-At", "-v", "ON_ERROR_STOP=1", "-c", sql])
+            .output()
+            .unwrap_or_else(|e| panic!("psql: {e}"));
+        assert!(
+            out.status.success(),
+            "psql failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
     }
 
     /// Stops the server and removes its files (once).
