@@ -9,7 +9,6 @@
 //! with 422. Server errors (5xx) and 401s roll the claim back, so a retry after one runs again.
 //! Replays carry the original status and body (as JSON), not its other headers.
 
-
 use axum::body::{to_bytes, Body};
 use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode};

@@ -312,10 +312,7 @@ impl Store {
                     .map(|text| serde_json::from_str(&text))
                     .transpose()
                     .map_err(|e| StoreError::corrupt("sync_conflicts.server_record", e))?,
-                detected_at: parse_time(
-                    "sync_conflicts.detected_at",
-                    &row.get::<_, String>(8)?,
-                )?,
+                detected_at: parse_time("sync_conflicts.detected_at", &row.get::<_, String>(8)?)?,
             });
         }
         Ok(conflicts)
@@ -384,7 +381,14 @@ impl Store {
                 time_text(now)
             ],
         )?;
-        enqueue(&tx, ENTITY_REVIEW, id, crate::outbox::OP_CREATE, request, now)?;
+        enqueue(
+            &tx,
+            ENTITY_REVIEW,
+            id,
+            crate::outbox::OP_CREATE,
+            request,
+            now,
+        )?;
         tx.commit()?;
         Ok(id)
     }

@@ -9,7 +9,8 @@ pub fn retry_delay(attempts: i64, base: Duration, max: Duration) -> Duration {
     let exponent = u32::try_from(attempts.clamp(0, 30)).unwrap_or(30);
     let ceiling = base.saturating_mul(1u32 << exponent.min(30)).min(max);
     let half = ceiling / 2;
-    let jitter_nanos = rand::thread_rng().gen_range(0..=half.as_nanos().min(u64::MAX as u128) as u64);
+    let jitter_nanos =
+        rand::thread_rng().gen_range(0..=half.as_nanos().min(u64::MAX as u128) as u64);
     half + Duration::from_nanos(jitter_nanos)
 }
 
@@ -25,7 +26,10 @@ mod tests {
             let ceiling = (base * 2u32.pow(attempts as u32)).min(max);
             for _ in 0..50 {
                 let d = retry_delay(attempts, base, max);
-                assert!(d >= ceiling / 2 && d <= ceiling, "attempt {attempts}: {d:?}");
+                assert!(
+                    d >= ceiling / 2 && d <= ceiling,
+                    "attempt {attempts}: {d:?}"
+                );
             }
         }
         assert!(retry_delay(1000, base, max) <= max);

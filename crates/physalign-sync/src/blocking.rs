@@ -1,7 +1,9 @@
 //! Blocking entry points for callers without an async runtime (the CLI): each runs the async
 //! operation on a runtime of its own.
 
-use crate::{CredentialStore, LoginReport, RunReport, SyncConfig, SyncError, SyncStatus, SyncWorker};
+use crate::{
+    CredentialStore, LoginReport, RunReport, SyncConfig, SyncError, SyncStatus, SyncWorker,
+};
 use physalign_store::Store;
 use std::path::Path;
 use std::time::Duration;

@@ -45,7 +45,14 @@ impl ApiResponse {
 
     /// `Retry-After` in seconds, if sent.
     pub fn retry_after(&self) -> Option<Duration> {
-        let secs: u64 = self.headers.get(RETRY_AFTER)?.to_str().ok()?.trim().parse().ok()?;
+        let secs: u64 = self
+            .headers
+            .get(RETRY_AFTER)?
+            .to_str()
+            .ok()?
+            .trim()
+            .parse()
+            .ok()?;
         Some(Duration::from_secs(secs.min(3600)))
     }
 
@@ -203,8 +210,7 @@ impl ApiClient {
             )
             .await
             .map_err(|e| self.unreachable(e))?;
-        if response.status == StatusCode::UNAUTHORIZED || response.status == StatusCode::FORBIDDEN
-        {
+        if response.status == StatusCode::UNAUTHORIZED || response.status == StatusCode::FORBIDDEN {
             return Err(SyncError::LoginFailed(response.error_summary()));
         }
         if !response.status.is_success() {
@@ -214,10 +220,13 @@ impl ApiClient {
         let backend = self.credentials.save(&self.account, &tokens)?;
         *self.tokens.lock().await = Some(tokens);
         let me = self
-            .send(Method::GET, &Request {
-                path: "/api/auth/me",
-                ..Request::default()
-            })
+            .send(
+                Method::GET,
+                &Request {
+                    path: "/api/auth/me",
+                    ..Request::default()
+                },
+            )
             .await
             .map_err(|e| match e {
                 RequestError::Network(detail) => SyncError::Unreachable {
@@ -326,9 +335,11 @@ impl ApiClient {
                 response.error_summary()
             )));
         }
-        let tokens = tokens_from(response.json::<TokenResponse>().map_err(|e| {
-            RequestError::Network(format!("refresh answer unreadable: {e}"))
-        })?);
+        let tokens = tokens_from(
+            response
+                .json::<TokenResponse>()
+                .map_err(|e| RequestError::Network(format!("refresh answer unreadable: {e}")))?,
+        );
         self.credentials.save(&self.account, &tokens)?;
         let access = tokens.access_token.clone().unwrap_or_default();
         *guard = Some(tokens);
@@ -341,8 +352,7 @@ impl ApiClient {
         request: &Request<'_>,
         token: Option<&str>,
     ) -> Result<ApiResponse, RequestError> {
-        let url = if request.path.starts_with("http://") || request.path.starts_with("https://")
-        {
+        let url = if request.path.starts_with("http://") || request.path.starts_with("https://") {
             request.path.to_string()
         } else {
             format!("{}{}", self.base_url, request.path)

@@ -307,14 +307,23 @@ mod tests {
             store.save("a@x", &tokens("r1")).unwrap(),
             Backend::EncryptedFile
         );
-        assert_eq!(store.save("a@x", &tokens("r2")).unwrap(), Backend::EncryptedFile);
+        assert_eq!(
+            store.save("a@x", &tokens("r2")).unwrap(),
+            Backend::EncryptedFile
+        );
         assert_eq!(store.load("a@x").unwrap(), Some(tokens("r2")));
         assert_eq!(store.load("b@x").unwrap(), None);
-        let key_mode = fs::metadata(store.dir().join(KEY_FILE)).unwrap().permissions().mode();
+        let key_mode = fs::metadata(store.dir().join(KEY_FILE))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(key_mode & 0o777, 0o600);
         let token_file = store.token_path("a@x");
         let raw = fs::read(&token_file).unwrap();
-        assert!(!String::from_utf8_lossy(&raw).contains("r2"), "token stored in clear");
+        assert!(
+            !String::from_utf8_lossy(&raw).contains("r2"),
+            "token stored in clear"
+        );
         store.delete("a@x").unwrap();
         assert_eq!(store.load("a@x").unwrap(), None);
     }

@@ -371,7 +371,9 @@ async fn pose_data(
         ctx.db(|s| s.set_remote_version(ENTITY_EXERCISE_SESSION, id, version + 1))
             .map_err(local)?;
     }
-    Ok(Some(json!({ "frames_sent": sent, "frames_local": frames.len() })))
+    Ok(Some(
+        json!({ "frames_sent": sent, "frames_local": frames.len() }),
+    ))
 }
 
 /// Seed 000 progress metrics and snapshots; the server lets only clinicians write them.
@@ -382,7 +384,9 @@ async fn progress(
     key: &str,
 ) -> Result<Option<Value>, StepError> {
     if ctx.role == Some(Role::Patient) || ctx.role.is_none() {
-        return Ok(Some(json!("skipped: only clinicians may write progress metrics")));
+        return Ok(Some(json!(
+            "skipped: only clinicians may write progress metrics"
+        )));
     }
     let detail = session_detail(entry)?;
     let (path, body) = match step {

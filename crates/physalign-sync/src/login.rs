@@ -37,7 +37,9 @@ pub async fn login(
 ) -> Result<LoginReport, SyncError> {
     let email = email.trim();
     if email.is_empty() || password.is_empty() {
-        return Err(SyncError::LoginFailed("email and password must not be empty".into()));
+        return Err(SyncError::LoginFailed(
+            "email and password must not be empty".into(),
+        ));
     }
     let client = ApiClient::new(server_url, email, credentials, Duration::from_secs(30))?;
     let (me, backend) = client.login(email, password).await?;

@@ -1,7 +1,11 @@
 //! Local store records turned into the central API's request bodies.
 
-use physalign_api::progress::{ProgressMetrics, Snapshot, StoreProgressRequest, StoreSnapshotsRequest};
-use physalign_api::sessions::{CreateSessionRequest, SummaryStatistics, UpdateSessionRequest, UploadFrame};
+use physalign_api::progress::{
+    ProgressMetrics, Snapshot, StoreProgressRequest, StoreSnapshotsRequest,
+};
+use physalign_api::sessions::{
+    CreateSessionRequest, SummaryStatistics, UpdateSessionRequest, UploadFrame,
+};
 use physalign_store::{FrameRecord, SessionDetail, SessionRow};
 use std::collections::BTreeMap;
 
@@ -42,7 +46,11 @@ fn seconds(value: f64) -> i32 {
 /// may carry more keys than the API's type) and the local repetitions.
 pub fn summary_statistics(detail: &SessionDetail) -> SummaryStatistics {
     let local = detail.session.summary_statistics.as_ref();
-    let number = |key: &str| local.and_then(|s| s.get(key)).and_then(serde_json::Value::as_f64);
+    let number = |key: &str| {
+        local
+            .and_then(|s| s.get(key))
+            .and_then(serde_json::Value::as_f64)
+    };
     let peak_angles: BTreeMap<String, f64> = local
         .and_then(|s| s.get("peak_angles"))
         .and_then(serde_json::Value::as_object)
@@ -156,9 +164,15 @@ mod tests {
     #[test]
     fn downsampling_keeps_every_nth_and_the_last_frame() {
         let frames: Vec<_> = (0..11).map(frame).collect();
-        let numbers: Vec<_> = downsample(&frames, 5).iter().map(|f| f.frame_number.unwrap()).collect();
+        let numbers: Vec<_> = downsample(&frames, 5)
+            .iter()
+            .map(|f| f.frame_number.unwrap())
+            .collect();
         assert_eq!(numbers, vec![0, 5, 10]);
-        let numbers: Vec<_> = downsample(&frames[..8], 5).iter().map(|f| f.frame_number.unwrap()).collect();
+        let numbers: Vec<_> = downsample(&frames[..8], 5)
+            .iter()
+            .map(|f| f.frame_number.unwrap())
+            .collect();
         assert_eq!(numbers, vec![0, 5, 7]);
         assert_eq!(downsample(&frames, 0).len(), 11);
         assert!(downsample(&[], 3).is_empty());

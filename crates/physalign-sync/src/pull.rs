@@ -106,10 +106,14 @@ pub async fn pull(ctx: &Context) -> Result<PullReport, PullError> {
                 id: session.id.to_string(),
                 version: Some(i64::from(session.version)),
                 updated_at: Some(session.updated_at),
-                record: serde_json::to_value(session).map_err(|e| PullError::Status(e.to_string()))?,
+                record: serde_json::to_value(session)
+                    .map_err(|e| PullError::Status(e.to_string()))?,
             };
             ctx.db(|s| s.upsert_remote_record(&record))?;
-            if matches!(session.status, SessionStatus::Reviewed | SessionStatus::Completed) {
+            if matches!(
+                session.status,
+                SessionStatus::Reviewed | SessionStatus::Completed
+            ) {
                 let detail_path = format!("/api/sessions/{}", session.id);
                 let detail: SessionDetail = parse(&detail_path, &get(ctx, &detail_path).await?)?;
                 if let Some(review) = detail.review {

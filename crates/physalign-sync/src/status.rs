@@ -83,7 +83,9 @@ pub fn read_status(store: &Store) -> Result<SyncStatus, StoreError> {
         server_url: identity.as_ref().map(|i| i.server_url.clone()),
         email: identity.as_ref().map(|i| i.email.clone()),
         role: identity.as_ref().and_then(|i| i.role.clone()),
-        login_required: identity.as_ref().and_then(|i| i.login_required_reason.clone()),
+        login_required: identity
+            .as_ref()
+            .and_then(|i| i.login_required_reason.clone()),
         pending: counts.pending,
         failed: counts.failed,
         done: counts.done,

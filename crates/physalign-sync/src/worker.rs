@@ -286,7 +286,11 @@ impl SyncWorker {
             .clone()
             .map(|r| format!("login required: {r}"))
             .or_else(|| report.pull_error.clone())
-            .or(if report.pending_left > 0 { last_error } else { None });
+            .or(if report.pending_left > 0 {
+                last_error
+            } else {
+                None
+            });
         self.ctx.db(|s| {
             s.set_sync_meta(LAST_ERROR, error.as_deref().unwrap_or(""))?;
             if report.pending_left == 0 && (report.pull.is_some() || !with_pull) {
@@ -318,8 +322,8 @@ impl SyncWorker {
                     self.ctx.api.reload_tokens()?;
                     paused = false;
                 }
-                let with_pull = last_pull
-                    .is_none_or(|at| at.elapsed() >= self.ctx.config.pull_interval);
+                let with_pull =
+                    last_pull.is_none_or(|at| at.elapsed() >= self.ctx.config.pull_interval);
                 let report = self.sync(Duration::ZERO, with_pull).await?;
                 if report.pull.is_some() {
                     last_pull = Some(Instant::now());
@@ -329,7 +333,10 @@ impl SyncWorker {
                 }
                 let next = self.ctx.db(|s| s.next_ready_outbox_at())?;
                 next.map_or(poll, |at| {
-                    (at - Utc::now()).to_std().unwrap_or(Duration::ZERO).min(poll)
+                    (at - Utc::now())
+                        .to_std()
+                        .unwrap_or(Duration::ZERO)
+                        .min(poll)
                 })
                 .max(Duration::from_millis(20))
             };

@@ -48,7 +48,13 @@ pub async fn device(name: &str) -> Device {
     let token = fixtures::signup_patient(&server.url(), &email).await;
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("device.sqlite");
-    let device = Device { server, dir, db, email, token };
+    let device = Device {
+        server,
+        dir,
+        db,
+        email,
+        token,
+    };
     let report = physalign_sync::login(
         &device.db,
         device.credentials(),
@@ -68,17 +74,25 @@ async fn sessions_recorded_while_the_server_is_down_arrive_once_when_it_is_back(
     device.server.kill();
     let ids = fixtures::record_sessions(&device.db, 6, 90);
     let worker = device.worker();
-    let report = worker.run_once(Duration::from_millis(300)).await.expect("run");
+    let report = worker
+        .run_once(Duration::from_millis(300))
+        .await
+        .expect("run");
     assert_eq!(report.delivered, 0);
     assert!(report.retried > 0, "{report:?}");
-    assert_eq!(report.pending_left, 12, "6 creates + 6 completions stay queued");
+    assert_eq!(
+        report.pending_left, 12,
+        "6 creates + 6 completions stay queued"
+    );
     assert!(!report.complete());
 
     device.server.restart();
     let report = worker.run_once(Duration::from_secs(30)).await.expect("run");
     assert!(report.complete(), "{report:?}");
     assert_eq!(report.delivered, 12);
-    let checked = fixtures::assert_server_matches_local(&device.server.url(), &device.token, &device.db, 5).await;
+    let checked =
+        fixtures::assert_server_matches_local(&device.server.url(), &device.token, &device.db, 5)
+            .await;
     assert_eq!(checked, ids.len());
 
     // A second pass sends nothing and changes nothing.
@@ -118,7 +132,10 @@ async fn a_rejected_entry_fails_with_its_reason_and_does_not_block_the_others() 
     let failed = &status.failed_entries[0];
     assert_eq!(failed.entity_id, bad);
     let reason = failed.reason.as_deref().unwrap_or_default();
-    assert!(reason.contains("400") && reason.contains("VALIDATION_ERROR"), "{reason}");
+    assert!(
+        reason.contains("400") && reason.contains("VALIDATION_ERROR"),
+        "{reason}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -137,7 +154,11 @@ async fn an_edit_made_on_the_server_meanwhile_is_a_kept_conflict_not_a_lost_edit
         })
         .expect("create");
     let worker = device.worker();
-    assert!(worker.run_once(Duration::from_secs(10)).await.expect("run").complete());
+    assert!(worker
+        .run_once(Duration::from_secs(10))
+        .await
+        .expect("run")
+        .complete());
 
     // Someone edits the session on the server (version 1 -> 2).
     let response = reqwest::Client::new()
@@ -186,15 +207,30 @@ async fn an_edit_made_on_the_server_meanwhile_is_a_kept_conflict_not_a_lost_edit
     assert_eq!(conflict.server_version, Some(2));
     assert!(conflict.server_copy_saved);
     let kept = store.open_conflicts().expect("conflicts");
-    assert_eq!(kept[0].local_record["session"]["duration_seconds"], json!(40.0));
+    assert_eq!(
+        kept[0].local_record["session"]["duration_seconds"],
+        json!(40.0)
+    );
     assert_eq!(
         kept[0].server_record.as_ref().expect("server copy")["session"]["environment_notes"],
         json!("edited in clinic")
     );
-    assert!(status.failed_entries[0].reason.as_deref().unwrap_or_default().contains("conflict"));
+    assert!(status.failed_entries[0]
+        .reason
+        .as_deref()
+        .unwrap_or_default()
+        .contains("conflict"));
     // Neither side was overwritten: the server still has the clinic's edit and no end time.
-    let (_, remote) = fixtures::get_json(&device.server.url(), &device.token, &format!("/api/sessions/{id}")).await;
-    assert_eq!(remote["session"]["environment_notes"], json!("edited in clinic"));
+    let (_, remote) = fixtures::get_json(
+        &device.server.url(),
+        &device.token,
+        &format!("/api/sessions/{id}"),
+    )
+    .await;
+    assert_eq!(
+        remote["session"]["environment_notes"],
+        json!("edited in clinic")
+    );
     assert_eq!(remote["session"]["end_time"], json!(null));
 }
 
@@ -202,7 +238,11 @@ async fn an_edit_made_on_the_server_meanwhile_is_a_kept_conflict_not_a_lost_edit
 async fn a_revoked_refresh_token_asks_for_login_and_keeps_the_queue() {
     let device = device("login_required").await;
     let account = physalign_sync::client::account_name(&device.server.url(), &device.email);
-    let mut tokens = device.credentials().load(&account).expect("load").expect("tokens");
+    let mut tokens = device
+        .credentials()
+        .load(&account)
+        .expect("load")
+        .expect("tokens");
     // Revoke the refresh token's family on the server and forget the access token.
     let response = reqwest::Client::new()
         .post(format!("{}/api/auth/logout", device.server.url()))
@@ -221,14 +261,30 @@ async fn a_revoked_refresh_token_asks_for_login_and_keeps_the_queue() {
     assert_eq!(report.pending_left, 4, "queue kept");
     let status = physalign_sync::blocking::status(&device.db).expect("status");
     assert!(status.login_required.is_some());
-    let entries = Store::open(&device.db).expect("store").pending_outbox(10).expect("pending");
-    assert!(entries.iter().all(|e| e.attempts == 0), "a refused login is not the entry's failure");
+    let entries = Store::open(&device.db)
+        .expect("store")
+        .pending_outbox(10)
+        .expect("pending");
+    assert!(
+        entries.iter().all(|e| e.attempts == 0),
+        "a refused login is not the entry's failure"
+    );
     drop(worker);
 
-    physalign_sync::login(&device.db, device.credentials(), &device.server.url(), &device.email, PASSWORD)
+    physalign_sync::login(
+        &device.db,
+        device.credentials(),
+        &device.server.url(),
+        &device.email,
+        PASSWORD,
+    )
+    .await
+    .expect("login again");
+    let report = device
+        .worker()
+        .run_once(Duration::from_secs(10))
         .await
-        .expect("login again");
-    let report = device.worker().run_once(Duration::from_secs(10)).await.expect("run");
+        .expect("run");
     assert!(report.complete(), "{report:?}");
     fixtures::assert_server_matches_local(&device.server.url(), &device.token, &device.db, 5).await;
 }
@@ -237,7 +293,12 @@ async fn a_revoked_refresh_token_asks_for_login_and_keeps_the_queue() {
 async fn reviews_written_offline_go_up_and_reviews_come_down() {
     let device = device("reviews").await;
     fixtures::record_sessions(&device.db, 2, 30);
-    assert!(device.worker().run_once(Duration::from_secs(10)).await.expect("run").complete());
+    assert!(device
+        .worker()
+        .run_once(Duration::from_secs(10))
+        .await
+        .expect("run")
+        .complete());
     let session_ids: Vec<Uuid> = Store::open(&device.db)
         .expect("store")
         .list_sessions(10, 0)
@@ -256,13 +317,23 @@ async fn reviews_written_offline_go_up_and_reviews_come_down() {
         .send()
         .await
         .expect("link");
-    assert!(response.status().is_success(), "link: {}", response.status());
+    assert!(
+        response.status().is_success(),
+        "link: {}",
+        response.status()
+    );
     let physio_dir = tempfile::tempdir().expect("dir");
     let physio_db = physio_dir.path().join("physio.sqlite");
     let physio_creds = CredentialStore::file_only(physio_dir.path().join("creds"));
-    physalign_sync::login(&physio_db, physio_creds.clone(), &device.server.url(), physio_email, PASSWORD)
-        .await
-        .expect("physio login");
+    physalign_sync::login(
+        &physio_db,
+        physio_creds.clone(),
+        &device.server.url(),
+        physio_email,
+        PASSWORD,
+    )
+    .await
+    .expect("physio login");
     let review_id = Uuid::new_v4();
     let physio_store = Store::open(&physio_db).expect("store");
     physio_store.ensure_sync_schema().expect("schema");
@@ -275,19 +346,36 @@ async fn reviews_written_offline_go_up_and_reviews_come_down() {
         )
         .expect("offline review");
     let worker = SyncWorker::open(&physio_db, physio_creds, test_config()).expect("worker");
-    let report = worker.run_once(Duration::from_secs(10)).await.expect("physio sync");
+    let report = worker
+        .run_once(Duration::from_secs(10))
+        .await
+        .expect("physio sync");
     assert!(report.complete(), "{report:?}");
     assert_eq!(report.delivered, 1);
-    assert_eq!(report.pull.expect("pulled").people, 1, "the physio's patient list");
+    assert_eq!(
+        report.pull.expect("pulled").people,
+        1,
+        "the physio's patient list"
+    );
 
     // The patient's next sync brings the review (and the status change) down.
-    let report = device.worker().run_once(Duration::from_secs(10)).await.expect("run");
+    let report = device
+        .worker()
+        .run_once(Duration::from_secs(10))
+        .await
+        .expect("run");
     let pulled = report.pull.expect("pulled");
     assert_eq!(pulled.reviews, 1, "{pulled:?}");
-    let reviews = Store::open(&device.db).expect("store").remote_records("review").expect("reviews");
+    let reviews = Store::open(&device.db)
+        .expect("store")
+        .remote_records("review")
+        .expect("reviews");
     assert_eq!(reviews.len(), 1);
     assert_eq!(reviews[0].id, review_id.to_string());
     assert_eq!(reviews[0].record["notes"], json!("depth improved"));
-    let profiles = Store::open(&device.db).expect("store").remote_records("patient_profile").expect("profile");
+    let profiles = Store::open(&device.db)
+        .expect("store")
+        .remote_records("patient_profile")
+        .expect("profile");
     assert_eq!(profiles.len(), 1);
 }

@@ -23,7 +23,10 @@ fn config() -> SyncConfig {
 }
 
 fn done_count(db: &Path) -> i64 {
-    Store::open(db).and_then(|s| s.outbox_counts()).map(|c| c.done).unwrap_or(0)
+    Store::open(db)
+        .and_then(|s| s.outbox_counts())
+        .map(|c| c.done)
+        .unwrap_or(0)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -35,7 +38,9 @@ async fn the_server_killed_mid_sync_loses_nothing_and_duplicates_nothing() {
     let dir = tempfile::tempdir().expect("dir");
     let db = dir.path().join("device.sqlite");
     let creds = CredentialStore::file_only(dir.path().join("creds"));
-    physalign_sync::login(&db, creds.clone(), &server.url(), email, PASSWORD).await.expect("login");
+    physalign_sync::login(&db, creds.clone(), &server.url(), email, PASSWORD)
+        .await
+        .expect("login");
     fixtures::record_sessions(&db, 40, 150);
 
     let worker = SyncWorker::open(&db, creds, config()).expect("worker");
@@ -56,7 +61,10 @@ async fn the_server_killed_mid_sync_loses_nothing_and_duplicates_nothing() {
     assert!(report.retried > 0, "the outage must have been seen");
     let n = fixtures::assert_server_matches_local(&server.url(), &token, &db, 5).await;
     assert_eq!(n, 40);
-    println!("server kill survived: {} transient failures retried, 40/40 sessions exact", report.retried);
+    println!(
+        "server kill survived: {} transient failures retried, 40/40 sessions exact",
+        report.retried
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -65,14 +73,19 @@ async fn random_drops_delays_resets_and_5xx_are_survived() {
     let server = ServerProcess::start(&url, support::free_port(), 100_000);
     let email = "proxy@example.org";
     let token = fixtures::signup_patient(&server.url(), email).await;
-    let seed = std::env::var("PHYSALIGN_FAULT_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(20261121);
+    let seed = std::env::var("PHYSALIGN_FAULT_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20261121);
     let proxy = FaultProxy::start(server.port, seed, 0.4).await;
     let dir = tempfile::tempdir().expect("dir");
     let db = dir.path().join("device.sqlite");
     let creds = CredentialStore::file_only(dir.path().join("creds"));
     // Login goes straight to the server: a lost refresh-token answer would revoke the session
     // (rotation with reuse detection), which is the server's intended behaviour.
-    physalign_sync::login(&db, creds.clone(), &server.url(), email, PASSWORD).await.expect("login");
+    physalign_sync::login(&db, creds.clone(), &server.url(), email, PASSWORD)
+        .await
+        .expect("login");
     {
         let store = Store::open(&db).expect("store");
         store.ensure_sync_schema().expect("schema");
@@ -80,14 +93,19 @@ async fn random_drops_delays_resets_and_5xx_are_survived() {
         let account = physalign_sync::client::account_name(&identity.server_url, email);
         let tokens = creds.load(&account).expect("load").expect("tokens");
         identity.server_url = proxy.url();
-        store.set_sync_identity(&identity).expect("identity via proxy");
+        store
+            .set_sync_identity(&identity)
+            .expect("identity via proxy");
         let proxied = physalign_sync::client::account_name(&proxy.url(), email);
         creds.save(&proxied, &tokens).expect("tokens for proxy URL");
     }
     fixtures::record_sessions(&db, 25, 120);
     let worker = SyncWorker::open(&db, creds, config()).expect("worker");
     let started = Instant::now();
-    let report = worker.run_once(Duration::from_secs(120)).await.expect("run");
+    let report = worker
+        .run_once(Duration::from_secs(120))
+        .await
+        .expect("run");
     println!("fault proxy (seed {seed}): {}", proxy.counts.summary());
     println!(
         "faults injected {}, transient failures retried {}, in {:.1} s: {report:?}",
@@ -96,10 +114,16 @@ async fn random_drops_delays_resets_and_5xx_are_survived() {
         started.elapsed().as_secs_f64()
     );
     assert!(report.complete(), "{report:?}");
-    assert!(proxy.counts.injected() >= 10, "too few faults to mean anything");
+    assert!(
+        proxy.counts.injected() >= 10,
+        "too few faults to mean anything"
+    );
     let n = fixtures::assert_server_matches_local(&server.url(), &token, &db, 5).await;
     assert_eq!(n, 25);
-    println!("all {} injected faults survived: 25/25 sessions on the server exactly once", proxy.counts.injected());
+    println!(
+        "all {} injected faults survived: 25/25 sessions on the server exactly once",
+        proxy.counts.injected()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -123,7 +147,11 @@ async fn the_cli_killed_with_sigkill_mid_upload_resumes_after_restart() {
     let out = physalign(&["login", "--server", &server.url(), "--email", email])
         .output()
         .expect("physalign login");
-    assert!(out.status.success(), "login: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "login: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // Large sessions (stride 1: all 900 frames) so the kill lands inside an upload.
     fixtures::record_sessions(&db, 30, 900);
 
@@ -133,11 +161,18 @@ async fn the_cli_killed_with_sigkill_mid_upload_resumes_after_restart() {
         if before >= 60 {
             break;
         }
-        let mut child = physalign(&["sync", "--once", "--frame-stride", "1", "--backoff-base-ms", "20"])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("spawn sync");
+        let mut child = physalign(&[
+            "sync",
+            "--once",
+            "--frame-stride",
+            "1",
+            "--backoff-base-ms",
+            "20",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn sync");
         let deadline = Instant::now() + Duration::from_secs(60);
         while done_count(&db) < before + 8 && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(3));
@@ -146,18 +181,30 @@ async fn the_cli_killed_with_sigkill_mid_upload_resumes_after_restart() {
         child.kill().expect("kill");
         let _ = child.wait();
         kills += 1;
-        println!("SIGKILL #{kills} with {} of 60 entries done", done_count(&db));
+        println!(
+            "SIGKILL #{kills} with {} of 60 entries done",
+            done_count(&db)
+        );
     }
-    let out = physalign(&["sync", "--once", "--frame-stride", "1", "--backoff-base-ms", "20"])
-        .output()
-        .expect("final sync");
+    let out = physalign(&[
+        "sync",
+        "--once",
+        "--frame-stride",
+        "1",
+        "--backoff-base-ms",
+        "20",
+    ])
+    .output()
+    .expect("final sync");
     assert!(
         out.status.success(),
         "final sync: {}{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    let out = physalign(&["sync", "--status", "--json"]).output().expect("status");
+    let out = physalign(&["sync", "--status", "--json"])
+        .output()
+        .expect("status");
     assert!(out.status.success());
     let status: serde_json::Value = serde_json::from_slice(&out.stdout).expect("status JSON");
     assert_eq!(status["pending"], 0, "{status}");
@@ -165,5 +212,7 @@ async fn the_cli_killed_with_sigkill_mid_upload_resumes_after_restart() {
     assert!(status["last_success_at"].is_string(), "{status}");
     let n = fixtures::assert_server_matches_local(&server.url(), &token, &db, 1).await;
     assert_eq!(n, 30);
-    println!("client SIGKILLed {kills} times mid-upload: 30/30 sessions on the server exactly once");
+    println!(
+        "client SIGKILLed {kills} times mid-upload: 30/30 sessions on the server exactly once"
+    );
 }

@@ -11,8 +11,8 @@ pub mod login;
 pub mod notes;
 #[cfg(feature = "vision")]
 pub mod pose;
+pub mod sync;
 #[cfg(feature = "vision")]
 pub mod track;
-pub mod sync;
 #[cfg(feature = "speech")]
 pub mod transcribe;

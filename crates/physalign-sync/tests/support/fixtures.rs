@@ -124,14 +124,23 @@ pub async fn signup_patient(base_url: &str, email: &str) -> String {
     let http = reqwest::Client::new();
     let response = http
         .post(format!("{base_url}/api/auth/signup"))
-        .json(&json!({"email": email, "password": PASSWORD, "first_name": "Pat",
-                      "last_name": "Ient", "role": "patient"}))
+        .json(
+            &json!({"email": email, "password": PASSWORD, "first_name": "Pat",
+                      "last_name": "Ient", "role": "patient"}),
+        )
         .send()
         .await
         .expect("signup request");
-    assert!(response.status().is_success(), "signup: {}", response.status());
+    assert!(
+        response.status().is_success(),
+        "signup: {}",
+        response.status()
+    );
     let body: Value = response.json().await.expect("signup body");
-    body["access_token"].as_str().expect("access token").to_string()
+    body["access_token"]
+        .as_str()
+        .expect("access token")
+        .to_string()
 }
 
 /// Signs up a physiotherapist; returns an access token.
@@ -139,14 +148,23 @@ pub async fn signup_physio(base_url: &str, email: &str) -> String {
     let http = reqwest::Client::new();
     let response = http
         .post(format!("{base_url}/api/auth/signup"))
-        .json(&json!({"email": email, "password": PASSWORD, "first_name": "Phy",
-                      "last_name": "Sio", "role": "physiotherapist"}))
+        .json(
+            &json!({"email": email, "password": PASSWORD, "first_name": "Phy",
+                      "last_name": "Sio", "role": "physiotherapist"}),
+        )
         .send()
         .await
         .expect("signup request");
-    assert!(response.status().is_success(), "signup: {}", response.status());
+    assert!(
+        response.status().is_success(),
+        "signup: {}",
+        response.status()
+    );
     let body: Value = response.json().await.expect("signup body");
-    body["access_token"].as_str().expect("access token").to_string()
+    body["access_token"]
+        .as_str()
+        .expect("access token")
+        .to_string()
 }
 
 /// GET with a bearer token, returning status and JSON body.
@@ -163,7 +181,12 @@ pub async fn get_json(base_url: &str, token: &str, path: &str) -> (u16, Value) {
 
 /// Asserts the server holds every local session exactly once, with the same summary, times and
 /// downsampled frame count; returns the number checked.
-pub async fn assert_server_matches_local(base_url: &str, token: &str, db: &Path, stride: usize) -> usize {
+pub async fn assert_server_matches_local(
+    base_url: &str,
+    token: &str,
+    db: &Path,
+    stride: usize,
+) -> usize {
     let store = Store::open(db).expect("open store");
     let local = store.list_sessions(10_000, 0).expect("list local sessions");
     let (status, list) = get_json(base_url, token, "/api/sessions?per_page=1").await;
@@ -174,22 +197,44 @@ pub async fn assert_server_matches_local(base_url: &str, token: &str, db: &Path,
         "server session count differs from local"
     );
     for row in &local {
-        let detail = store.get_session(row.id).expect("local detail").expect("exists");
-        let (status, remote) = get_json(base_url, token, &format!("/api/sessions/{}", row.id)).await;
-        assert_eq!(status, 200, "session {} missing on server: {remote}", row.id);
+        let detail = store
+            .get_session(row.id)
+            .expect("local detail")
+            .expect("exists");
+        let (status, remote) =
+            get_json(base_url, token, &format!("/api/sessions/{}", row.id)).await;
+        assert_eq!(
+            status, 200,
+            "session {} missing on server: {remote}",
+            row.id
+        );
         let expected = serde_json::to_value(physalign_sync::mapping::summary_statistics(&detail))
             .expect("summary json");
-        assert_eq!(remote["session"]["summary_statistics"], expected, "summary of {}", row.id);
+        assert_eq!(
+            remote["session"]["summary_statistics"], expected,
+            "summary of {}",
+            row.id
+        );
         assert_eq!(remote["session"]["exercise_type"], json!(row.exercise_id));
         let frames = store.frames(row.id).expect("frames");
         let sent = physalign_sync::mapping::downsample(&frames, stride).len();
-        assert_eq!(remote["pose_data"]["frame_count"].as_u64(), Some(sent as u64), "frames of {}", row.id);
+        assert_eq!(
+            remote["pose_data"]["frame_count"].as_u64(),
+            Some(sent as u64),
+            "frames of {}",
+            row.id
+        );
         let local_end = row.ended_at.expect("completed").timestamp_millis();
         let remote_end = remote["session"]["end_time"]
             .as_str()
             .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
             .map(|t| t.timestamp_millis());
-        assert_eq!(remote_end.map(|t| t / 1000), Some(local_end / 1000), "end time of {}", row.id);
+        assert_eq!(
+            remote_end.map(|t| t / 1000),
+            Some(local_end / 1000),
+            "end time of {}",
+            row.id
+        );
     }
     local.len()
 }

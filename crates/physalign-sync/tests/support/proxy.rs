@@ -109,7 +109,9 @@ impl FaultProxy {
                     continue;
                 };
                 let fault = {
-                    let mut rng = rng.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                    let mut rng = rng
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
                     choose(&mut rng, fault_rate)
                 };
                 let counts = Arc::clone(&task_counts);
@@ -217,7 +219,9 @@ async fn handle(
         Fault::ErrorAfter => {
             counts.error_after.fetch_add(1, Ordering::Relaxed);
             client
-                .write_all(b"HTTP/1.1 500 Injected\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                .write_all(
+                    b"HTTP/1.1 500 Injected\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                )
                 .await
         }
         Fault::Delay(_) => {

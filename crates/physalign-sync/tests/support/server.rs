@@ -107,7 +107,11 @@ impl ServerProcess {
             if health(self.port) {
                 return;
             }
-            if let Some(status) = self.child.as_mut().and_then(|c| c.try_wait().ok().flatten()) {
+            if let Some(status) = self
+                .child
+                .as_mut()
+                .and_then(|c| c.try_wait().ok().flatten())
+            {
                 panic!("physalign-server exited at start: {status}");
             }
             std::thread::sleep(Duration::from_millis(100));

@@ -81,7 +81,9 @@ pub fn run(args: KeypointsArgs, _global: &GlobalArgs) -> anyhow::Result<()> {
 /// The evaluation's verdict against `--min-pck`.
 fn check_minimum(pck: f32, min_pck: Option<f32>) -> anyhow::Result<()> {
     match min_pck {
-        Some(min) if !(pck >= min) => anyhow::bail!("PCK {pck:.3} is below the required {min:.3}"),
+        Some(min) if pck.is_nan() || pck < min => {
+            anyhow::bail!("PCK {pck:.3} is below the required {min:.3}")
+        }
         _ => Ok(()),
     }
 }
