@@ -25,8 +25,9 @@ use crate::state::AppState;
 pub const HEADER: &str = "idempotency-key";
 /// Set on replayed responses.
 pub const REPLAYED_HEADER: &str = "idempotent-replayed";
-/// How long a duplicate waits for the first request to finish (PostgreSQL `lock_timeout`).
-const WAIT_LIMIT: &str = "30s";
+/// How long a duplicate waits for the first request to finish: the `lock_timeout` of the
+/// claim pool's connections.
+pub const WAIT_LIMIT: &str = "30s";
 /// PostgreSQL's SQLSTATE for `lock_timeout` expiring.
 const LOCK_NOT_AVAILABLE: &str = "55P03";
 
@@ -88,9 +89,6 @@ async fn handle(state: AppState, request: Request, next: Next) -> Result<Respons
 
     loop {
         let mut claim = state.claim_pool.begin().await?;
-        sqlx::query(&format!("SET LOCAL lock_timeout = '{WAIT_LIMIT}'"))
-            .execute(&mut *claim)
-            .await?;
         // Blocks while another request holds the same key uncommitted.
         let inserted = sqlx::query(
             "INSERT INTO idempotency_keys (scope, idempotency_key, request_method, request_path, request_hash)

@@ -56,10 +56,14 @@ impl AppState {
             return Err(StateError::WeakSecret);
         }
         let minute = Duration::from_secs(60);
+        // A duplicate request waits on the holder's row lock for at most this long.
+        let claim_options = (*pool.connect_options())
+            .clone()
+            .options([("lock_timeout", crate::idempotency::WAIT_LIMIT)]);
         let claim_pool = PgPoolOptions::new()
             .max_connections(config.db_pool_max.max(1))
             .acquire_timeout(Duration::from_secs(10))
-            .connect_lazy_with((*pool.connect_options()).clone());
+            .connect_lazy_with(claim_options);
         Ok(Self {
             pool,
             claim_pool,

@@ -218,26 +218,18 @@ async fn create_session(
         ctx.role != Some(Role::Patient),
     ))
     .map_err(local)?;
-    let response = ctx
-        .api
-        .send(
-            Method::POST,
-            &Request {
-                path: "/api/sessions",
-                json: Some(&body),
-                idempotency_key: Some(key),
-                ..Request::default()
-            },
-        )
-        .await?;
-    // Ids are client-generated v4 UUIDs: an existing one is this device's earlier create whose
-    // idempotency record the server no longer has.
-    if response.status == StatusCode::CONFLICT
-        && response.error_code().as_deref() == Some("SESSION_EXISTS")
-    {
+    let Some(response) = post_new(
+        ctx,
+        "create session",
+        "/api/sessions",
+        &body,
+        key,
+        "SESSION_EXISTS",
+    )
+    .await?
+    else {
         return Ok(Some(json!("already on server")));
-    }
-    let response = classify("create session", response)?;
+    };
     let version = response.etag_version().unwrap_or(1);
     ctx.db(|s| s.set_remote_version(ENTITY_EXERCISE_SESSION, row.id, version))
         .map_err(local)?;
@@ -474,23 +466,44 @@ async fn raw_frames(ctx: &Context, entry: &OutboxEntry) -> Result<Option<Value>,
 }
 
 async fn review(ctx: &Context, entry: &OutboxEntry, key: &str) -> Result<Option<Value>, StepError> {
+    let created = post_new(
+        ctx,
+        "create review",
+        "/api/physio/reviews",
+        &entry.payload,
+        key,
+        "REVIEW_EXISTS",
+    )
+    .await?;
+    Ok(created.is_none().then(|| json!("already on server")))
+}
+
+/// POSTs a record with a client-generated id. `Ok(None)` when the server answers `exists_code`
+/// (409): an earlier create of this device whose idempotency record the server no longer has.
+async fn post_new(
+    ctx: &Context,
+    what: &str,
+    path: &str,
+    body: &Value,
+    key: &str,
+    exists_code: &str,
+) -> Result<Option<ApiResponse>, StepError> {
     let response = ctx
         .api
         .send(
             Method::POST,
             &Request {
-                path: "/api/physio/reviews",
-                json: Some(&entry.payload),
+                path,
+                json: Some(body),
                 idempotency_key: Some(key),
                 ..Request::default()
             },
         )
         .await?;
     if response.status == StatusCode::CONFLICT
-        && response.error_code().as_deref() == Some("REVIEW_EXISTS")
+        && response.error_code().as_deref() == Some(exists_code)
     {
-        return Ok(Some(json!("already on server")));
+        return Ok(None);
     }
-    classify("create review", response)?;
-    Ok(None)
+    classify(what, response).map(Some)
 }

@@ -121,36 +121,20 @@ pub fn record_sessions(db: &Path, count: usize, frames: usize) -> Vec<Uuid> {
 
 /// Signs up a patient; returns an access token for checks.
 pub async fn signup_patient(base_url: &str, email: &str) -> String {
-    let http = reqwest::Client::new();
-    let response = http
-        .post(format!("{base_url}/api/auth/signup"))
-        .json(
-            &json!({"email": email, "password": PASSWORD, "first_name": "Pat",
-                      "last_name": "Ient", "role": "patient"}),
-        )
-        .send()
-        .await
-        .expect("signup request");
-    assert!(
-        response.status().is_success(),
-        "signup: {}",
-        response.status()
-    );
-    let body: Value = response.json().await.expect("signup body");
-    body["access_token"]
-        .as_str()
-        .expect("access token")
-        .to_string()
+    signup(base_url, email, "patient", "Pat", "Ient").await
 }
 
 /// Signs up a physiotherapist; returns an access token.
 pub async fn signup_physio(base_url: &str, email: &str) -> String {
-    let http = reqwest::Client::new();
-    let response = http
+    signup(base_url, email, "physiotherapist", "Phy", "Sio").await
+}
+
+async fn signup(base_url: &str, email: &str, role: &str, first: &str, last: &str) -> String {
+    let response = reqwest::Client::new()
         .post(format!("{base_url}/api/auth/signup"))
         .json(
-            &json!({"email": email, "password": PASSWORD, "first_name": "Phy",
-                      "last_name": "Sio", "role": "physiotherapist"}),
+            &json!({"email": email, "password": PASSWORD, "first_name": first,
+                      "last_name": last, "role": role}),
         )
         .send()
         .await
