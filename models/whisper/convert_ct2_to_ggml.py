@@ -4,8 +4,10 @@
 The output layout follows whisper.cpp's convert-pt-to-ggml.py: int32 magic "ggml", eleven int32
 hyper-parameters, the 80-bin mel filterbank (float32), the byte-level vocabulary from the tiktoken
 file, then every tensor (n_dims, name length, ftype, dims innermost first, name, data). Matrices are
-written as float16, vectors, conv biases and positional embeddings as float32, exactly as
-whisper.cpp expects.
+written as float16 (or, with `--type`, block-quantised: see ggml_quant.py), vectors, conv biases
+and positional embeddings as float32, exactly as whisper.cpp expects. Quantisation covers the same
+tensors as whisper.cpp's own `quantize` tool: every 2-D weight matrix (the conv kernels are 3-D and
+stay float16), with the model-wide ftype in the header (whisper.cpp gives all matrices one type).
 
 CTranslate2 fuses projections that whisper.cpp keeps apart; this script splits them:
 - self-attention `linear_0` = [query; key; value] rows (the key bias is all zeros in CT2 and absent
@@ -13,7 +15,7 @@ CTranslate2 fuses projections that whisper.cpp keeps apart; this script splits t
 - decoder cross-attention `linear_0` = query, `linear_1` = [key; value], `linear_2` = out.
 int8 weights (CT2 `int8*` quantisation) are dequantised with their `weight_scale` (w = q / scale).
 
-Usage: convert_ct2_to_ggml.py MODEL.BIN MEL_FILTERS.NPZ TOKENS.TIKTOKEN OUT.BIN
+Usage: convert_ct2_to_ggml.py [--type f16|q8_0|q5_0|q4_0] MODEL.BIN MEL_FILTERS.NPZ TOKENS.TIKTOKEN OUT.BIN
 """
 
 import base64
@@ -23,6 +25,7 @@ import sys
 import numpy as np
 
 from ct2_reader import FormatError, read_model
+from ggml_quant import GGML_FTYPE, GGML_QNT_VERSION, GGML_QNT_VERSION_FACTOR, GGML_TYPE, QUANTIZERS
 
 GGML_MAGIC = 0x67676D6C
 
@@ -122,7 +125,7 @@ def whisper_tensors(variables):
     return out, enc_layers, dec_layers
 
 
-def hyperparameters(variables, enc_layers, dec_layers):
+def hyperparameters(variables, enc_layers, dec_layers, wtype="f16"):
     emb = variables["decoder/embeddings/weight"]
     return [
         emb.shape[0],  # n_vocab
@@ -135,8 +138,16 @@ def hyperparameters(variables, enc_layers, dec_layers):
         int(variables["decoder/num_heads"]),
         dec_layers,
         variables["encoder/conv1/weight"].shape[1],  # n_mels
-        1,  # ftype: mostly float16
+        model_ftype(wtype),
     ]
+
+
+def model_ftype(wtype):
+    """The header's ftype: float16 is plain 1; quantised types carry ggml's quantisation version,
+    as whisper.cpp's quantize writes them (whisper.cpp takes `ftype % 1000`)."""
+    if wtype == "f16":
+        return GGML_FTYPE["f16"]
+    return GGML_FTYPE[wtype] + GGML_QNT_VERSION * GGML_QNT_VERSION_FACTOR
 
 
 def read_tiktoken(path):
@@ -159,12 +170,23 @@ def keeps_float32(name, array):
     )
 
 
-def convert(model_bin, mel_npz, tiktoken_path, out_path):
+def encode_tensor(name, array, wtype):
+    """(ggml type id, bytes) of one tensor in the requested weight type."""
+    if keeps_float32(name, array):
+        return GGML_TYPE["f32"], array.astype(np.float32).tobytes()
+    if wtype == "f16" or array.ndim != 2:
+        return GGML_TYPE["f16"], np.ascontiguousarray(array.astype(np.float16)).tobytes()
+    return GGML_TYPE[wtype], QUANTIZERS[wtype](array)
+
+
+def convert(model_bin, mel_npz, tiktoken_path, out_path, wtype="f16"):
     spec, _revision, variables, _aliases = read_model(model_bin)
     if spec != "WhisperSpec":
         raise FormatError(f"{model_bin} holds a {spec}, not a WhisperSpec")
     tensors, enc_layers, dec_layers = whisper_tensors(variables)
-    hparams = hyperparameters(variables, enc_layers, dec_layers)
+    if wtype not in GGML_FTYPE:
+        raise FormatError(f"unknown weight type {wtype} (f16, q8_0, q5_0, q4_0)")
+    hparams = hyperparameters(variables, enc_layers, dec_layers, wtype)
     n_mels = hparams[9]
     filters = np.load(mel_npz)[f"mel_{n_mels}"].astype(np.float32)
     tokens = read_tiktoken(tiktoken_path)
@@ -182,27 +204,30 @@ def convert(model_bin, mel_npz, tiktoken_path, out_path):
         for name, array in tensors.items():
             if not np.all(np.isfinite(array)):
                 raise FormatError(f"tensor {name} holds non-finite values")
-            ftype = 0 if keeps_float32(name, array) else 1
-            data = array.astype(np.float32 if ftype == 0 else np.float16)
+            ttype, data = encode_tensor(name, array, wtype)
             encoded = name.encode("utf-8")
-            fout.write(struct.pack("<iii", data.ndim, len(encoded), ftype))
-            for dim in reversed(data.shape):
+            fout.write(struct.pack("<iii", array.ndim, len(encoded), ttype))
+            for dim in reversed(array.shape):
                 fout.write(struct.pack("<i", dim))
             fout.write(encoded)
-            fout.write(np.ascontiguousarray(data).tobytes())
+            fout.write(data)
     multilingual = hparams[0] >= 51865
     print(
         f"wrote {out_path}: {len(tensors)} tensors, {enc_layers}+{dec_layers} layers, "
-        f"state {hparams[2]}, vocab {hparams[0]} ({'multilingual' if multilingual else 'English'})"
+        f"state {hparams[2]}, vocab {hparams[0]} ({'multilingual' if multilingual else 'English'}), "
+        f"weights {wtype}"
     )
 
 
 def main(argv):
-    if len(argv) != 5:
+    args, wtype = list(argv[1:]), "f16"
+    if len(args) >= 2 and args[0] == "--type":
+        wtype, args = args[1], args[2:]
+    if len(args) != 4:
         print(__doc__, file=sys.stderr)
         return 2
     try:
-        convert(*argv[1:])
+        convert(*args, wtype=wtype)
     except (FormatError, KeyError, OSError, ValueError) as err:
         print(f"conversion failed: {err}", file=sys.stderr)
         return 1

@@ -8,6 +8,7 @@
 
 use physalign_speech::audio::load_whisper_mono;
 use physalign_speech::wer::word_errors;
+use physalign_speech::transcribe::ggml_build_info;
 use physalign_speech::{TranscribeOptions, WhisperTranscriber};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -62,6 +63,8 @@ fn build_clip(dir: &Path) -> Option<(PathBuf, String)> {
 }
 
 struct Run {
+    /// How the weights are stored (ours: from the ggml header; faster-whisper: its compute type).
+    weights: String,
     seconds: f64,
     audio: f64,
     wer: f64,
@@ -88,6 +91,7 @@ fn run_rust(model: &str, clip: &Path, reference: &str, threads: usize) -> Option
     let t = transcriber.transcribe_samples(&samples, &options).ok()?;
     let seconds = started.elapsed().as_secs_f64();
     Some(Run {
+        weights: transcriber.weight_type().to_string(),
         seconds,
         audio,
         wer: word_errors(reference, &t.text).rate(),
@@ -117,6 +121,7 @@ fn run_faster_whisper(model: &str, clip: &Path, reference: &str, threads: usize)
     let line = String::from_utf8_lossy(&output.stdout);
     let v: serde_json::Value = serde_json::from_str(line.lines().last()?).ok()?;
     Some(Run {
+        weights: "int8".into(),
         seconds: v["processing_seconds"].as_f64()?,
         audio: v["audio_seconds"].as_f64()?,
         wer: word_errors(reference, v["text"].as_str()?).rate(),
@@ -141,12 +146,20 @@ fn main() {
         "rtf: clip {} , threads {threads}, greedy decoding",
         clip.display()
     );
+    let build = ggml_build_info();
+    println!("rtf: whisper.cpp built with {}", build.trim());
+    if !build.contains("LLAMAFILE = 1") {
+        // Without tinyBLAS the encoder is 2-3x slower; the shared target directory may hold a
+        // whisper-rs-sys built before the flag existed (its build script ignores GGML_* changes).
+        println!("rtf: WARNING: ggml built without GGML_LLAMAFILE=ON; `source tests/setup.sh` rebuilds it");
+    }
     for model in ["tiny.en", "base"] {
         let Some(ours) = run_rust(model, &clip, &reference, threads) else {
             continue;
         };
         println!(
-            "rtf {model:8} whisper.cpp f16   : {:.1} s audio in {:6.2} s  RTF {:.3}  WER {:.1}%",
+            "rtf {model:8} whisper.cpp {:5}   : {:.1} s audio in {:6.2} s  RTF {:.3}  WER {:.1}%",
+            ours.weights,
             ours.audio,
             ours.seconds,
             ours.seconds / ours.audio,
@@ -157,7 +170,8 @@ fn main() {
         }
         if let Some(fw) = run_faster_whisper(model, &clip, &reference, threads) {
             println!(
-                "rtf {model:8} faster-whisper int8: {:.1} s audio in {:6.2} s  RTF {:.3}  WER {:.1}%",
+                "rtf {model:8} faster-whisper {:5}: {:.1} s audio in {:6.2} s  RTF {:.3}  WER {:.1}%",
+                fw.weights,
                 fw.audio,
                 fw.seconds,
                 fw.seconds / fw.audio,

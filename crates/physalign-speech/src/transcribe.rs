@@ -10,7 +10,7 @@ use crate::vad::{pack_chunks, speech_chunks, SpeechChunk, VadConfig};
 use crate::SpeechError;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
-use std::sync::Once;
+use std::sync::{Mutex, Once};
 use std::time::Instant;
 use whisper_rs::{
     FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters, WhisperState,
@@ -152,11 +152,21 @@ impl Transcript {
 
 static QUIET_LOGS: Once = Once::new();
 
+/// The CPU features and options whisper.cpp (ggml) was compiled with, e.g.
+/// `WHISPER : COREML = 0 | ... | CPU : ... | AVX2 = 1 | ... | LLAMAFILE = 1 | OPENMP = 1 |`.
+/// Speed depends on them (README: speech build), so the benchmark prints them.
+pub fn ggml_build_info() -> &'static str {
+    whisper_rs::print_system_info()
+}
+
 /// A loaded Whisper model.
 pub struct WhisperTranscriber {
     context: WhisperContext,
     model: String,
     path: PathBuf,
+    /// A decoding state kept between calls: creating one allocates and first-touches tens of MB
+    /// of KV caches and compute buffers, about a tenth of transcribing a minute with tiny.en.
+    idle_state: Mutex<Option<WhisperState>>,
 }
 
 impl std::fmt::Debug for WhisperTranscriber {
@@ -196,12 +206,27 @@ impl WhisperTranscriber {
             context,
             model: model.to_string(),
             path: path.to_path_buf(),
+            idle_state: Mutex::new(None),
         })
     }
 
     /// The model name.
     pub fn model(&self) -> &str {
         &self.model
+    }
+
+    /// How the model's weight matrices are stored (`f16`, `q8_0`, ...), as its file header says.
+    pub fn weight_type(&self) -> &'static str {
+        match self.context.model_ftype() {
+            0 => "f32",
+            1 => "f16",
+            2 => "q4_0",
+            3 => "q4_1",
+            7 => "q8_0",
+            8 => "q5_0",
+            9 => "q5_1",
+            _ => "other",
+        }
     }
 
     /// Whether the model understands languages other than English.
@@ -282,7 +307,17 @@ impl WhisperTranscriber {
     ) -> Result<Vec<Segment>, SpeechError> {
         let chunks = speech_chunks(samples, options.vad);
         let windows = pack_chunks(samples, &chunks, options.vad.max_chunk_ms);
-        let mut state = self.new_state()?;
+        // Reuse the idle state when no other call holds it; a poisoned lock only means another
+        // call panicked, and the state is reset by every `full` anyway.
+        let cached = self
+            .idle_state
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        let mut state = match cached {
+            Some(state) => state,
+            None => self.new_state()?,
+        };
         let mut segments = Vec::new();
         for window in &windows {
             let mut found = self.transcribe_chunk(&mut state, window, options)?;
@@ -291,6 +326,7 @@ impl WhisperTranscriber {
             }
             segments.extend(found);
         }
+        *self.idle_state.lock().unwrap_or_else(|p| p.into_inner()) = Some(state);
         Ok(segments)
     }
 
