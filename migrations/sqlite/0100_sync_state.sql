@@ -8,7 +8,9 @@
 --   * sync_remote_versions: the server version last seen per record, sent as If-Match;
 --   * sync_conflicts: both versions of a record the server changed meanwhile (412);
 --   * offline_reviews: reviews a physiotherapist wrote on this device;
---   * sync_remote_records: server records pulled down (sessions/prescriptions, reviews, profile).
+--   * sync_remote_records: server records pulled down (sessions/prescriptions, reviews, profile);
+--   * sync_uploads: per outbox entry and file, the resumable upload on the server and the last
+--     offset it acknowledged, so a restarted client continues there instead of from byte 0.
 
 CREATE TABLE IF NOT EXISTS sync_identity (
     id                    INTEGER PRIMARY KEY CHECK (id = 1),
@@ -67,4 +69,20 @@ CREATE TABLE IF NOT EXISTS sync_remote_records (
     record     TEXT NOT NULL CHECK (json_valid(record)),
     fetched_at TEXT NOT NULL,
     PRIMARY KEY (kind, id)
+);
+
+CREATE TABLE IF NOT EXISTS sync_uploads (
+    outbox_id     INTEGER NOT NULL REFERENCES outbox (id) ON DELETE CASCADE,
+    name          TEXT NOT NULL,
+    -- Idempotency key of the create request, saved before it is sent: a retry after a crash
+    -- gets the same server upload back instead of starting a second one.
+    create_key    TEXT NOT NULL,
+    upload_id     TEXT,
+    size_bytes    INTEGER NOT NULL CHECK (size_bytes >= 0),
+    sha256        TEXT NOT NULL,
+    acked_offset  INTEGER NOT NULL DEFAULT 0 CHECK (acked_offset >= 0),
+    chunks_sent   INTEGER NOT NULL DEFAULT 0,
+    completed_at  TEXT,
+    updated_at    TEXT NOT NULL,
+    PRIMARY KEY (outbox_id, name)
 );

@@ -10,7 +10,7 @@ use axum::Router;
 use tokio::net::TcpListener;
 
 use crate::error::{method_not_allowed_fallback, not_found_fallback};
-use crate::routes::{auth, docs, health, patients, physio, progress, sessions, upload};
+use crate::routes::{auth, docs, health, patients, physio, progress, sessions, upload, uploads};
 use crate::state::AppState;
 use crate::{idempotency, rate_limit};
 
@@ -42,6 +42,8 @@ pub fn build_router(state: AppState) -> Router {
             post(sessions::upload_data),
         )
         .route("/api/upload/generate-url", post(upload::generate_url))
+        .route("/api/uploads", post(uploads::create))
+        .route("/api/uploads/{upload_id}/complete", post(uploads::complete))
         .route(
             "/api/physio/patients",
             get(physio::list_patients).post(physio::link_patient),
@@ -88,7 +90,16 @@ pub fn build_router(state: AppState) -> Router {
         )
         .layer(DefaultBodyLimit::max(state.config.upload_limit_bytes));
 
-    let limited = api.merge(uploads).layer(from_fn_with_state(
+    // Chunks of resumable uploads: bounded by the chunk limit, no idempotency buffering (the
+    // offset check makes a repeated chunk harmless: it is refused with the current offset).
+    let chunks = Router::new()
+        .route(
+            "/api/uploads/{upload_id}",
+            get(uploads::status).patch(uploads::append),
+        )
+        .layer(DefaultBodyLimit::max(state.config.upload_chunk_limit_bytes));
+
+    let limited = api.merge(uploads).merge(chunks).layer(from_fn_with_state(
         state.clone(),
         rate_limit::identify_and_limit,
     ));

@@ -44,6 +44,14 @@ pub struct ServerConfig {
     #[arg(long, env = "PHYSALIGN_UPLOAD_LIMIT", default_value_t = 1024 * 1024 * 1024)]
     pub upload_limit_bytes: usize,
 
+    /// Largest chunk accepted by one `PATCH /api/uploads/{id}` request, in bytes.
+    #[arg(long, env = "PHYSALIGN_UPLOAD_CHUNK_LIMIT", default_value_t = 16 * 1024 * 1024)]
+    pub upload_chunk_limit_bytes: usize,
+
+    /// A resumable upload not touched for this many seconds expires and its bytes are dropped.
+    #[arg(long, env = "PHYSALIGN_RESUMABLE_UPLOAD_TTL", default_value_t = 7 * 24 * 3600)]
+    pub resumable_upload_ttl_secs: u64,
+
     /// Directory where uploaded recordings are stored.
     #[arg(
         long,
@@ -82,6 +90,8 @@ impl ServerConfig {
             refresh_token_ttl_secs: 7 * 24 * 3600,
             body_limit_bytes: 16 * 1024 * 1024,
             upload_limit_bytes: 1024 * 1024 * 1024,
+            upload_chunk_limit_bytes: 16 * 1024 * 1024,
+            resumable_upload_ttl_secs: 7 * 24 * 3600,
             storage_dir: PathBuf::from("physalign-storage"),
             public_url: None,
             upload_url_ttl_secs: 3600,

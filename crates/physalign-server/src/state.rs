@@ -8,7 +8,7 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 use crate::auth::jwt::JwtKeys;
 use crate::config::ServerConfig;
 use crate::rate_limit::FixedWindowLimiter;
-use crate::storage::{BlobStore, LocalDiskStore, UploadSigner};
+use crate::storage::{BlobStore, LocalDiskStore, UploadSigner, UploadStaging};
 
 /// Cheap to clone: everything is behind `Arc`s.
 #[derive(Clone)]
@@ -31,6 +31,8 @@ pub struct AppState {
     pub login_limiter: Arc<FixedWindowLimiter>,
     /// Where uploads go.
     pub storage: Arc<dyn BlobStore>,
+    /// Bytes of resumable uploads until they are completed.
+    pub staging: Arc<UploadStaging>,
     /// Signs and checks upload URLs.
     pub upload_signer: Arc<UploadSigner>,
     /// When the server started.
@@ -84,6 +86,9 @@ impl AppState {
                 minute,
             )),
             storage: Arc::new(LocalDiskStore::new(config.storage_dir.clone())),
+            // Inside the storage root (same file system, so finishing is a link) under a name
+            // no storage key produces (keys start with `sessions/`).
+            staging: Arc::new(UploadStaging::new(config.storage_dir.join(".resumable"))),
             upload_signer: Arc::new(UploadSigner::new(secret.as_bytes())),
             started_at: Instant::now(),
             config: Arc::new(config),

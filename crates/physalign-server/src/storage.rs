@@ -1,8 +1,10 @@
 //! Where recordings go: a storage backend behind [`BlobStore`] (local disk for now), reached
-//! by clients through expiring HMAC-signed upload URLs.
+//! by clients through expiring HMAC-signed upload URLs or chunk by chunk through resumable
+//! uploads, whose bytes wait in [`UploadStaging`] until their checksum is verified.
 
 use std::future::Future;
-use std::path::PathBuf;
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
 use std::pin::Pin;
 
 use axum::body::Bytes;
@@ -18,6 +20,28 @@ pub enum StorageError {
     /// File system error.
     #[error("storage I/O error: {0}")]
     Io(#[from] std::io::Error),
+    /// A staging file holds fewer bytes than were acknowledged (lost or truncated on disk).
+    #[error("staging file holds {found} bytes but {acknowledged} were acknowledged")]
+    StagingLost {
+        /// Bytes found on disk.
+        found: u64,
+        /// Bytes the database says were acknowledged.
+        acknowledged: u64,
+    },
+}
+
+/// Runs blocking file work off the async threads; a panicked task is an I/O error.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, StorageError> + Send + 'static,
+) -> Result<T, StorageError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| StorageError::Io(std::io::Error::other(e.to_string())))?
+}
+
+/// Makes a directory's entries (a created or renamed file) survive a crash.
+fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::File::open(dir)?.sync_all()
 }
 
 /// Future returned by [`BlobStore`] methods.
@@ -29,6 +53,9 @@ pub trait BlobStore: Send + Sync {
     fn put<'a>(&'a self, key: &'a str, bytes: Bytes) -> StoreFuture<'a, String>;
     /// Whether `key` exists.
     fn exists<'a>(&'a self, key: &'a str) -> StoreFuture<'a, bool>;
+    /// Stores the finished file at `staged` under `key`, replacing what was there, durably.
+    /// `staged` is left in place, so that a retry after a crash can do this again.
+    fn put_file<'a>(&'a self, key: &'a str, staged: PathBuf) -> StoreFuture<'a, ()>;
 }
 
 /// Files under a root directory; the key is the relative path.
@@ -79,6 +106,125 @@ impl BlobStore for LocalDiskStore {
             let path = self.path_of(key)?;
             Ok(tokio::fs::try_exists(path).await?)
         })
+    }
+
+    fn put_file<'a>(&'a self, key: &'a str, staged: PathBuf) -> StoreFuture<'a, ()> {
+        Box::pin(async move {
+            let path = self.path_of(key)?;
+            blocking(move || {
+                let parent = path
+                    .parent()
+                    .ok_or_else(|| StorageError::InvalidKey(path.display().to_string()))?;
+                std::fs::create_dir_all(parent)?;
+                // Link (or copy) aside, then rename: readers never see half a file, and the
+                // staged file survives until the upload is recorded as completed.
+                let tmp = path.with_extension(format!("part-{}", uuid::Uuid::new_v4()));
+                if std::fs::hard_link(&staged, &tmp).is_err() {
+                    std::fs::copy(&staged, &tmp)?;
+                    std::fs::File::open(&tmp)?.sync_all()?;
+                }
+                std::fs::rename(&tmp, &path)?;
+                sync_dir(parent)?;
+                Ok(())
+            })
+            .await
+        })
+    }
+}
+
+/// Where the bytes of resumable uploads wait: one file per upload, written chunk by chunk.
+///
+/// The database holds the acknowledged offset; the file may hold more (a chunk written but whose
+/// acknowledgement never committed), which the next write drops first.
+pub struct UploadStaging {
+    dir: PathBuf,
+}
+
+impl UploadStaging {
+    /// Staging files under `dir` (created on first use). Keep it on the same file system as the
+    /// blob store's root so that finishing an upload is a link, not a copy.
+    pub fn new(dir: PathBuf) -> Self {
+        Self { dir }
+    }
+
+    /// The staging file of upload `id`.
+    pub fn path(&self, id: uuid::Uuid) -> PathBuf {
+        self.dir.join(format!("{id}.part"))
+    }
+
+    /// Creates the empty staging file, durably (file and directory entry).
+    pub async fn create(&self, id: uuid::Uuid) -> Result<(), StorageError> {
+        let dir = self.dir.clone();
+        let path = self.path(id);
+        blocking(move || {
+            std::fs::create_dir_all(&dir)?;
+            std::fs::File::create(&path)?.sync_all()?;
+            sync_dir(&dir)?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Writes `bytes` at `offset` (the acknowledged length), dropping anything beyond `offset`
+    /// first, and fsyncs before returning: the caller acknowledges the chunk only afterwards.
+    pub async fn write_at(
+        &self,
+        id: uuid::Uuid,
+        offset: u64,
+        bytes: Bytes,
+    ) -> Result<(), StorageError> {
+        let path = self.path(id);
+        blocking(move || {
+            let mut file = std::fs::OpenOptions::new().write(true).open(&path)?;
+            let found = file.metadata()?.len();
+            if found < offset {
+                return Err(StorageError::StagingLost {
+                    found,
+                    acknowledged: offset,
+                });
+            }
+            file.set_len(offset)?;
+            file.seek(SeekFrom::Start(offset))?;
+            file.write_all(&bytes)?;
+            file.sync_data()?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Hex SHA-256 of the first `len` bytes of upload `id`'s staging file.
+    pub async fn digest(&self, id: uuid::Uuid, len: u64) -> Result<String, StorageError> {
+        let path = self.path(id);
+        blocking(move || {
+            let file = std::fs::File::open(&path)?;
+            let found = file.metadata()?.len();
+            if found < len {
+                return Err(StorageError::StagingLost {
+                    found,
+                    acknowledged: len,
+                });
+            }
+            let mut reader = std::io::BufReader::with_capacity(1 << 20, file.take(len));
+            let mut hasher = Sha256::new();
+            let mut buf = vec![0u8; 1 << 20];
+            loop {
+                let n = reader.read(&mut buf)?;
+                if n == 0 {
+                    break;
+                }
+                hasher.update(&buf[..n]);
+            }
+            Ok(hex::encode(hasher.finalize()))
+        })
+        .await
+    }
+
+    /// Deletes upload `id`'s staging file; a missing file is fine.
+    pub async fn remove(&self, id: uuid::Uuid) -> Result<(), StorageError> {
+        match tokio::fs::remove_file(self.path(id)).await {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -147,5 +293,50 @@ mod tests {
         assert!(store.exists("sessions/x/video").await.unwrap());
         assert!(store.put("../etc/passwd", Bytes::new()).await.is_err());
         assert!(store.put("a//b", Bytes::new()).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn staging_drops_unacknowledged_bytes_and_finishes_into_the_store() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalDiskStore::new(dir.path().to_path_buf());
+        let staging = UploadStaging::new(dir.path().join(".resumable"));
+        let id = uuid::Uuid::new_v4();
+        staging.create(id).await.unwrap();
+        staging
+            .write_at(id, 0, Bytes::from_static(b"hello "))
+            .await
+            .unwrap();
+        // A chunk written but never acknowledged, then the client resends from offset 6.
+        staging
+            .write_at(id, 6, Bytes::from_static(b"garbage!!"))
+            .await
+            .unwrap();
+        staging
+            .write_at(id, 6, Bytes::from_static(b"world"))
+            .await
+            .unwrap();
+        assert_eq!(
+            staging.digest(id, 11).await.unwrap(),
+            hex::encode(Sha256::digest(b"hello world"))
+        );
+        assert!(matches!(
+            staging.write_at(id, 50, Bytes::new()).await,
+            Err(StorageError::StagingLost { found: 11, .. })
+        ));
+        store
+            .put_file("sessions/s/pose_data", staging.path(id))
+            .await
+            .unwrap();
+        // Idempotent: a retry after a crash does the same again.
+        store
+            .put_file("sessions/s/pose_data", staging.path(id))
+            .await
+            .unwrap();
+        assert_eq!(
+            std::fs::read(dir.path().join("sessions/s/pose_data")).unwrap(),
+            b"hello world"
+        );
+        staging.remove(id).await.unwrap();
+        staging.remove(id).await.unwrap();
     }
 }

@@ -75,6 +75,30 @@ pub struct ConflictRecord {
     pub detected_at: DateTime<Utc>,
 }
 
+/// A resumable upload of one file of an outbox entry, as this device remembers it: enough to
+/// ask the server for its offset after a restart and continue from there.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UploadProgress {
+    /// The outbox entry the file belongs to.
+    pub outbox_id: i64,
+    /// Which file of the entry (e.g. `raw_frames`).
+    pub name: String,
+    /// Idempotency key of the request that creates the server's upload.
+    pub create_key: String,
+    /// The server's upload id, once the create was answered.
+    pub upload_id: Option<Uuid>,
+    /// Size of the file in bytes.
+    pub size_bytes: u64,
+    /// Hex SHA-256 of the file.
+    pub sha256: String,
+    /// Bytes the server acknowledged (the next chunk starts here).
+    pub acked_offset: u64,
+    /// Chunk requests this device sent for the upload (including refused ones).
+    pub chunks_sent: u64,
+    /// When the server confirmed the checksum and stored the file.
+    pub completed_at: Option<DateTime<Utc>>,
+}
+
 /// A record pulled from the server.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RemoteRecord {
@@ -222,6 +246,83 @@ impl Store {
                 step,
                 serde_json::to_string(detail)?,
                 time_text(Utc::now())
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// The resumable upload of file `name` of outbox entry `outbox_id`, if one was started.
+    pub fn upload_progress(
+        &self,
+        outbox_id: i64,
+        name: &str,
+    ) -> Result<Option<UploadProgress>, StoreError> {
+        Ok(self
+            .upload_progress_where("outbox_id = ?1 AND name = ?2", params![outbox_id, name])?
+            .pop())
+    }
+
+    /// Every resumable upload this device remembers, oldest entry first.
+    pub fn all_upload_progress(&self) -> Result<Vec<UploadProgress>, StoreError> {
+        self.upload_progress_where("1 = 1", params![])
+    }
+
+    fn upload_progress_where(
+        &self,
+        condition: &str,
+        values: &[&dyn rusqlite::ToSql],
+    ) -> Result<Vec<UploadProgress>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT outbox_id, name, create_key, upload_id, size_bytes, sha256, acked_offset,
+                    chunks_sent, completed_at
+             FROM sync_uploads WHERE {condition} ORDER BY outbox_id, name"
+        ))?;
+        let mut rows = stmt.query(values)?;
+        let mut uploads = Vec::new();
+        let count =
+            |what: &'static str, n: i64| u64::try_from(n).map_err(|e| StoreError::corrupt(what, e));
+        while let Some(row) = rows.next()? {
+            let upload_id: Option<String> = row.get(3)?;
+            uploads.push(UploadProgress {
+                outbox_id: row.get(0)?,
+                name: row.get(1)?,
+                create_key: row.get(2)?,
+                upload_id: upload_id
+                    .map(|text| parse_uuid("sync_uploads.upload_id", &text))
+                    .transpose()?,
+                size_bytes: count("sync_uploads.size_bytes", row.get(4)?)?,
+                sha256: row.get(5)?,
+                acked_offset: count("sync_uploads.acked_offset", row.get(6)?)?,
+                chunks_sent: count("sync_uploads.chunks_sent", row.get(7)?)?,
+                completed_at: parse_opt_time("sync_uploads.completed_at", row.get(8)?)?,
+            });
+        }
+        Ok(uploads)
+    }
+
+    /// Saves (inserts or replaces) the state of a resumable upload.
+    pub fn save_upload_progress(&self, upload: &UploadProgress) -> Result<(), StoreError> {
+        let int = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+        self.conn.execute(
+            "INSERT INTO sync_uploads (outbox_id, name, create_key, upload_id, size_bytes, sha256,
+                                       acked_offset, chunks_sent, completed_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+             ON CONFLICT (outbox_id, name) DO UPDATE SET create_key = excluded.create_key,
+                 upload_id = excluded.upload_id, size_bytes = excluded.size_bytes,
+                 sha256 = excluded.sha256, acked_offset = excluded.acked_offset,
+                 chunks_sent = excluded.chunks_sent, completed_at = excluded.completed_at,
+                 updated_at = excluded.updated_at",
+            params![
+                upload.outbox_id,
+                upload.name,
+                upload.create_key,
+                upload.upload_id.map(uuid_text),
+                int(upload.size_bytes),
+                upload.sha256,
+                int(upload.acked_offset),
+                int(upload.chunks_sent),
+                upload.completed_at.map(time_text),
+                time_text(Utc::now()),
             ],
         )?;
         Ok(())

@@ -101,6 +101,8 @@ pub struct Request<'a> {
     pub if_match: Option<i64>,
     /// Send without a bearer token (login, refresh, signed URLs).
     pub anonymous: bool,
+    /// Further headers (e.g. `Upload-Offset` of a chunk).
+    pub headers: &'a [(&'static str, String)],
 }
 
 /// A signed-in connection to the central API.
@@ -366,6 +368,9 @@ impl ApiClient {
         }
         if let Some(version) = request.if_match {
             builder = builder.header(IF_MATCH, format!("\"{version}\""));
+        }
+        for (name, value) in request.headers {
+            builder = builder.header(*name, value);
         }
         if let Some(json) = request.json {
             builder = builder.json(json);

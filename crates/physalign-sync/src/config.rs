@@ -7,8 +7,11 @@ use std::time::Duration;
 pub struct SyncConfig {
     /// Upload every n-th stored frame to `/api/sessions/{id}/data` (1 = all).
     pub frame_stride: usize,
-    /// Also upload the full-rate frame set as a file through a signed upload URL.
+    /// Also upload the full-rate frame set as a file, in chunks through a resumable upload.
     pub upload_raw_frames: bool,
+    /// Bytes per chunk of a resumable upload (clamped to the server's maximum). A restart
+    /// re-sends at most the one chunk that was in flight.
+    pub upload_chunk_size: usize,
     /// First retry delay after a transient failure.
     pub backoff_base: Duration,
     /// Longest retry delay.
@@ -28,6 +31,7 @@ impl Default for SyncConfig {
         SyncConfig {
             frame_stride: 5,
             upload_raw_frames: false,
+            upload_chunk_size: 1024 * 1024,
             backoff_base: Duration::from_secs(1),
             backoff_max: Duration::from_secs(300),
             batch_size: 64,

@@ -3,9 +3,10 @@
 
 use crate::client::{ApiClient, ApiResponse, Request, RequestError};
 use crate::mapping;
+use crate::resumable;
 use crate::SyncConfig;
 use physalign_api::auth::Role;
-use physalign_api::upload::{GenerateUploadUrlRequest, UploadKind, UploadUrl};
+use physalign_api::upload::UploadKind;
 use physalign_store::outbox::{ENTITY_EXERCISE_SESSION, OP_COMPLETE, OP_CREATE};
 use physalign_store::sync_state::ENTITY_REVIEW;
 use physalign_store::{OutboxEntry, SessionDetail, SessionRow, Store};
@@ -60,7 +61,7 @@ impl Context {
 }
 
 /// Why a step did not go through.
-enum StepError {
+pub(crate) enum StepError {
     Retry(String, Option<Duration>),
     Failed(String),
     LoginRequired(String),
@@ -76,12 +77,12 @@ impl From<RequestError> for StepError {
     }
 }
 
-fn local(e: impl std::fmt::Display) -> StepError {
+pub(crate) fn local(e: impl std::fmt::Display) -> StepError {
     StepError::Retry(format!("local store: {e}"), None)
 }
 
 /// Sorts an answer into success, retry or permanent failure.
-fn classify(what: &str, response: ApiResponse) -> Result<ApiResponse, StepError> {
+pub(crate) fn classify(what: &str, response: ApiResponse) -> Result<ApiResponse, StepError> {
     let status = response.status;
     if status.is_success() {
         return Ok(response);
@@ -413,56 +414,25 @@ async fn progress(
     Ok(None)
 }
 
-/// The full-rate frames as a JSON-lines file through a signed upload URL, when configured.
+/// The full-rate frames as a JSON-lines file, when configured: in chunks through a resumable
+/// upload that continues from the server's acknowledged offset after any interruption.
 async fn raw_frames(ctx: &Context, entry: &OutboxEntry) -> Result<Option<Value>, StepError> {
     if !ctx.config.upload_raw_frames {
         return Ok(None);
     }
     let detail = session_detail(entry)?;
     let id = detail.session.id;
-    let body = serde_json::to_value(GenerateUploadUrlRequest {
-        session_id: id,
-        kind: UploadKind::PoseData,
-    })
-    .map_err(local)?;
-    let response = ctx
-        .api
-        .send(
-            Method::POST,
-            &Request {
-                path: "/api/upload/generate-url",
-                json: Some(&body),
-                ..Request::default()
-            },
-        )
-        .await?;
-    let url: UploadUrl = classify("upload URL", response)?
-        .json()
-        .map_err(|e| StepError::Retry(format!("upload URL answer: {e}"), None))?;
-    let mut lines = Vec::new();
-    ctx.db(|s| {
-        s.for_each_frame(id, |frame| {
-            serde_json::to_writer(&mut lines, &frame)?;
-            lines.push(b'\n');
-            Ok(())
-        })
-    })
-    .map_err(local)?;
-    let size = lines.len();
-    let response = ctx
-        .api
-        .send(
-            Method::PUT,
-            &Request {
-                path: &url.upload_url,
-                bytes: Some(lines),
-                anonymous: true,
-                ..Request::default()
-            },
-        )
-        .await?;
-    classify("raw frame upload", response)?;
-    Ok(Some(json!({ "bytes": size })))
+    let file = ctx.db(|s| mapping::raw_frames_file(s, id)).map_err(local)?;
+    resumable::upload_file(
+        ctx,
+        entry,
+        resumable::RAW_FRAMES,
+        id,
+        UploadKind::PoseData,
+        &file,
+    )
+    .await
+    .map(Some)
 }
 
 async fn review(ctx: &Context, entry: &OutboxEntry, key: &str) -> Result<Option<Value>, StepError> {

@@ -2,7 +2,8 @@
 //!
 //! Everything is recorded into the local store first; this crate moves it to the central API
 //! when the network allows: a [`SyncWorker`] drains the store's outbox in per-record order with
-//! exponential back-off, resumes multi-request uploads after the last acknowledged step, keeps
+//! exponential back-off, resumes multi-request uploads after the last acknowledged step (large
+//! files go in chunks and continue from the last acknowledged byte), keeps
 //! failed entries (with their reason) and edit conflicts (both versions) visible in the
 //! [`SyncStatus`], and pulls reviews, prescriptions and patient data down. [`login`] stores the
 //! refresh token in the OS keyring or, where there is none, in an encrypted file
@@ -20,6 +21,7 @@ mod error;
 mod login;
 pub mod mapping;
 pub mod pull;
+mod resumable;
 pub mod status;
 mod worker;
 

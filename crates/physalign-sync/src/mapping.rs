@@ -6,8 +6,9 @@ use physalign_api::progress::{
 use physalign_api::sessions::{
     CreateSessionRequest, SummaryStatistics, UpdateSessionRequest, UploadFrame,
 };
-use physalign_store::{FrameRecord, SessionDetail, SessionRow};
+use physalign_store::{FrameRecord, SessionDetail, SessionRow, Store, StoreError};
 use std::collections::BTreeMap;
+use uuid::Uuid;
 
 /// `POST /api/sessions` for a session recorded on this device. Patients' sessions are created
 /// for the caller, so `patient_id` is only sent by other roles.
@@ -72,6 +73,18 @@ pub fn summary_statistics(detail: &SessionDetail) -> SummaryStatistics {
         peak_angles,
         rep_count,
     }
+}
+
+/// The raw-frame file of a session: every stored frame as one JSON line. The same frames always
+/// give the same bytes, so a restarted upload can continue the file it began.
+pub fn raw_frames_file(store: &Store, session_id: Uuid) -> Result<Vec<u8>, StoreError> {
+    let mut lines = Vec::new();
+    store.for_each_frame(session_id, |frame| {
+        serde_json::to_writer(&mut lines, &frame)?;
+        lines.push(b'\n');
+        Ok(())
+    })?;
+    Ok(lines)
 }
 
 /// Every `stride`-th frame (and always the last), in the API's frame shape.

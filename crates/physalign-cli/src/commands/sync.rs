@@ -30,6 +30,10 @@ pub struct SyncArgs {
     /// Also upload all raw frames (they stay on the device otherwise).
     #[arg(long, env = "PHYSALIGN_SYNC_RAW_FRAMES")]
     pub upload_raw_frames: bool,
+    /// Chunk size in bytes of large (raw-frame) uploads; an interrupted upload resumes after
+    /// the last chunk the server acknowledged.
+    #[arg(long, default_value_t = SyncConfig::default().upload_chunk_size, env = "PHYSALIGN_SYNC_UPLOAD_CHUNK_BYTES")]
+    pub upload_chunk_bytes: usize,
     /// First retry delay in milliseconds (doubles up to --backoff-max-ms, with jitter).
     #[arg(long, default_value_t = 1000)]
     pub backoff_base_ms: u64,
@@ -52,6 +56,7 @@ impl SyncArgs {
         SyncConfig {
             frame_stride: self.frame_stride.max(1),
             upload_raw_frames: self.upload_raw_frames,
+            upload_chunk_size: self.upload_chunk_bytes.max(1),
             backoff_base: Duration::from_millis(self.backoff_base_ms.max(1)),
             backoff_max: Duration::from_millis(self.backoff_max_ms.max(self.backoff_base_ms)),
             concurrency: self.concurrency.max(1),

@@ -8,6 +8,7 @@ pub mod physio;
 pub mod progress;
 pub mod sessions;
 pub mod upload;
+pub mod uploads;
 
 use physalign_api::pagination::{DEFAULT_PER_PAGE, MAX_PER_PAGE};
 

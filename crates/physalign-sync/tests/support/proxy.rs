@@ -1,7 +1,8 @@
 //! A fault-injecting HTTP/1.1 proxy on loopback: one request per client connection, and for each
 //! a seeded random choice to pass it, delay it, drop the connection before forwarding, reset it
 //! after the server processed the request (the client never sees the answer), or answer 500/503
-//! itself before or after forwarding.
+//! itself before or after forwarding. [`FaultProxy::slow`] only delays every request (to make
+//! a transfer last long enough to be interrupted at a chosen point).
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -73,6 +74,8 @@ impl Drop for FaultProxy {
 #[derive(Clone, Copy)]
 enum Fault {
     Pass,
+    /// Not a fault: a pass after a fixed delay (counted as passed).
+    SlowPass(u64),
     Delay(u64),
     Drop,
     ResetAfterForward,
@@ -98,6 +101,20 @@ impl FaultProxy {
     /// Listens on a free loopback port and forwards to `upstream_port`; `fault_rate` of the
     /// requests get a fault, chosen by an RNG seeded with `seed`.
     pub async fn start(upstream_port: u16, seed: u64, fault_rate: f64) -> FaultProxy {
+        Self::start_with(upstream_port, seed, fault_rate, 0).await
+    }
+
+    /// A proxy without faults that delays every request by `delay_ms` before forwarding it.
+    pub async fn slow(upstream_port: u16, delay_ms: u64) -> FaultProxy {
+        Self::start_with(upstream_port, 0, 0.0, delay_ms).await
+    }
+
+    async fn start_with(
+        upstream_port: u16,
+        seed: u64,
+        fault_rate: f64,
+        pass_delay_ms: u64,
+    ) -> FaultProxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
         let port = listener.local_addr().expect("proxy address").port();
         let counts = Arc::new(FaultCounts::default());
@@ -112,7 +129,10 @@ impl FaultProxy {
                     let mut rng = rng
                         .lock()
                         .unwrap_or_else(std::sync::PoisonError::into_inner);
-                    choose(&mut rng, fault_rate)
+                    match choose(&mut rng, fault_rate) {
+                        Fault::Pass if pass_delay_ms > 0 => Fault::SlowPass(pass_delay_ms),
+                        fault => fault,
+                    }
                 };
                 let counts = Arc::clone(&task_counts);
                 tokio::spawn(async move {
@@ -198,7 +218,7 @@ async fn handle(
             );
             return client.write_all(answer.as_bytes()).await;
         }
-        Fault::Delay(ms) => {
+        Fault::Delay(ms) | Fault::SlowPass(ms) => {
             tokio::time::sleep(Duration::from_millis(ms)).await;
         }
         _ => {}

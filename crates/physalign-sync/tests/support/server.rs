@@ -75,6 +75,11 @@ impl ServerProcess {
         server
     }
 
+    /// The directory the server stores uploaded files in.
+    pub fn storage_dir(&self) -> &std::path::Path {
+        &self.storage
+    }
+
     /// Base URL.
     pub fn url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)

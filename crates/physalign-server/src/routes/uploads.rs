@@ -1,0 +1,569 @@
+//! Resumable, chunked uploads (`/api/uploads`), in the spirit of tus and GCS resumable uploads.
+//!
+//! `POST /api/uploads` declares a file (session, kind, size, SHA-256) and returns its id.
+//! `PATCH /api/uploads/{id}` appends one chunk at `Upload-Offset`, which must equal the
+//! acknowledged offset (else 409 with the current offset); the chunk is fsynced before the offset
+//! advances in PostgreSQL, so an acknowledged byte is never lost. `GET`/`HEAD` report the offset
+//! a client resumes from. `POST /api/uploads/{id}/complete` verifies the checksum and stores the
+//! file under the same key as the signed-URL flow (`sessions/{session_id}/{kind}`).
+//!
+//! Only the user who created an upload may see or continue it; others get 404 (no existence
+//! leak). The work of a chunk or a completion runs in its own task, so a client that disconnects
+//! mid-request cannot cancel it halfway (a half-done write racing the retry of the same chunk).
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::{DateTime, Utc};
+use physalign_api::upload::{
+    CreateUploadRequest, ResumableUpload, UploadKind, UploadState, UPLOAD_LENGTH_HEADER,
+    UPLOAD_OFFSET_HEADER,
+};
+use physalign_api::ErrorBody;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::access;
+use crate::audit::{self, Action};
+use crate::auth::AuthUser;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{ApiJson, ApiPath, ClientInfo};
+use crate::routes::upload::storage_key;
+use crate::state::AppState;
+use crate::storage::StorageError;
+
+/// Content types a chunk may carry: tus's own and plain bytes.
+const CHUNK_CONTENT_TYPES: [&str; 2] = [
+    "application/offset+octet-stream",
+    "application/octet-stream",
+];
+
+const COLUMNS: &str = "id, session_id, kind, size_bytes, sha256, received_offset, bytes_received,
+     chunks_received, status, storage_key, expires_at";
+
+#[derive(Debug, sqlx::FromRow)]
+struct UploadRow {
+    id: Uuid,
+    session_id: Uuid,
+    kind: String,
+    size_bytes: i64,
+    sha256: String,
+    received_offset: i64,
+    bytes_received: i64,
+    chunks_received: i64,
+    status: String,
+    storage_key: Option<String>,
+    expires_at: DateTime<Utc>,
+}
+
+impl UploadRow {
+    fn state(&self) -> UploadState {
+        match self.status.as_str() {
+            "completed" => UploadState::Completed,
+            "failed" => UploadState::Failed,
+            "expired" => UploadState::Expired,
+            _ if self.expires_at <= Utc::now() => UploadState::Expired,
+            _ => UploadState::Open,
+        }
+    }
+
+    fn offset(&self) -> u64 {
+        u64::try_from(self.received_offset).unwrap_or(0)
+    }
+
+    fn size(&self) -> u64 {
+        u64::try_from(self.size_bytes).unwrap_or(0)
+    }
+
+    fn kind(&self) -> Result<UploadKind, ApiError> {
+        UploadKind::parse(&self.kind)
+            .ok_or_else(|| ApiError::internal(format!("upload kind {:?} in database", self.kind)))
+    }
+
+    fn to_api(&self, state: &AppState) -> Result<ResumableUpload, ApiError> {
+        Ok(ResumableUpload {
+            upload_id: self.id,
+            session_id: self.session_id,
+            kind: self.kind()?,
+            size_bytes: self.size(),
+            sha256: self.sha256.clone(),
+            offset: self.offset(),
+            status: self.state(),
+            max_chunk_bytes: state.config.upload_chunk_limit_bytes as u64,
+            bytes_received: u64::try_from(self.bytes_received).unwrap_or(0),
+            chunks_received: u64::try_from(self.chunks_received).unwrap_or(0),
+            expires_at: self.expires_at,
+            storage_key: self.storage_key.clone(),
+        })
+    }
+}
+
+fn offset_header(offset: u64) -> (HeaderName, HeaderValue) {
+    (
+        HeaderName::from_static(UPLOAD_OFFSET_HEADER),
+        HeaderValue::from(offset),
+    )
+}
+
+/// The answer for an upload: its JSON with `Upload-Offset`/`Upload-Length` headers (so `HEAD`
+/// tells a client where to resume, tus-style) and no caching.
+fn upload_response(state: &AppState, status: StatusCode, row: &UploadRow) -> ApiResult<Response> {
+    let body = row.to_api(state)?;
+    let mut response = (status, Json(body)).into_response();
+    let headers = response.headers_mut();
+    let (name, value) = offset_header(row.offset());
+    headers.insert(name, value);
+    headers.insert(
+        HeaderName::from_static(UPLOAD_LENGTH_HEADER),
+        HeaderValue::from(row.size()),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+fn not_found() -> ApiError {
+    ApiError::not_found("UPLOAD_NOT_FOUND", "upload")
+}
+
+fn expired() -> ApiError {
+    ApiError::new(
+        StatusCode::GONE,
+        "UPLOAD_EXPIRED",
+        "the upload expired and its bytes were discarded; start a new upload",
+    )
+}
+
+fn failed() -> ApiError {
+    ApiError::conflict(
+        "UPLOAD_FAILED",
+        "the upload failed (checksum mismatch or lost bytes); start a new upload",
+    )
+}
+
+/// A 409 that tells the client where the upload really stands.
+fn offset_conflict(code: &'static str, message: &str, row: &UploadRow) -> ApiError {
+    let mut err = ApiError::conflict(code, message).with_details(json!({
+        "offset": row.offset(),
+        "size_bytes": row.size(),
+    }));
+    err.headers.push(offset_header(row.offset()));
+    err
+}
+
+fn storage_error(e: StorageError) -> ApiError {
+    ApiError::internal(e)
+}
+
+/// Marks open uploads past their expiry as expired and deletes their bytes (a few at a time,
+/// piggybacking on uploads being created, so no background job is needed). Best effort.
+async fn sweep_expired(state: &AppState) {
+    let swept: Result<Vec<Uuid>, sqlx::Error> = sqlx::query_scalar(
+        "UPDATE resumable_uploads SET status = 'expired', updated_at = NOW()
+         WHERE id IN (SELECT id FROM resumable_uploads
+                      WHERE status = 'open' AND expires_at < NOW()
+                      ORDER BY expires_at LIMIT 100 FOR UPDATE SKIP LOCKED)
+         RETURNING id",
+    )
+    .fetch_all(&state.pool)
+    .await;
+    match swept {
+        Ok(ids) => {
+            for id in ids {
+                if let Err(e) = state.staging.remove(id).await {
+                    tracing::warn!(%id, error = %e, "removing an expired upload's bytes");
+                }
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "sweeping expired uploads"),
+    }
+}
+
+fn ttl(state: &AppState) -> chrono::Duration {
+    let secs =
+        i64::try_from(state.config.resumable_upload_ttl_secs.min(365 * 86_400)).unwrap_or(86_400);
+    chrono::Duration::seconds(secs)
+}
+
+/// Declares a file that will arrive in chunks; answers its id and offset 0.
+#[utoipa::path(post, path = "/api/uploads", tag = "upload", security(("bearer" = [])),
+    request_body = CreateUploadRequest,
+    responses((status = 201, body = ResumableUpload), (status = 400, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 413, body = ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    user: AuthUser,
+    client: ClientInfo,
+    ApiJson(req): ApiJson<CreateUploadRequest>,
+) -> ApiResult<Response> {
+    let sha256 = req.sha256.to_ascii_lowercase();
+    if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(ApiError::field(
+            "sha256",
+            "must be 64 hexadecimal characters",
+        ));
+    }
+    let limit = state.config.upload_limit_bytes as u64;
+    let size = i64::try_from(req.size_bytes)
+        .ok()
+        .filter(|_| req.size_bytes <= limit)
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "PAYLOAD_TOO_LARGE",
+                format!("the file exceeds the upload limit of {limit} bytes"),
+            )
+            .with_details(json!({ "limit_bytes": limit }))
+        })?;
+    access::visible_session(&state.pool, &user, req.session_id).await?;
+    sweep_expired(&state).await;
+    let id = Uuid::new_v4();
+    state.staging.create(id).await.map_err(storage_error)?;
+    let row: UploadRow = sqlx::query_as(&format!(
+        "INSERT INTO resumable_uploads (id, owner_user_id, session_id, kind, size_bytes, sha256,
+                                        expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {COLUMNS}"
+    ))
+    .bind(id)
+    .bind(user.user_id)
+    .bind(req.session_id)
+    .bind(req.kind.as_str())
+    .bind(size)
+    .bind(&sha256)
+    .bind(Utc::now() + ttl(&state))
+    .fetch_one(&state.pool)
+    .await?;
+    audit::record(
+        &state.pool,
+        Some(&user),
+        "upload",
+        Some(req.session_id),
+        Action::Create,
+        &client,
+    )
+    .await?;
+    let mut response = upload_response(&state, StatusCode::CREATED, &row)?;
+    if let Ok(location) = HeaderValue::from_str(&format!("/api/uploads/{id}")) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
+}
+
+async fn owned(state: &AppState, user: &AuthUser, id: Uuid) -> ApiResult<UploadRow> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM resumable_uploads WHERE id = $1 AND owner_user_id = $2"
+    ))
+    .bind(id)
+    .bind(user.user_id)
+    .fetch_optional(&state.pool)
+    .await?
+    .ok_or_else(not_found)
+}
+
+/// Where an upload stands: the offset to resume from (also in `Upload-Offset`; `HEAD` works).
+#[utoipa::path(get, path = "/api/uploads/{upload_id}", tag = "upload", security(("bearer" = [])),
+    params(("upload_id" = Uuid, Path, description = "upload id")),
+    responses((status = 200, body = ResumableUpload), (status = 404, body = ErrorBody)))]
+pub async fn status(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<Response> {
+    let row = owned(&state, &user, id).await?;
+    upload_response(&state, StatusCode::OK, &row)
+}
+
+/// Appends one chunk at `Upload-Offset`; answers the new offset once the bytes are on disk.
+#[utoipa::path(patch, path = "/api/uploads/{upload_id}", tag = "upload", security(("bearer" = [])),
+    params(("upload_id" = Uuid, Path, description = "upload id"),
+           ("Upload-Offset" = u64, Header, description = "where this chunk starts: the acknowledged offset")),
+    request_body(content = Vec<u8>, content_type = "application/offset+octet-stream"),
+    responses((status = 200, body = ResumableUpload), (status = 400, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+              (status = 410, body = ErrorBody), (status = 413, body = ErrorBody),
+              (status = 415, body = ErrorBody)))]
+pub async fn append(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath(id): ApiPath<Uuid>,
+    headers: HeaderMap,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> ApiResult<Response> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        });
+    if !content_type.is_some_and(|ct| CHUNK_CONTENT_TYPES.contains(&ct.as_str())) {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UNSUPPORTED_MEDIA_TYPE",
+            "expected Content-Type: application/offset+octet-stream",
+        ));
+    }
+    let offset = headers
+        .get(UPLOAD_OFFSET_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "INVALID_UPLOAD_OFFSET",
+                "Upload-Offset must be the chunk's start as a non-negative integer",
+            )
+        })?;
+    let body = body.map_err(|rejection| crate::extract::body_rejection(rejection.status()))?;
+    let task_state = state.clone();
+    let row = tokio::spawn(async move { apply_chunk(&task_state, user, id, offset, body).await })
+        .await
+        .map_err(ApiError::internal)??;
+    upload_response(&state, StatusCode::OK, &row)
+}
+
+/// Locks the upload row, checks the offset, writes and fsyncs the chunk, then advances the
+/// offset; the row lock serialises chunks of one upload.
+async fn apply_chunk(
+    state: &AppState,
+    user: AuthUser,
+    id: Uuid,
+    offset: u64,
+    body: Bytes,
+) -> ApiResult<UploadRow> {
+    let mut tx = state.pool.begin().await?;
+    let row: UploadRow = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM resumable_uploads WHERE id = $1 AND owner_user_id = $2 FOR UPDATE"
+    ))
+    .bind(id)
+    .bind(user.user_id)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(not_found)?;
+    let len = body.len() as u64;
+    match row.state() {
+        UploadState::Open => {}
+        UploadState::Expired => {
+            expire(state, tx, id).await?;
+            return Err(expired());
+        }
+        UploadState::Failed => return Err(failed()),
+        UploadState::Completed => {
+            count_refused(&mut tx, id, len).await?;
+            tx.commit().await?;
+            return Err(offset_conflict(
+                "UPLOAD_COMPLETED",
+                "the upload is already completed",
+                &row,
+            ));
+        }
+    }
+    if offset != row.offset() {
+        // A retried chunk that was acknowledged already, or a client that lost track: it must
+        // ask (or take this answer's offset) and continue from there.
+        count_refused(&mut tx, id, len).await?;
+        tx.commit().await?;
+        return Err(offset_conflict(
+            "UPLOAD_OFFSET_MISMATCH",
+            &format!(
+                "Upload-Offset {offset} does not match the acknowledged offset {}",
+                row.offset()
+            ),
+            &row,
+        ));
+    }
+    if offset.saturating_add(len) > row.size() {
+        return Err(ApiError::bad_request(
+            "UPLOAD_LENGTH_EXCEEDED",
+            format!(
+                "the chunk ends at byte {} but the upload was declared with {} bytes",
+                offset.saturating_add(len),
+                row.size()
+            ),
+        )
+        .with_details(json!({ "offset": row.offset(), "size_bytes": row.size() })));
+    }
+    if len > 0 {
+        match state.staging.write_at(id, offset, body).await {
+            Ok(()) => {}
+            Err(StorageError::StagingLost { .. }) => {
+                sqlx::query(
+                    "UPDATE resumable_uploads SET status = 'failed', updated_at = NOW() WHERE id = $1",
+                )
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                tracing::error!(%id, "staged bytes of an upload were lost");
+                return Err(failed());
+            }
+            Err(e) => return Err(storage_error(e)),
+        }
+    }
+    // The chunk is on disk (fsynced): only now does the acknowledged offset move.
+    let row: UploadRow = sqlx::query_as(&format!(
+        "UPDATE resumable_uploads
+         SET received_offset = received_offset + $2, bytes_received = bytes_received + $2,
+             chunks_received = chunks_received + 1, expires_at = $3, updated_at = NOW()
+         WHERE id = $1 RETURNING {COLUMNS}"
+    ))
+    .bind(id)
+    .bind(i64::try_from(len).unwrap_or(i64::MAX))
+    .bind(Utc::now() + ttl(state))
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(row)
+}
+
+async fn count_refused(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    id: Uuid,
+    len: u64,
+) -> ApiResult<()> {
+    sqlx::query(
+        "UPDATE resumable_uploads SET bytes_received = bytes_received + $2,
+             chunks_received = chunks_received + 1 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(i64::try_from(len).unwrap_or(i64::MAX))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Records an open upload found past its expiry as expired and drops its bytes.
+async fn expire(
+    state: &AppState,
+    mut tx: sqlx::Transaction<'_, sqlx::Postgres>,
+    id: Uuid,
+) -> ApiResult<()> {
+    sqlx::query(
+        "UPDATE resumable_uploads SET status = 'expired', updated_at = NOW() WHERE id = $1",
+    )
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    state.staging.remove(id).await.map_err(storage_error)
+}
+
+/// Verifies the checksum of a fully received upload and stores the file; repeating it after
+/// success answers the same again.
+#[utoipa::path(post, path = "/api/uploads/{upload_id}/complete", tag = "upload", security(("bearer" = [])),
+    params(("upload_id" = Uuid, Path, description = "upload id")),
+    responses((status = 200, body = ResumableUpload), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody), (status = 410, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+pub async fn complete(
+    State(state): State<AppState>,
+    user: AuthUser,
+    client: ClientInfo,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<Response> {
+    let task_state = state.clone();
+    let (row, newly) = tokio::spawn(async move { finish(&task_state, user, id).await })
+        .await
+        .map_err(ApiError::internal)??;
+    if newly {
+        audit::record(
+            &state.pool,
+            Some(&user),
+            "upload",
+            Some(row.session_id),
+            Action::Update,
+            &client,
+        )
+        .await?;
+    }
+    upload_response(&state, StatusCode::OK, &row)
+}
+
+/// Returns the completed row and whether this call completed it.
+async fn finish(state: &AppState, user: AuthUser, id: Uuid) -> ApiResult<(UploadRow, bool)> {
+    let mut tx = state.pool.begin().await?;
+    let row: UploadRow = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM resumable_uploads WHERE id = $1 AND owner_user_id = $2 FOR UPDATE"
+    ))
+    .bind(id)
+    .bind(user.user_id)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(not_found)?;
+    match row.state() {
+        UploadState::Open => {}
+        UploadState::Completed => return Ok((row, false)),
+        UploadState::Failed => return Err(failed()),
+        UploadState::Expired => {
+            expire(state, tx, id).await?;
+            return Err(expired());
+        }
+    }
+    if row.offset() < row.size() {
+        return Err(offset_conflict(
+            "UPLOAD_INCOMPLETE",
+            &format!(
+                "only {} of {} bytes were received; send the rest first",
+                row.offset(),
+                row.size()
+            ),
+            &row,
+        ));
+    }
+    let actual = match state.staging.digest(id, row.size()).await {
+        Ok(digest) => digest,
+        Err(StorageError::StagingLost { .. }) => String::new(),
+        Err(e) => return Err(storage_error(e)),
+    };
+    if actual != row.sha256 {
+        sqlx::query(
+            "UPDATE resumable_uploads SET status = 'failed', updated_at = NOW() WHERE id = $1",
+        )
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        state.staging.remove(id).await.map_err(storage_error)?;
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "UPLOAD_CHECKSUM_MISMATCH",
+            "the received bytes do not have the declared SHA-256; the upload was discarded, start a new one",
+        )
+        .with_details(json!({ "expected": row.sha256, "actual": actual })));
+    }
+    let kind = row.kind()?;
+    let key = storage_key(row.session_id, kind);
+    state
+        .storage
+        .put_file(&key, state.staging.path(id))
+        .await
+        .map_err(storage_error)?;
+    if kind == UploadKind::Video {
+        sqlx::query(
+            "UPDATE exercise_sessions SET video_storage_key = $2, version = version + 1 WHERE id = $1",
+        )
+        .bind(row.session_id)
+        .bind(&key)
+        .execute(&mut *tx)
+        .await?;
+    }
+    let row: UploadRow = sqlx::query_as(&format!(
+        "UPDATE resumable_uploads
+         SET status = 'completed', storage_key = $2, completed_at = NOW(), updated_at = NOW()
+         WHERE id = $1 RETURNING {COLUMNS}"
+    ))
+    .bind(id)
+    .bind(&key)
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    // The file is in place and recorded; the staged copy is no longer needed. Should this fail,
+    // only disk space is lost, not data.
+    if let Err(e) = state.staging.remove(id).await {
+        tracing::warn!(%id, error = %e, "removing a completed upload's staging file");
+    }
+    Ok((row, true))
+}
