@@ -10,6 +10,12 @@ source tests/setup.sh
 echo "== cargo test (workspace) =="
 cargo test --workspace --no-fail-fast 2>&1
 
+echo "== desktop UI (headless Chromium, Tauri bridge mocked) =="
+(cd ui && npm test --silent)
+
+echo "== desktop app end to end (real window under Xvfb, tauri-driver) =="
+bash tests/desktop/run.sh
+
 physalign="$CARGO_TARGET_DIR/debug/physalign"
 cargo build -q -p physalign-cli
 shared="$repo_root/../shared/testdata"

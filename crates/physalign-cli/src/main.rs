@@ -50,6 +50,10 @@ enum Command {
     /// Analyse an exercise video: repetitions, range of motion, form issues; stores the session.
     #[cfg(feature = "vision")]
     Analyze(commands::analyze::AnalyzeArgs),
+    /// Record a session live from a camera or a video file (as the desktop app does), saving
+    /// it as it goes; completes sessions a crash interrupted.
+    #[cfg(feature = "vision")]
+    Record(commands::record::RecordArgs),
     /// List the exercise catalogue.
     #[cfg(feature = "vision")]
     Exercises(commands::exercises::ExercisesArgs),
@@ -93,6 +97,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Track(args) => commands::track::run(args, &global),
         #[cfg(feature = "vision")]
         Command::Analyze(args) => commands::analyze::run(args, &global),
+        #[cfg(feature = "vision")]
+        Command::Record(args) => commands::record::run(args, &global),
         #[cfg(feature = "vision")]
         Command::Exercises(args) => commands::exercises::run(args, &global),
         #[cfg(feature = "vision")]

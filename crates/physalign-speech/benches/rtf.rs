@@ -7,8 +7,8 @@
 //! passes, 0.5 s pauses) with sox into a temporary file.
 
 use physalign_speech::audio::load_whisper_mono;
-use physalign_speech::wer::word_errors;
 use physalign_speech::transcribe::ggml_build_info;
+use physalign_speech::wer::word_errors;
 use physalign_speech::{TranscribeOptions, WhisperTranscriber};
 use std::path::{Path, PathBuf};
 use std::process::Command;

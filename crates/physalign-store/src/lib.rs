@@ -19,6 +19,7 @@ mod frames;
 pub mod landmark_codec;
 mod migrations;
 pub mod outbox;
+mod recordings;
 mod records;
 mod sessions;
 mod sql_values;
@@ -30,6 +31,7 @@ pub use frame_writer::{FrameWriter, FrameWriterConfig, WriteStats};
 pub use landmark_codec::LandmarkEncoding;
 pub use migrations::SCHEMA_VERSION;
 pub use outbox::OutboxCounts;
+pub use recordings::RecordingInfo;
 pub use records::{
     FormIssueEvent, FrameRecord, NewSession, OutboxEntry, OutboxStatus, RepetitionRecord,
     SegmentRecord, SessionCompletion, SessionDetail, SessionRow, SessionStatus, TranscriptRecord,

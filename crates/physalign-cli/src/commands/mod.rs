@@ -11,6 +11,8 @@ pub mod login;
 pub mod notes;
 #[cfg(feature = "vision")]
 pub mod pose;
+#[cfg(feature = "vision")]
+pub mod record;
 pub mod sync;
 #[cfg(feature = "vision")]
 pub mod track;

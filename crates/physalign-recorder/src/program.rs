@@ -1,0 +1,156 @@
+//! Today's program: the exercises the physiotherapist prescribed (sessions pulled by sync with
+//! status `pending`) and those the patient picked from the catalogue, with their targets and
+//! what was already done today.
+
+use crate::RecorderError;
+use chrono::{DateTime, Local, Utc};
+use physalign_analysis::{Catalogue, Exercise, ExerciseOverrides};
+use physalign_store::{SessionStatus, Store};
+use serde::{Deserialize, Serialize};
+
+/// An exercise the patient chose, with their own targets.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProgramItem {
+    /// Catalogue id.
+    pub exercise_id: String,
+    /// Repetitions to do (catalogue default when absent).
+    #[serde(default)]
+    pub target_reps: Option<u32>,
+    /// Angle to reach (catalogue default when absent).
+    #[serde(default)]
+    pub target_angle: Option<f32>,
+}
+
+impl ProgramItem {
+    /// The analyser overrides this item asks for.
+    pub fn overrides(&self) -> ExerciseOverrides {
+        ExerciseOverrides {
+            target_reps: self.target_reps,
+            target_angle: self.target_angle,
+            ..ExerciseOverrides::default()
+        }
+    }
+}
+
+/// Where a program entry comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProgramOrigin {
+    /// Prescribed by the physiotherapist (pulled from the server).
+    Prescribed,
+    /// Picked by the patient on this device.
+    Picked,
+}
+
+/// One exercise of today's program.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProgramEntry {
+    /// Catalogue id.
+    pub exercise_id: String,
+    /// Display name.
+    pub name: String,
+    /// One line for the patient.
+    pub description: String,
+    /// Physiotherapist's instructions, for prescribed entries.
+    pub instructions: Option<String>,
+    /// Planned time, for prescribed entries.
+    pub scheduled_at: Option<DateTime<Utc>>,
+    /// Where it comes from.
+    pub origin: ProgramOrigin,
+    /// Repetitions to do, if counted.
+    pub target_reps: Option<u32>,
+    /// Angle to reach.
+    pub target_angle: Option<f32>,
+    /// Where the camera should be (`front`, `side`, `any`).
+    pub camera_view: String,
+    /// Sessions of this exercise completed today on this device.
+    pub done_today: u32,
+}
+
+/// Builds today's program from pulled prescriptions and the patient's picks.
+pub fn todays_program(
+    store: &Store,
+    catalogue: &Catalogue,
+    picked: &[ProgramItem],
+) -> Result<Vec<ProgramEntry>, RecorderError> {
+    store.ensure_sync_schema()?;
+    let today = Local::now().date_naive();
+    let done_today = |id: &str| -> Result<u32, RecorderError> {
+        Ok(store
+            .list_sessions(500, 0)?
+            .iter()
+            .filter(|s| s.exercise_id == id && s.status != SessionStatus::Recording)
+            .filter(|s| s.started_at.with_timezone(&Local).date_naive() == today)
+            .count() as u32)
+    };
+    let mut entries = Vec::new();
+    for remote in store.remote_records("session")? {
+        let record = &remote.record;
+        if record.get("status").and_then(|s| s.as_str()) != Some("pending") {
+            continue;
+        }
+        let Some(kind) = record.get("exercise_type").and_then(|s| s.as_str()) else {
+            continue;
+        };
+        let Some(exercise) = find_exercise(catalogue, kind) else {
+            tracing::warn!(
+                exercise = kind,
+                "prescribed exercise is not in the catalogue"
+            );
+            continue;
+        };
+        let mut entry = entry(
+            exercise,
+            &ExerciseOverrides::default(),
+            ProgramOrigin::Prescribed,
+        );
+        entry.instructions = record
+            .get("instructions")
+            .and_then(|s| s.as_str())
+            .map(str::to_string);
+        entry.scheduled_at = record
+            .get("scheduled_datetime")
+            .and_then(|s| s.as_str())
+            .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+            .map(|t| t.with_timezone(&Utc));
+        entry.done_today = done_today(&exercise.id)?;
+        entries.push(entry);
+    }
+    for item in picked {
+        let exercise = catalogue.get(&item.exercise_id)?;
+        let mut entry = entry(exercise, &item.overrides(), ProgramOrigin::Picked);
+        entry.done_today = done_today(&exercise.id)?;
+        entries.push(entry);
+    }
+    Ok(entries)
+}
+
+/// The catalogue exercise named `kind` (its id or display name, any case, `_` or spaces).
+fn find_exercise<'a>(catalogue: &'a Catalogue, kind: &str) -> Option<&'a Exercise> {
+    let norm = |s: &str| s.trim().to_lowercase().replace([' ', '-'], "_");
+    let wanted = norm(kind);
+    catalogue
+        .iter()
+        .find(|e| norm(&e.id) == wanted || norm(&e.name) == wanted)
+}
+
+fn entry(
+    exercise: &Exercise,
+    overrides: &ExerciseOverrides,
+    origin: ProgramOrigin,
+) -> ProgramEntry {
+    ProgramEntry {
+        exercise_id: exercise.id.clone(),
+        name: exercise.name.clone(),
+        description: exercise.description.clone(),
+        instructions: None,
+        scheduled_at: None,
+        origin,
+        target_reps: overrides.target_reps,
+        target_angle: overrides
+            .target_angle
+            .or(exercise.target_rom.as_ref().map(|t| t.angle)),
+        camera_view: exercise.view.as_str().into(),
+        done_today: 0,
+    }
+}

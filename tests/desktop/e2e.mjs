@@ -1,0 +1,142 @@
+// End-to-end test of the real desktop app: tauri-driver starts the built binary in a real
+// window (Xvfb), and this script uses it as a patient would: first run, today's program, a
+// squat session recorded from a real clip (played at its own speed, like a camera), the live
+// counter reaching the hand count, stop, the summary, the history. Screenshots of every screen
+// go to docs/screenshots/; measurements are printed as JSON.
+//
+// Environment: PHYSALIGN_APP (the binary), PHYSALIGN_CLIP and PHYSALIGN_CLIP_REPS (the clip and
+// its true count), PHYSALIGN_DRIVER (tauri-driver URL), PHYSALIGN_SCREENSHOTS (output folder).
+import fs from "node:fs";
+import path from "node:path";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { WebDriver, sleep } from "./webdriver.mjs";
+
+const app = process.env.PHYSALIGN_APP;
+const clip = process.env.PHYSALIGN_CLIP;
+const trueReps = Number(process.env.PHYSALIGN_CLIP_REPS);
+const shots = process.env.PHYSALIGN_SCREENSHOTS;
+assert.ok(app && fs.existsSync(app), `PHYSALIGN_APP must name the built app (got ${app})`);
+assert.ok(clip && fs.existsSync(clip), `PHYSALIGN_CLIP must name a video (got ${clip})`);
+assert.ok(Number.isInteger(trueReps), "PHYSALIGN_CLIP_REPS must be the clip's repetition count");
+
+const wd = new WebDriver(process.env.PHYSALIGN_DRIVER || "http://127.0.0.1:4444");
+const measured = {};
+const t0 = Date.now();
+const step = (what) => console.error(`${((Date.now() - t0) / 1000).toFixed(1)} s: ${what}`);
+
+async function shot(name) {
+  if (!shots) return;
+  await sleep(300); // let the last paint land
+  fs.mkdirSync(shots, { recursive: true });
+  const file = path.join(shots, `${name}.png`);
+  if (process.env.DISPLAY) {
+    // The X display as it is: WebKitWebDriver's own screenshot takes about a minute per shot
+    // under Xvfb.
+    execFileSync("ffmpeg", ["-v", "error", "-y", "-f", "x11grab", "-draw_mouse", "0", "-video_size", "1280x800",
+      "-i", process.env.DISPLAY, "-frames:v", "1", file]);
+  } else {
+    fs.writeFileSync(file, await wd.screenshot());
+  }
+  console.error(`screenshot ${name}.png`);
+}
+
+async function invoke(cmd, args = {}) {
+  return wd.execAsync(
+    "const done = arguments[arguments.length - 1];" +
+      "window.__TAURI_INTERNALS__.invoke(arguments[0], arguments[1]).then(done, (e) => done({ error: String(e && e.message || e) }));",
+    [cmd, args],
+  );
+}
+
+try {
+  // Hash navigation counts as a page load to WebKitWebDriver, which would wait a minute for it
+  // after each click; the test waits for what it needs itself.
+  await wd.start({ alwaysMatch: { pageLoadStrategy: "none", "tauri:options": { application: app } } });
+  step("app started");
+  await wd.waitFor("body[data-ready=true]", 60000);
+  step("window ready");
+
+  // First run.
+  await wd.waitFor("#finish-setup");
+  const welcome = await wd.text("#app");
+  assert.match(welcome, /No camera found/, "this machine has no camera: the first run must say so");
+  await shot("01-first-run");
+  await wd.click("#role-patient");
+  step("role chosen");
+  await wd.click("#finish-setup");
+  step("setup finished");
+
+  // Today's program.
+  await wd.waitFor("#program");
+  step("today shown");
+  assert.match(await wd.text("#program"), /Squat/);
+  await shot("02-today");
+  step("today screenshot");
+  await wd.click("button[data-exercise=squat]");
+  step("exercise chosen");
+
+  // Record from the clip at its own speed.
+  await wd.waitFor("#start");
+  step("record screen");
+  await wd.click("#source-file");
+  await wd.type("#video-path", clip);
+  step("clip typed");
+  await wd.click("#start");
+  step("recording started");
+  const fpsSeen = [];
+  let maxReps = 0;
+  let midShot = false;
+  await wd.until(async () => {
+    const reps = Number(await wd.text("#rep-count"));
+    const fps = parseFloat(await wd.text("#fps"));
+    if (Number.isFinite(fps) && fps > 0) fpsSeen.push(fps);
+    maxReps = Math.max(maxReps, reps);
+    if (!midShot && reps >= 2) {
+      const canvas = await wd.exec("const c = document.querySelector('#preview'); return { drawn: Number(c.dataset.drawn || 0), failed: Number(c.dataset.failed || 0) };");
+      assert.ok(canvas.drawn > 0, `the live video is drawn (previews drawn ${canvas.drawn}, failed to load ${canvas.failed})`);
+      measured.previews_drawn_by_rep_2 = canvas.drawn;
+      midShot = true;
+      await shot("03-recording");
+    }
+    return reps >= trueReps || (await wd.exec("return document.body.dataset.screen")) === "session";
+  }, 120000, `the repetition counter to reach ${trueReps}`);
+  assert.equal(maxReps, trueReps, "the live counter reaches the hand-counted repetitions");
+  measured.live_reps = maxReps;
+  measured.live_fps_median = fpsSeen.sort((a, b) => a - b)[Math.floor(fpsSeen.length / 2)] ?? null;
+  if ((await wd.exec("return document.body.dataset.screen")) === "record") {
+    await wd.click("#stop");
+  }
+
+  step("counter reached the hand count");
+  // The summary.
+  await wd.waitFor("#summary-reps", 60000);
+  assert.equal(await wd.text("#summary-reps"), String(trueReps));
+  await shot("04-summary");
+
+  // History.
+  await wd.click("a[data-nav=history]");
+  await wd.waitFor("#history");
+  const history = await wd.text("#history");
+  assert.match(history, /Squat/);
+  assert.match(history, new RegExp(`\\b${trueReps}\\b`));
+  await shot("05-history");
+
+  await wd.click("a[data-nav=settings]");
+  await wd.waitFor("#sync-status");
+  assert.match(await wd.text("#sync-status"), /working offline/);
+  await shot("06-settings");
+
+  step("screens done");
+  const metrics = await invoke("app_metrics");
+  measured.launch_to_first_frame_ms = metrics.launch?.launch_to_first_frame_ms ?? null;
+  measured.model_warm_up_ms = metrics.launch?.model_warm_up_ms ?? null;
+  measured.app_rss_mib = metrics.rss_kib ? Math.round(metrics.rss_kib / 1024) : null;
+  measured.app_peak_rss_mib = metrics.peak_rss_kib ? Math.round(metrics.peak_rss_kib / 1024) : null;
+  const sessions = await invoke("session_history", { limit: 10 });
+  assert.equal(sessions.length, 1, "exactly one session stored");
+  assert.equal(sessions[0].reps, trueReps);
+  console.log(JSON.stringify({ e2e: "passed", ...measured }));
+} finally {
+  await wd.quit();
+}

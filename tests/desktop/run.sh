@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Runs the desktop app end to end in a real window: Xvfb, tauri-driver with WebKitWebDriver, the
+# built app on a throwaway database, and tests/desktop/e2e.mjs driving it. Expects tests/setup.sh
+# to have run (it builds the UI and installs tauri-driver); builds the app itself.
+#
+#   tests/desktop/run.sh [--screenshots DIR] [--clip VIDEO --reps N]
+#   tests/desktop/run.sh --bench [--minutes M]   # memory and frame rate over a long recording
+set -euo pipefail
+repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$repo_root"
+: "${PHYSALIGN_CACHE:=${XDG_CACHE_HOME:-$HOME/.cache}/physalign}"
+: "${CARGO_TARGET_DIR:=$PHYSALIGN_CACHE/target}"
+export CARGO_TARGET_DIR
+
+screenshots=""
+clip="$repo_root/../shared/testdata/videos/nowva_squats.mp4"
+reps=5
+script=tests/desktop/e2e.mjs
+minutes=5
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --bench) script=tests/desktop/bench.mjs; shift ;;
+    --minutes) minutes="$2"; shift 2 ;;
+    --screenshots) screenshots="$2"; shift 2 ;;
+    --clip) clip="$2"; shift 2 ;;
+    --reps) reps="$2"; shift 2 ;;
+    *) echo "unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+if [ ! -f "$clip" ]; then
+  # The hand count is what the test checks the live counter against; without a counted clip
+  # there is nothing true to compare with.
+  echo "desktop e2e skipped: $clip not present (pass --clip VIDEO --reps N)" >&2
+  exit 0
+fi
+
+(cd ui && npm run build --silent)
+# The same build as `cargo test --workspace` (same feature set), so after the tests it is free.
+cargo test -q --workspace --no-run
+app="$CARGO_TARGET_DIR/debug/physalign-desktop"
+driver="$PHYSALIGN_CACHE/tools/bin/tauri-driver"
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+if [ -z "${DISPLAY:-}" ]; then
+  display=":$((90 + RANDOM % 100))"
+  Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >"$work/xvfb.log" 2>&1 &
+  pids+=($!)
+  export DISPLAY="$display"
+  for _ in $(seq 50); do xdpyinfo -display "$display" >/dev/null 2>&1 && break; sleep 0.1; done
+fi
+
+port=$((4500 + RANDOM % 400))
+# The app reads these; tauri-driver passes its environment on to it.
+export PHYSALIGN_DB="$work/data/physalign.sqlite"
+export PHYSALIGN_CONFIG_DIR="$work/config"
+export XDG_DATA_HOME="$work/xdg-data" XDG_CONFIG_HOME="$work/xdg-config"
+# WebKit's sandbox needs user namespaces that containers often lack; the page is our own UI.
+export WEBKIT_DISABLE_SANDBOX_THIS_IS_DANGEROUS=1
+export WEBKIT_DISABLE_COMPOSITING_MODE=1
+"$driver" --port "$port" --native-driver /usr/bin/WebKitWebDriver >"$work/driver.log" 2>&1 &
+pids+=($!)
+
+status=0
+PHYSALIGN_APP="$app" PHYSALIGN_CLIP="$clip" PHYSALIGN_CLIP_REPS="$reps" \
+  PHYSALIGN_DRIVER="http://127.0.0.1:$port" PHYSALIGN_SCREENSHOTS="$screenshots" \
+  PHYSALIGN_BENCH_MINUTES="$minutes" PHYSALIGN_WORK="$work" \
+  node "$script" || status=$?
+if [ "$status" -ne 0 ]; then
+  echo "== tauri-driver log ==" >&2
+  tail -n 60 "$work/driver.log" >&2 || true
+fi
+exit "$status"

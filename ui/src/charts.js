@@ -1,0 +1,68 @@
+// Charts as inline SVG: no library, readable without colour (values are labelled, markers
+// differ in shape), and they scale with the window.
+const NS = "http://www.w3.org/2000/svg";
+
+function svg(tag, attrs = {}, text) {
+  const n = document.createElementNS(NS, tag);
+  for (const [k, v] of Object.entries(attrs)) n.setAttribute(k, v);
+  if (text !== undefined) n.textContent = text;
+  return n;
+}
+
+/** Bars with their value written on top, e.g. range of motion per repetition. */
+export function barChart({ labels, values, unit = "", title, target }) {
+  const w = 640, h = 240, pad = 36;
+  const max = Math.max(1, ...values.filter((v) => v != null), target || 0) * 1.15;
+  const root = svg("svg", { viewBox: `0 0 ${w} ${h}`, role: "img", "aria-label": title, class: "chart" });
+  root.append(svg("title", {}, title));
+  const bw = (w - 2 * pad) / Math.max(1, values.length);
+  values.forEach((v, i) => {
+    const x = pad + i * bw + bw * 0.15;
+    const bh = v == null ? 0 : ((h - 2 * pad) * v) / max;
+    root.append(svg("rect", { x, y: h - pad - bh, width: bw * 0.7, height: bh, class: "bar" }));
+    root.append(svg("text", { x: x + bw * 0.35, y: h - pad - bh - 6, "text-anchor": "middle", class: "value" }, v == null ? "–" : `${Math.round(v)}${unit}`));
+    root.append(svg("text", { x: x + bw * 0.35, y: h - pad + 18, "text-anchor": "middle", class: "axis" }, labels[i]));
+  });
+  if (target) {
+    const y = h - pad - ((h - 2 * pad) * target) / max;
+    root.append(svg("line", { x1: pad, x2: w - pad, y1: y, y2: y, class: "target" }));
+    root.append(svg("text", { x: w - pad, y: y - 4, "text-anchor": "end", class: "axis" }, `target ${Math.round(target)}${unit}`));
+  }
+  return root;
+}
+
+/** A line over time with optional point markers, e.g. the knee angle of a session. */
+export function lineChart({ xs, ys, title, unit = "", xLabel = "", markers = [] }) {
+  const w = 640, h = 240, pad = 40;
+  const pts = xs.map((x, i) => [x, ys[i]]).filter(([, y]) => y != null);
+  const root = svg("svg", { viewBox: `0 0 ${w} ${h}`, role: "img", "aria-label": title, class: "chart" });
+  root.append(svg("title", {}, title));
+  if (pts.length === 0) {
+    root.append(svg("text", { x: w / 2, y: h / 2, "text-anchor": "middle", class: "axis" }, "No data"));
+    return root;
+  }
+  const [x0, x1] = [Math.min(...xs), Math.max(...xs)];
+  const yv = pts.map((p) => p[1]);
+  const [y0, y1] = [Math.min(...yv) - 5, Math.max(...yv) + 5];
+  const sx = (x) => pad + ((x - x0) / Math.max(1e-9, x1 - x0)) * (w - 2 * pad);
+  const sy = (y) => h - pad - ((y - y0) / Math.max(1e-9, y1 - y0)) * (h - 2 * pad);
+  let d = "";
+  let gap = true;
+  xs.forEach((x, i) => {
+    const y = ys[i];
+    if (y == null) { gap = true; return; }
+    d += `${gap ? "M" : "L"}${sx(x).toFixed(1)},${sy(y).toFixed(1)} `;
+    gap = false;
+  });
+  root.append(svg("path", { d, class: "line" }));
+  if (pts.length <= 40) {
+    for (const [x, y] of pts) root.append(svg("circle", { cx: sx(x), cy: sy(y), r: 4, class: "point" }));
+  }
+  for (const m of markers) {
+    root.append(svg("text", { x: sx(m.x), y: pad - 8, "text-anchor": "middle", class: "marker" }, m.label));
+  }
+  root.append(svg("text", { x: pad - 6, y: sy(y1) + 4, "text-anchor": "end", class: "axis" }, `${Math.round(y1)}${unit}`));
+  root.append(svg("text", { x: pad - 6, y: sy(y0) + 4, "text-anchor": "end", class: "axis" }, `${Math.round(y0)}${unit}`));
+  root.append(svg("text", { x: w - pad, y: h - 8, "text-anchor": "end", class: "axis" }, xLabel));
+  return root;
+}

@@ -1,0 +1,191 @@
+// UI tests: the built front end (dist/) in headless Debian Chromium, with the Tauri bridge
+// replaced by tauri-mock.js. They check what the patient sees and which commands are sent.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import http from "node:http";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const dist = path.join(here, "..", "dist");
+const mockScript = fs.readFileSync(path.join(here, "tauri-mock.js"), "utf8");
+const types = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css" };
+
+let server, browser, base;
+
+before(async () => {
+  assert.ok(fs.existsSync(path.join(dist, "index.html")), "run `npm run build` first");
+  server = http.createServer((req, res) => {
+    const file = path.join(dist, decodeURIComponent(new URL(req.url, "http://x").pathname));
+    if (!file.startsWith(dist) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { "content-type": types[path.extname(file)] || "application/octet-stream" });
+    fs.createReadStream(file).pipe(res);
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  base = `http://127.0.0.1:${server.address().port}/index.html`;
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+const SETTINGS = { role: "patient", server_url: null, camera_index: null, microphone: null, transcribe: false, spoken_cues: false, whisper_model: "tiny.en", program: [{ exercise_id: "squat", target_reps: 5, target_angle: null }] };
+const PROGRAM = [{ exercise_id: "squat", name: "Squat", description: "Bend the knees.", instructions: null, scheduled_at: null, origin: "picked", target_reps: 5, target_angle: 90, camera_view: "side", done_today: 0 }];
+const EXERCISES = [{ id: "squat", name: "Squat", description: "", mode: "reps", target_angle: 90 }, { id: "bicep_curl", name: "Bicep curl", description: "", mode: "reps", target_angle: 50 }];
+const SYNC = { server_url: null, email: null, role: null, login_required: null, pending: 2, failed: 0, done: 0, failed_entries: [], conflicts: [], last_success_at: null, last_attempt_at: null, last_error: null, pulled_sessions: 0, pulled_reviews: 0 };
+const SESSION_ID = "0b7f3a3e-7a51-4b8e-9d53-2f2f5c1e0a11";
+const ENTRY = { session_id: SESSION_ID, exercise_id: "squat", exercise_name: "Squat", source: "/v.mp4", status: "review_pending", started_at: "2026-12-02T10:00:00Z", duration_s: 12.1, reps: 5, target_reps: 5, mean_rom: 72.4, best_rom: 80.1, form_issues: 1, pain: 3, sync: "pending" };
+
+function responses(overrides = {}) {
+  return {
+    app_info: { version: "0.1.0", first_run: false, settings: SETTINGS, database: "/tmp/x.sqlite", pose_ready: true, metrics: {} },
+    list_devices: { cameras: [], microphones: [], microphone_error: null },
+    list_exercises: EXERCISES,
+    todays_program: PROGRAM,
+    sync_status: SYNC,
+    save_settings: (a) => a.settings,
+    session_history: [ENTRY, { ...ENTRY, session_id: "11111111-2222-3333-4444-555555555555", started_at: "2026-12-01T10:00:00Z", reps: 4, mean_rom: 60, pain: 5, sync: "synced" }],
+    session_view: { entry: ENTRY, detail: {}, report: { rep_details: [1, 2, 3, 4, 5].map((n) => ({ number: n, rom: 60 + n * 3, peak_ms: n * 2000 })), form_issues: [{ timestamp_ms: 4200, severity: "warning", message: "Knees cave inward" }] }, transcript: "My knee pain is 3 out of 10.", notes: { pain_reports: [{ score: 3, denied: false, body_part: "knee", quote: "My knee pain is 3 out of 10." }] } },
+    session_angles: { angle: "knee", t_s: [0, 1, 2, 3, 4], degrees: [170, 120, 90, 130, 168] },
+    ...overrides,
+  };
+}
+
+async function open(overrides) {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await page.addInitScript(mockScript);
+  await page.addInitScript((r) => {
+    // Functions do not cross into the page: rebuild the two that compute answers.
+    window.__mock.responses = { ...r, save_settings: (a) => a.settings };
+  }, JSON.parse(JSON.stringify(responses(overrides))));
+  await page.goto(base);
+  await page.waitForSelector("body[data-ready=true]");
+  return { page, errors };
+}
+
+const calls = (page, cmd) => page.evaluate((c) => window.__mock.calls.filter((x) => x.cmd === c), cmd);
+
+test("first run asks for the role and says clearly that there is no camera or microphone", async () => {
+  const { page, errors } = await open({ app_info: { version: "0.1.0", first_run: true, settings: { ...SETTINGS, role: null }, database: "", pose_ready: false, metrics: {} } });
+  await page.waitForSelector("#no-camera");
+  assert.match(await page.textContent("#no-camera"), /No camera found/);
+  assert.match(await page.textContent("#no-microphone"), /No microphone found/);
+  await page.check("#role-therapist");
+  await page.click("#finish-setup");
+  await page.waitForSelector("#program");
+  const saved = await calls(page, "save_settings");
+  assert.equal(saved.length, 1);
+  assert.equal(saved[0].args.settings.role, "therapist");
+  assert.equal(saved[0].args.settings.camera_index, null);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("today's program shows targets and starts the recording screen", async () => {
+  const { page } = await open();
+  await page.waitForSelector("#program");
+  const card = await page.textContent("#program");
+  assert.match(card, /5 repetitions/);
+  assert.match(card, /reach 90°/);
+  await page.click("button[data-exercise=squat]");
+  await page.waitForSelector("#start");
+  assert.match(await page.textContent("#record-status"), /No camera found/);
+  assert.equal(await page.isChecked("#source-file"), true);
+  assert.equal(await page.isDisabled("#source-camera"), true);
+  await page.close();
+});
+
+test("recording from a file shows the live counter, angle against target, cues, and ends on the summary", async () => {
+  const { page, errors } = await open({ start_recording: SESSION_ID, pause_recording: null, resume_recording: null, stop_recording: null });
+  await page.goto(base + "#/record?exercise=squat");
+  await page.waitForSelector("#start");
+  await page.fill("#video-path", "/videos/squat.mp4");
+  await page.uncheck("#play-live");
+  await page.click("#start");
+  await page.waitForFunction(() => !document.querySelector("#stop").disabled);
+  const [start] = await calls(page, "start_recording");
+  assert.deepEqual(start.args.request.source, { kind: "video_file", path: "/videos/squat.mp4", real_time: false });
+  assert.equal(start.args.request.exercise_id, "squat");
+  assert.equal(start.args.request.target_reps, 5);
+
+  await page.evaluate((id) => {
+    const m = window.__mock;
+    m.emit("recorder", { type: "started", session_id: id, source: { width: 640, height: 480, fps: 30 }, exercise_id: "squat", exercise_name: "Squat", target_reps: 5, target_angle: 90, target_tolerance: 10, startup_ms: 40 });
+    const lm = Array.from({ length: 33 }, (_, i) => [0.3 + (i % 5) * 0.1, 0.1 + i * 0.025, 0.9]);
+    m.emit("recorder", { type: "frame", session_id: id, frame_number: 10, landmarks: lm, preview: null, fps: 29.6, progress: 0.4,
+      analysis: { timestamp_ms: 333, angles: {}, quality: 0.9, primary_angle: 95.2, progress: 0.9, phase: "bottom", reps: 3, events: [], issues: [], cues: ["Keep your knees over your toes"], hold_s: null } });
+  }, SESSION_ID);
+  await page.waitForFunction(() => document.querySelector("#rep-count").textContent === "3");
+  assert.match(await page.textContent("#angle-value"), /95°/);
+  assert.match(await page.textContent("#angle-range"), /✓ reached/, "reaching the target is said in words, not only colour");
+  assert.match(await page.textContent("#cues"), /knees over your toes/);
+  assert.match(await page.textContent("#fps"), /30 frames\/s/);
+
+  // Keyboard: P pauses.
+  await page.focus("#app");
+  await page.keyboard.press("p");
+  await page.waitForFunction(() => window.__mock.calls.some((c) => c.cmd === "pause_recording"));
+
+  await page.evaluate((id) => window.__mock.emit("recorder", { type: "finished", session_id: id, reps: 5, frames: 365, interrupted: null }), SESSION_ID);
+  await page.waitForSelector("#summary-reps");
+  assert.equal(await page.textContent("#summary-reps"), "5");
+  assert.match(await page.textContent("#form-issues"), /Knees cave inward/);
+  assert.match(await page.textContent("#session-transcript"), /3 out of 10/);
+  assert.match(await page.textContent("#summary-sync"), /Waiting to sync/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("a video that cannot be read gives its message and the start button back", async () => {
+  const { page } = await open({ start_recording: { error: "cannot read the video /tmp/broken.mp4: Invalid data found when processing input" } });
+  await page.goto(base + "#/record?exercise=squat");
+  await page.waitForSelector("#start");
+  await page.fill("#video-path", "/tmp/broken.mp4");
+  await page.click("#start");
+  await page.waitForFunction(() => /cannot read the video/.test(document.querySelector("#record-status").textContent));
+  assert.equal(await page.isDisabled("#start"), false);
+  assert.equal(await page.isDisabled("#stop"), true);
+  await page.close();
+});
+
+test("history lists sessions with sync state and draws progress", async () => {
+  const { page } = await open();
+  await page.goto(base + "#/history");
+  await page.waitForSelector("#history");
+  const rows = await page.$$eval("#history tbody tr", (trs) => trs.map((t) => t.textContent));
+  assert.equal(rows.length, 2);
+  assert.match(rows[0], /Waiting to sync/);
+  assert.match(rows[1], /Synced/);
+  assert.equal(await page.locator("svg.chart").count(), 3);
+  await page.click(`#history a[href="#/session/${SESSION_ID}"]`);
+  await page.waitForSelector("#summary-reps");
+  await page.close();
+});
+
+test("every screen is reachable by keyboard alone", async () => {
+  const { page } = await open();
+  await page.waitForSelector("#program");
+  // Tab from the start of the page to the History link and follow it.
+  let reached = false;
+  for (let i = 0; i < 12 && !reached; i++) {
+    await page.keyboard.press("Tab");
+    reached = await page.evaluate(() => document.activeElement?.dataset?.nav === "history");
+  }
+  assert.ok(reached, "History link reachable with Tab");
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("#history");
+  await page.close();
+});
