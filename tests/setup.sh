@@ -44,6 +44,8 @@ apt_packages=(
   # browser the UI tests run in
   libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev libxdo-dev
   libssl-dev librsvg2-dev webkit2gtk-driver xvfb x11-utils chromium
+  # spoken form cues, offline
+  espeak-ng
   unzip curl ca-certificates
 )
 

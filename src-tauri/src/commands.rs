@@ -199,6 +199,7 @@ pub async fn start_recording<R: Runtime>(
             model: settings.whisper_model.clone(),
         });
         let sink_state = state.clone();
+        let spoken_cues = settings.spoken_cues;
         let handle = start(
             &state.paths.db,
             state.engine.clone(),
@@ -211,8 +212,15 @@ pub async fn start_recording<R: Runtime>(
                 speech,
             },
             Arc::new(move |event: RecorderEvent| {
-                if matches!(event, RecorderEvent::Frame(_)) {
+                if let RecorderEvent::Frame(frame) = &event {
                     note_first_frame(&sink_state);
+                    if let (true, Some(speaker), Some(cue)) = (
+                        spoken_cues,
+                        sink_state.speaker.as_ref(),
+                        frame.analysis.cues.first(),
+                    ) {
+                        speaker.say(cue);
+                    }
                 }
                 if let Err(e) = app.emit(RECORDER_EVENT, &event) {
                     tracing::warn!("cannot forward a recording event: {e}");

@@ -3,6 +3,7 @@
 
 use crate::settings::{self, AppPaths, Settings};
 use physalign_analysis::Catalogue;
+use physalign_recorder::spoken::CueSpeaker;
 use physalign_recorder::{PoseEngine, RecordingHandle};
 use physalign_vision::{PoseConfig, PoseVariant};
 use serde::Serialize;
@@ -36,6 +37,8 @@ pub struct AppState {
     pub launched_at: Instant,
     /// Startup measurements.
     pub metrics: Mutex<LaunchMetrics>,
+    /// Says form cues aloud when the user asked for it (`None`: no synthesiser installed).
+    pub speaker: Option<CueSpeaker>,
 }
 
 impl AppState {
@@ -56,6 +59,7 @@ impl AppState {
             recording: Mutex::new(None),
             launched_at,
             metrics: Mutex::new(LaunchMetrics::default()),
+            speaker: CueSpeaker::system(),
         })
     }
 

@@ -18,6 +18,7 @@ mod recorder;
 mod recovery;
 pub mod source;
 mod speech;
+pub mod spoken;
 
 pub use completion::completion_from_report;
 pub use engine::PoseEngine;

@@ -68,9 +68,6 @@ export async function render(root, params) {
         for (const cue of f.analysis.cues) {
           cues.prepend(el("li", {}, cue));
           while (cues.children.length > 4) cues.lastChild.remove();
-          if (state.settings?.spoken_cues && "speechSynthesis" in window) {
-            window.speechSynthesis.speak(new SpeechSynthesisUtterance(cue));
-          }
         }
         fps.textContent = `${Math.round(f.fps)} frames/s`;
         if (f.progress != null) { progress.hidden = false; progress.value = f.progress; }

@@ -32,7 +32,7 @@ export async function render(root) {
   root.replaceChildren(
     el("h1", {}, "Settings"),
     el("fieldset", {}, el("legend", {}, "During exercise"),
-      el("label", {}, spoken, " Say form cues aloud"), el("br"),
+      el("label", {}, spoken, " Say form cues aloud (needs espeak-ng)"), el("br"),
       el("label", {}, transcribe, " Transcribe the microphone"), el("br"), save),
     el("fieldset", {}, el("legend", {}, "Clinic server"),
       el("label", {}, "Address ", server), el("br"), el("label", {}, "E-mail ", email), " ",
