@@ -10,7 +10,7 @@ use physalign_analysis::{
     SessionAnalyzer, SessionReport,
 };
 use physalign_domain::PoseFrame;
-use physalign_store::{FormIssueEvent, NewSession, RepetitionRecord, SessionCompletion, Store};
+use physalign_store::{NewSession, Store};
 use physalign_vision::{PoseConfig, PoseTracker, PoseVariant, VideoReader};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -313,40 +313,7 @@ fn store_session(
         })?;
     }
     writer.finish()?;
-    let repetitions = report
-        .rep_details
-        .iter()
-        .enumerate()
-        .map(|(i, rep)| RepetitionRecord {
-            index: i as u32,
-            start_ms: rep.start_ms,
-            end_ms: rep.end_ms,
-            min_angle: rep.min_angle.unwrap_or(0.0) as f32,
-            max_angle: rep.max_angle.unwrap_or(0.0) as f32,
-            eccentric_ms: (rep.eccentric_s * 1000.0).round() as i64,
-            concentric_ms: (rep.concentric_s * 1000.0).round() as i64,
-            symmetry: rep.symmetry.as_ref().map(|s| s.ratio as f32),
-            partial: rep.number.is_none(),
-            form_issues: rep.form_issues.iter().map(|i| i.issue.clone()).collect(),
-        })
-        .collect();
-    let form_issues = report
-        .form_issues
-        .iter()
-        .map(|i| FormIssueEvent {
-            timestamp_ms: i.timestamp_ms,
-            issue: i.issue.clone(),
-        })
-        .collect();
-    let completion = SessionCompletion {
-        ended_at: Utc::now(),
-        duration_seconds: report.duration_s,
-        repetitions,
-        form_issues,
-        summary_statistics: serde_json::to_value(&report.summary_statistics)?,
-        pose_data: serde_json::to_value(&report.pose_data)?,
-        report: serde_json::to_value(report)?,
-    };
+    let completion = physalign_recorder::completion_from_report(report)?;
     store.complete_session(session_id, &completion)?;
     Ok(session_id)
 }
