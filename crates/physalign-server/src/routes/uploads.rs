@@ -335,14 +335,7 @@ async fn apply_chunk(
     body: Bytes,
 ) -> ApiResult<UploadRow> {
     let mut tx = state.pool.begin().await?;
-    let row: UploadRow = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM resumable_uploads WHERE id = $1 AND owner_user_id = $2 FOR UPDATE"
-    ))
-    .bind(id)
-    .bind(user.user_id)
-    .fetch_optional(&mut *tx)
-    .await?
-    .ok_or_else(not_found)?;
+    let row = lock_own_upload(&mut tx, &user, id).await?;
     let len = body.len() as u64;
     match row.state() {
         UploadState::Open => {}
@@ -482,17 +475,27 @@ pub async fn complete(
     upload_response(&state, StatusCode::OK, &row)
 }
 
-/// Returns the completed row and whether this call completed it.
-async fn finish(state: &AppState, user: AuthUser, id: Uuid) -> ApiResult<(UploadRow, bool)> {
-    let mut tx = state.pool.begin().await?;
-    let row: UploadRow = sqlx::query_as(&format!(
+/// The caller's upload `id`, locked until `tx` ends so its chunks and completion go one at a time;
+/// someone else's upload is "not found".
+async fn lock_own_upload(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    user: &AuthUser,
+    id: Uuid,
+) -> ApiResult<UploadRow> {
+    sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM resumable_uploads WHERE id = $1 AND owner_user_id = $2 FOR UPDATE"
     ))
     .bind(id)
     .bind(user.user_id)
-    .fetch_optional(&mut *tx)
+    .fetch_optional(&mut **tx)
     .await?
-    .ok_or_else(not_found)?;
+    .ok_or_else(not_found)
+}
+
+/// Returns the completed row and whether this call completed it.
+async fn finish(state: &AppState, user: AuthUser, id: Uuid) -> ApiResult<(UploadRow, bool)> {
+    let mut tx = state.pool.begin().await?;
+    let row = lock_own_upload(&mut tx, &user, id).await?;
     match row.state() {
         UploadState::Open => {}
         UploadState::Completed => return Ok((row, false)),
