@@ -57,6 +57,10 @@ export async function render(root, params) {
       case "frame": {
         const f = ev;
         reps.textContent = String(f.analysis.reps);
+        // Kept on <body>, which outlives the screen: the end-to-end test reads the live count
+        // even when the clip ends and the summary replaces this screen between two of its polls.
+        document.body.dataset.liveReps = String(f.analysis.reps);
+        document.body.dataset.liveFps = String(f.fps);
         const a = f.analysis.primary_angle;
         angle.textContent = degrees(a);
         if (a != null && targetAngle != null) {
@@ -118,6 +122,8 @@ export async function render(root, params) {
     state.lastVideo = path;
     start.disabled = true;
     status.textContent = "Starting…";
+    delete document.body.dataset.liveReps;
+    delete document.body.dataset.liveFps;
     try {
       sessionId = await call("start_recording", {
         request: { source, exercise_id: item.exercise_id, target_reps: item.target_reps ?? null, target_angle: item.target_angle ?? null },
