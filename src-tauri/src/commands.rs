@@ -6,6 +6,9 @@ use crate::settings::{self, Settings};
 use crate::state::{AppState, LaunchMetrics};
 use crate::sync_loop;
 use physalign_recorder::camera::{list_cameras, CameraDevice};
+use physalign_recorder::device_check::{
+    start_device_check as start_check, CheckEvent, DeviceCheckRequest,
+};
 use physalign_recorder::history::{self, HistoryEntry, SessionView};
 use physalign_recorder::program::{self, ProgramEntry, ProgramItem};
 use physalign_recorder::{
@@ -22,6 +25,9 @@ use uuid::Uuid;
 
 /// Event name of recording events ([`RecorderEvent`]).
 pub const RECORDER_EVENT: &str = "recorder";
+
+/// Event name of device-check events ([`CheckEvent`]).
+pub const DEVICE_CHECK_EVENT: &str = "device-check";
 
 /// The app state as commands receive it.
 pub type SharedState = Arc<AppState>;
@@ -110,6 +116,75 @@ pub async fn list_devices() -> CommandResult<Devices> {
     .await
 }
 
+/// What the setup screen wants to see and hear.
+#[derive(Debug, Deserialize)]
+pub struct DeviceCheckArgs {
+    /// The camera to show (a video file works too, for demonstrations and tests).
+    pub camera: Option<SourceSpec>,
+    /// Show the microphone level.
+    #[serde(default)]
+    pub listen: bool,
+    /// Microphone name (part of it is enough); `None`: the system default.
+    pub microphone: Option<String>,
+}
+
+/// Starts (or restarts) the live camera picture and microphone level of the setup screens; they
+/// arrive as `device-check` events until [`stop_device_check`] or a recording starts.
+#[tauri::command]
+pub async fn start_device_check<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, SharedState>,
+    request: DeviceCheckArgs,
+) -> CommandResult<()> {
+    let state = state.inner().clone();
+    blocking_task(move || {
+        // The devices belong to a recording while one runs.
+        let recording = state
+            .recording
+            .lock()
+            .map_err(|_| CommandError::new("recording state is poisoned"))?
+            .as_ref()
+            .is_some_and(|r| !r.is_finished());
+        if recording {
+            return Err(physalign_recorder::RecorderError::Busy.into());
+        }
+        state.stop_device_check();
+        let handle = start_check(
+            state.engine.clone(),
+            DeviceCheckRequest {
+                camera: request.camera,
+                microphone: request.listen.then_some(request.microphone),
+                preview: PreviewOptions {
+                    max_fps: 10.0,
+                    max_side: 320,
+                    ..PreviewOptions::default()
+                },
+            },
+            Arc::new(move |event: CheckEvent| {
+                if let Err(e) = app.emit(DEVICE_CHECK_EVENT, &event) {
+                    tracing::warn!("cannot forward a device-check event: {e}");
+                }
+            }),
+        )?;
+        if let Ok(mut slot) = state.device_check.lock() {
+            *slot = Some(handle);
+        }
+        Ok(())
+    })
+    .await
+}
+
+/// Stops the camera picture and microphone level of the setup screens.
+#[tauri::command]
+pub async fn stop_device_check(state: State<'_, SharedState>) -> CommandResult<()> {
+    let state = state.inner().clone();
+    blocking_task(move || {
+        state.stop_device_check();
+        Ok(())
+    })
+    .await
+}
+
 /// An exercise of the catalogue, as the picker shows it.
 #[derive(Debug, Serialize)]
 pub struct ExerciseInfo {
@@ -178,6 +253,8 @@ pub async fn start_recording<R: Runtime>(
 ) -> CommandResult<Uuid> {
     let state = state.inner().clone();
     blocking_task(move || {
+        // The recording needs the camera and the microphone the setup screen may hold.
+        state.stop_device_check();
         let mut slot = state
             .recording
             .lock()

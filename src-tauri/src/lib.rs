@@ -50,6 +50,8 @@ pub fn with_commands<R: Runtime>(
             commands::app_info,
             commands::save_settings,
             commands::list_devices,
+            commands::start_device_check,
+            commands::stop_device_check,
             commands::list_exercises,
             commands::todays_program,
             commands::start_recording,
@@ -84,6 +86,11 @@ pub fn run(launched_at: Instant) {
     };
     let result = with_commands(tauri::Builder::default(), state)
         .setup(|app| {
+            // An installed app carries its models (src-tauri/build-deb.sh); a provisioned
+            // user cache still comes first.
+            if let Ok(resources) = app.path().resource_dir() {
+                physalign_models::use_bundled_models(resources.join("models"));
+            }
             let state = app.state::<SharedState>().inner().clone();
             // Load the pose models while the patient looks at the first screen.
             std::thread::spawn(move || match state.engine.warm_up() {

@@ -3,6 +3,7 @@
 
 use crate::settings::{self, AppPaths, Settings};
 use physalign_analysis::Catalogue;
+use physalign_recorder::device_check::DeviceCheckHandle;
 use physalign_recorder::spoken::CueSpeaker;
 use physalign_recorder::{PoseEngine, RecordingHandle};
 use physalign_vision::{PoseConfig, PoseVariant};
@@ -33,6 +34,8 @@ pub struct AppState {
     pub engine: Arc<PoseEngine>,
     /// The running (or just finished) recording.
     pub recording: Mutex<Option<RecordingHandle>>,
+    /// The camera and microphone check of the setup screens, while it shows.
+    pub device_check: Mutex<Option<DeviceCheckHandle>>,
     /// When the process started.
     pub launched_at: Instant,
     /// Startup measurements.
@@ -57,10 +60,20 @@ impl AppState {
                 threads: 1,
             })),
             recording: Mutex::new(None),
+            device_check: Mutex::new(None),
             launched_at,
             metrics: Mutex::new(LaunchMetrics::default()),
             speaker: CueSpeaker::system(),
         })
+    }
+
+    /// Stops the device check, if one runs, and waits until it has released the camera and
+    /// the microphone.
+    pub fn stop_device_check(&self) {
+        let check = self.device_check.lock().ok().and_then(|mut c| c.take());
+        if let Some(check) = check {
+            check.stop();
+        }
     }
 
     /// A copy of the current settings.

@@ -18,6 +18,7 @@ struct TestApp {
     _app: tauri::App<MockRuntime>,
     window: WebviewWindow<MockRuntime>,
     events: Arc<Mutex<Vec<Value>>>,
+    checks: Arc<Mutex<Vec<Value>>>,
     dir: tempfile::TempDir,
 }
 
@@ -41,10 +42,18 @@ fn app() -> TestApp {
             .unwrap()
             .push(serde_json::from_str(event.payload()).unwrap());
     });
+    let checks = Arc::new(Mutex::new(Vec::new()));
+    let sink = checks.clone();
+    app.listen("device-check", move |event| {
+        sink.lock()
+            .unwrap()
+            .push(serde_json::from_str(event.payload()).unwrap());
+    });
     TestApp {
         _app: app,
         window,
         events,
+        checks,
         dir,
     }
 }
@@ -221,4 +230,101 @@ fn a_session_recorded_from_a_clip_is_counted_stored_and_reviewable() {
         .is_some());
     let program = t.ok("todays_program", json!({}));
     assert_eq!(program[0]["done_today"], 1);
+}
+
+#[test]
+fn the_device_check_shows_the_picture_with_framing_and_gives_way_to_a_recording() {
+    let Some(clip) = squat_clip() else { return };
+    let t = app();
+    // A video file stands in for the camera: this machine has none.
+    t.ok(
+        "start_device_check",
+        json!({ "request": {
+            "camera": { "kind": "video_file", "path": clip, "real_time": true },
+            "listen": false
+        } }),
+    );
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let frames = loop {
+        let frames: Vec<Value> = t
+            .checks
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|e| e["type"] == "camera_frame")
+            .cloned()
+            .collect();
+        if frames.len() >= 10 {
+            break frames;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no camera pictures: {:?}",
+            t.checks.lock().unwrap()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(frames.iter().all(|f| f["preview"]["data_url"]
+        .as_str()
+        .is_some_and(|u| u.starts_with("data:image/jpeg;base64,"))
+        && f["preview"]["width"].as_u64().is_some_and(|w| w <= 320)));
+    assert!(
+        frames.iter().any(|f| f["framing"]["state"] == "full_body"
+            && f["landmarks"].as_array().unwrap().len() == 33),
+        "the patient in the clip is seen head to feet: {:?}",
+        frames.iter().map(|f| &f["framing"]).collect::<Vec<_>>()
+    );
+
+    // Starting a recording ends the check (the camera is the recording's now).
+    t.ok(
+        "start_recording",
+        json!({ "request": {
+            "source": { "kind": "video_file", "path": clip, "real_time": false },
+            "exercise_id": "squat"
+        } }),
+    );
+    let after_start = t.checks.lock().unwrap().len();
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(
+        t.checks.lock().unwrap().len(),
+        after_start,
+        "the check stopped"
+    );
+    assert_eq!(
+        t.invoke(
+            "start_device_check",
+            json!({ "request": { "camera": { "kind": "video_file", "path": clip }, "listen": false } }),
+        )
+        .unwrap_err(),
+        "a recording is already running"
+    );
+    let outcome = t.ok("stop_recording", json!({}));
+    assert!(outcome["frames"].as_u64().unwrap() > 0);
+
+    // A camera that cannot be opened is reported as an event with its reason.
+    t.ok(
+        "start_device_check",
+        json!({ "request": { "camera": { "kind": "camera", "index": 7 }, "listen": false } }),
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let error = t
+            .checks
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|e| e["type"] == "device_error")
+            .cloned();
+        if let Some(error) = error {
+            assert_eq!(error["device"], "camera");
+            assert!(
+                error["message"].as_str().unwrap().contains("camera"),
+                "{error}"
+            );
+            break;
+        }
+        assert!(Instant::now() < deadline, "no error for a missing camera");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    t.ok("stop_device_check", json!({}));
 }

@@ -9,13 +9,18 @@
 import fs from "node:fs";
 import path from "node:path";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { WebDriver, sleep } from "./webdriver.mjs";
 
 const app = process.env.PHYSALIGN_APP;
 const clip = process.env.PHYSALIGN_CLIP;
 const trueReps = Number(process.env.PHYSALIGN_CLIP_REPS);
 const shots = process.env.PHYSALIGN_SCREENSHOTS;
+// The stand-in microphone: a PulseAudio null sink whose monitor is the default source.
+const micSink = process.env.PHYSALIGN_MIC_SINK;
+const speechClip = process.env.PHYSALIGN_SPEECH_CLIP;
+const withMicrophone = Boolean(micSink && speechClip && fs.existsSync(speechClip));
+const speak = () => spawn("paplay", [`--device=${micSink}`, speechClip], { stdio: "ignore" });
 assert.ok(app && fs.existsSync(app), `PHYSALIGN_APP must name the built app (got ${app})`);
 assert.ok(clip && fs.existsSync(clip), `PHYSALIGN_CLIP must name a video (got ${clip})`);
 assert.ok(Number.isInteger(trueReps), "PHYSALIGN_CLIP_REPS must be the clip's repetition count");
@@ -61,7 +66,21 @@ try {
   await wd.waitFor("#finish-setup");
   const welcome = await wd.text("#app");
   assert.match(welcome, /No camera found/, "this machine has no camera: the first run must say so");
-  await shot("01-first-run");
+  if (withMicrophone) {
+    // The microphone check: speech played into the stand-in microphone moves the level meter.
+    await wd.waitFor("#mic-level");
+    const voice = speak();
+    await wd.until(() => wd.exec("return document.querySelector('#mic-hearing')?.dataset.state === 'heard'"),
+      20000, "the microphone check to hear the speech");
+    measured.microphone_check = await wd.text("#mic-hearing");
+    await shot("01-first-run");
+    voice.kill();
+    await wd.click("#transcribe");
+    assert.equal(await wd.exec("return document.querySelector('#transcribe').checked"), true);
+  } else {
+    assert.match(welcome, /No microphone found/);
+    await shot("01-first-run");
+  }
   await wd.click("#role-patient");
   step("role chosen");
   await wd.click("#finish-setup");
@@ -84,6 +103,12 @@ try {
   step("clip typed");
   await wd.click("#start");
   step("recording started");
+  if (withMicrophone) {
+    // Speak once the recording runs (the transcriber loads alongside the first frames).
+    await wd.until(() => wd.exec("return document.body.dataset.liveReps !== undefined"), 30000, "the first analysed frame");
+    await sleep(500);
+    speak();
+  }
   const fpsSeen = [];
   let maxReps = 0;
   let midShot = false;
@@ -104,6 +129,9 @@ try {
       midShot = true;
       await shot("03-recording");
     }
+    if (withMicrophone && now.screen === "record") {
+      measured.live_transcript_phrases = await wd.exec("return document.querySelectorAll('#transcript li').length");
+    }
     return now.reps >= trueReps || now.screen === "session";
   }, 120000, `the repetition counter to reach ${trueReps}`);
   maxReps = Math.max(maxReps, (await live()).reps);
@@ -119,6 +147,12 @@ try {
   // The summary.
   await wd.waitFor("#summary-reps", 60000);
   assert.equal(await wd.text("#summary-reps"), String(trueReps));
+  if (withMicrophone) {
+    // What was said during the exercise is transcribed on the device and kept with the session.
+    const said = await wd.text("#session-transcript");
+    measured.transcript = said;
+    assert.match(said, /americans|country/i, "the speech played into the microphone is in the session's transcript");
+  }
   await shot("04-summary");
 
   // History.

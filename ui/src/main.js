@@ -1,6 +1,7 @@
 // Router and shared state. Screens render into #app; the hash says which one.
 import { call, on } from "./ipc.js";
 import { toast } from "./format.js";
+import { stopDeviceCheck } from "./devicecheck.js";
 import * as welcome from "./screens/welcome.js";
 import * as today from "./screens/today.js";
 import * as record from "./screens/record.js";
@@ -26,6 +27,8 @@ async function route() {
   if (!state.settings?.role && screen !== welcome) return go("#/welcome");
   document.querySelectorAll("[data-nav]").forEach((a) => a.setAttribute("aria-current", a.dataset.nav === name ? "page" : "false"));
   document.body.dataset.screen = name || "today";
+  // The setup screens' camera and microphone check ends with them.
+  await stopDeviceCheck();
   try {
     await screen.render(root, new URLSearchParams(query || ""), arg);
     root.focus({ preventScroll: true });

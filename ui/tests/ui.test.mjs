@@ -94,6 +94,45 @@ test("first run asks for the role and says clearly that there is no camera or mi
   await page.close();
 });
 
+test("first run shows the chosen camera live with framing advice and the microphone level, and ends the check on leaving", async () => {
+  const { page, errors } = await open({
+    app_info: { version: "0.1.0", first_run: true, settings: { ...SETTINGS, role: null }, database: "", pose_ready: true, metrics: {} },
+    list_devices: { cameras: [{ index: 0, name: "Integrated Webcam" }, { index: 2, name: "USB Camera" }], microphones: ["pulse", "default"], microphone_error: null },
+    start_device_check: null,
+    stop_device_check: null,
+  });
+  await page.waitForSelector("#camera-preview");
+  await page.waitForFunction(() => window.__mock.calls.some((c) => c.cmd === "start_device_check"));
+  let starts = await calls(page, "start_device_check");
+  assert.deepEqual(starts.at(-1).args.request, { camera: { kind: "camera", index: 0 }, listen: true, microphone: null });
+
+  // A 2x2 red JPEG stands in for the camera picture.
+  const jpeg = "data:image/jpeg;base64,/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAgGBgcGBQgHBwcJCQgKDBQNDAsLDBkSEw8UHRofHh0aHBwgJC4nICIsIxwcKDcpLDAxNDQ0Hyc5PTgyPC4zNDL/wAALCAACAAIBAREA/8QAFAABAAAAAAAAAAAAAAAAAAAACf/EABQQAQAAAAAAAAAAAAAAAAAAAAD/2gAIAQEAAD8AKp//2Q==";
+  const landmarks = Array.from({ length: 33 }, () => [0.5, 0.5, 0.9]);
+  await page.evaluate(([url, lm]) => window.__mock.emit("device-check", { type: "camera_frame", preview: { width: 2, height: 2, data_url: url }, landmarks: lm, framing: { state: "partial", missing: ["feet"] }, fps: 10 }), [jpeg, landmarks]);
+  await page.waitForSelector("#camera-preview[data-drawn]");
+  assert.match(await page.textContent("#camera-framing"), /feet is out of view/);
+  await page.evaluate(() => window.__mock.emit("device-check", { type: "microphone_level", device: "pulse", rms_dbfs: -70, peak: 0 }));
+  assert.match(await page.textContent("#mic-hearing"), /say something to test/);
+  await page.evaluate(() => window.__mock.emit("device-check", { type: "microphone_level", device: "pulse", rms_dbfs: -20, peak: 0.4 }));
+  assert.match(await page.textContent("#mic-hearing"), /Hearing you/);
+  assert.equal(await page.getAttribute("#mic-hearing", "data-state"), "heard");
+
+  // Choosing another camera restarts the check with it.
+  await page.selectOption("#camera", "2");
+  await page.waitForFunction(() => window.__mock.calls.filter((c) => c.cmd === "start_device_check").length >= 2);
+  starts = await calls(page, "start_device_check");
+  assert.deepEqual(starts.at(-1).args.request.camera, { kind: "camera", index: 2 });
+
+  await page.click("#finish-setup");
+  await page.waitForSelector("#program");
+  assert.ok((await calls(page, "stop_device_check")).length >= 1, "leaving the screen releases the devices");
+  const saved = (await calls(page, "save_settings"))[0].args.settings;
+  assert.equal(saved.camera_index, 2);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test("today's program shows targets and starts the recording screen", async () => {
   const { page } = await open();
   await page.waitForSelector("#program");

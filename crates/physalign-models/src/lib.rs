@@ -100,6 +100,15 @@ impl Manifest {
     }
 }
 
+static BUNDLED_DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+
+/// Registers the models an installed app ships beside its binary (e.g. the `.deb`'s
+/// resources): they are used for any file the user's cache does not hold, so an installed app
+/// works on a machine that never ran provisioning. Only the first call counts.
+pub fn use_bundled_models(dir: PathBuf) {
+    let _ = BUNDLED_DIR.set(dir);
+}
+
 /// The directory holding provisioned models.
 pub fn models_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("PHYSALIGN_MODELS_DIR").filter(|d| !d.is_empty()) {
@@ -109,6 +118,19 @@ pub fn models_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(".cache"))
         .join("physalign")
         .join("models")
+}
+
+/// `relative` under the models directory, or else under the bundled models.
+fn provisioned(relative: &str, what: &str) -> Result<PathBuf, ModelError> {
+    let path = models_dir().join(relative);
+    if !path.is_file() {
+        if let Some(bundled) = BUNDLED_DIR.get().map(|d| d.join(relative)) {
+            if bundled.is_file() {
+                return Ok(bundled);
+            }
+        }
+    }
+    existing(path, what, "PHYSALIGN_MODELS_DIR")
 }
 
 fn existing(path: PathBuf, what: &str, env: &'static str) -> Result<PathBuf, ModelError> {
@@ -126,11 +148,10 @@ fn existing(path: PathBuf, what: &str, env: &'static str) -> Result<PathBuf, Mod
 /// The ONNX Runtime shared library (`PHYSALIGN_ORT_LIB` overrides).
 pub fn onnxruntime_library() -> Result<PathBuf, ModelError> {
     const ENV: &str = "PHYSALIGN_ORT_LIB";
-    let path = match std::env::var_os(ENV).filter(|p| !p.is_empty()) {
-        Some(p) => PathBuf::from(p),
-        None => models_dir().join("onnxruntime").join("libonnxruntime.so"),
-    };
-    existing(path, "ONNX Runtime library", ENV)
+    match std::env::var_os(ENV).filter(|p| !p.is_empty()) {
+        Some(p) => existing(PathBuf::from(p), "ONNX Runtime library", ENV),
+        None => provisioned("onnxruntime/libonnxruntime.so", "ONNX Runtime library"),
+    }
 }
 
 /// BlazePose landmark model size: a speed/accuracy trade-off.
@@ -181,21 +202,14 @@ impl FromStr for PoseVariant {
 
 /// The BlazePose person detector (ONNX).
 pub fn pose_detector() -> Result<PathBuf, ModelError> {
-    existing(
-        models_dir().join("pose").join("pose_detection.onnx"),
-        "pose detector model",
-        "PHYSALIGN_MODELS_DIR",
-    )
+    provisioned("pose/pose_detection.onnx", "pose detector model")
 }
 
 /// The BlazePose landmark model of the given variant (ONNX).
 pub fn pose_landmarker(variant: PoseVariant) -> Result<PathBuf, ModelError> {
-    existing(
-        models_dir()
-            .join("pose")
-            .join(format!("pose_landmark_{}.onnx", variant.name())),
+    provisioned(
+        &format!("pose/pose_landmark_{}.onnx", variant.name()),
         &format!("pose landmark model ({variant})"),
-        "PHYSALIGN_MODELS_DIR",
     )
 }
 
@@ -208,12 +222,9 @@ pub fn whisper_model(name: &str) -> Result<PathBuf, ModelError> {
             expected: "tiny.en, base",
         });
     }
-    existing(
-        models_dir()
-            .join("whisper")
-            .join(format!("ggml-{name}.bin")),
+    provisioned(
+        &format!("whisper/ggml-{name}.bin"),
         &format!("Whisper model {name}"),
-        "PHYSALIGN_MODELS_DIR",
     )
 }
 

@@ -8,6 +8,7 @@
 
 pub mod camera;
 mod completion;
+pub mod device_check;
 mod engine;
 mod error;
 pub mod events;

@@ -730,7 +730,7 @@ fn mood(sentences: &[String]) -> Mood {
                 .any(|t| NEGATORS.contains(t) || t.ends_with("n't"));
             score += if negated { -polarity } else { polarity };
         }
-        if crisis::crisis_phrases(sentence).len() > 0 {
+        if !crisis::crisis_phrases(sentence).is_empty() {
             score -= 5;
         }
     }

@@ -2,16 +2,18 @@
 import { call } from "../ipc.js";
 import { el, when, toast } from "../format.js";
 import { state } from "../main.js";
+import { deviceFields } from "../devicecheck.js";
 
 export async function render(root) {
   const status = await call("sync_status").catch((e) => ({ error: e.message }));
   const settings = { ...state.settings };
+  const devices = (state.devices = await call("list_devices").catch((e) => ({ cameras: [], microphones: [], microphone_error: e.message })));
+  const fields = deviceFields(devices, settings);
   const spoken = el("input", { type: "checkbox", id: "spoken-cues", checked: settings.spoken_cues });
-  const transcribe = el("input", { type: "checkbox", id: "transcribe", checked: settings.transcribe });
   const save = el("button", { id: "save-settings" }, "Save");
   save.addEventListener("click", async () => {
     settings.spoken_cues = spoken.checked;
-    settings.transcribe = transcribe.checked;
+    fields.apply(settings);
     try { state.settings = await call("save_settings", { settings }); toast("Saved."); } catch (e) { toast(e.message); }
   });
   const server = el("input", { type: "url", id: "server-url", value: settings.server_url || status.server_url || "", size: 40 });
@@ -31,9 +33,10 @@ export async function render(root) {
   });
   root.replaceChildren(
     el("h1", {}, "Settings"),
+    fields.camera,
+    fields.microphone,
     el("fieldset", {}, el("legend", {}, "During exercise"),
-      el("label", {}, spoken, " Say form cues aloud (needs espeak-ng)"), el("br"),
-      el("label", {}, transcribe, " Transcribe the microphone"), el("br"), save),
+      el("label", {}, spoken, " Say form cues aloud (needs espeak-ng)"), el("br"), save),
     el("fieldset", {}, el("legend", {}, "Clinic server"),
       el("label", {}, "Address ", server), el("br"), el("label", {}, "E-mail ", email), " ",
       el("label", {}, "Password ", password), " ", login),

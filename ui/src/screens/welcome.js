@@ -2,6 +2,7 @@
 import { call } from "../ipc.js";
 import { el, toast } from "../format.js";
 import { state, go } from "../main.js";
+import { deviceFields } from "../devicecheck.js";
 
 export async function render(root) {
   const devices = (state.devices = await call("list_devices").catch((e) => ({ cameras: [], microphones: [], microphone_error: e.message })));
@@ -11,13 +12,7 @@ export async function render(root) {
       el("input", { type: "radio", name: "role", value, id: `role-${value}`, checked: settings.role === value || (!settings.role && value === "patient") }),
       el("strong", {}, label), el("span", { class: "muted" }, hint));
 
-  const camera = devices.cameras.length
-    ? el("select", { id: "camera" }, devices.cameras.map((c) => el("option", { value: c.index }, c.name)))
-    : el("p", { id: "no-camera", class: "notice" }, "No camera found. You can still analyse recorded video files.");
-  const mic = devices.microphones.length
-    ? el("select", { id: "microphone" }, el("option", { value: "" }, "System default"), devices.microphones.map((m) => el("option", { value: m }, m)))
-    : el("p", { id: "no-microphone", class: "notice" }, "No microphone found. Sessions are recorded without speech notes.");
-  const transcribe = el("input", { type: "checkbox", id: "transcribe", disabled: devices.microphones.length === 0, checked: devices.microphones.length > 0 && settings.transcribe });
+  const fields = deviceFields(devices, settings);
   const server = el("input", { type: "url", id: "server-url", placeholder: "https://clinic.example (optional)", value: settings.server_url || "", size: 40 });
   const email = el("input", { type: "email", id: "email", placeholder: "you@example.com", size: 30 });
   const password = el("input", { type: "password", id: "password", size: 24 });
@@ -25,9 +20,7 @@ export async function render(root) {
   const done = el("button", { id: "finish-setup", class: "primary" }, "Continue");
   done.addEventListener("click", async () => {
     settings.role = root.querySelector("input[name=role]:checked").value;
-    settings.camera_index = devices.cameras.length ? Number(root.querySelector("#camera").value) : null;
-    settings.microphone = devices.microphones.length ? root.querySelector("#microphone").value || null : null;
-    settings.transcribe = transcribe.checked;
+    fields.apply(settings);
     settings.server_url = server.value.trim() || null;
     try {
       if (settings.server_url && email.value) {
@@ -46,10 +39,8 @@ export async function render(root) {
     el("fieldset", {}, el("legend", {}, "Who uses this computer?"),
       role("patient", "I am a patient", " – I do my exercises at home."),
       role("therapist", "I am a physiotherapist", " – I review my patients' sessions.")),
-    el("fieldset", {}, el("legend", {}, "Camera"), camera),
-    el("fieldset", {}, el("legend", {}, "Microphone"), mic,
-      el("label", {}, transcribe, " Transcribe what I say during exercises (stays on this computer)"),
-      devices.microphone_error ? el("p", { class: "muted" }, devices.microphone_error) : null),
+    fields.camera,
+    fields.microphone,
     el("fieldset", {}, el("legend", {}, "Clinic server (optional)"),
       el("label", {}, "Address ", server), el("br"),
       el("label", {}, "E-mail ", email), " ", el("label", {}, "Password ", password)),
