@@ -95,6 +95,7 @@ pub fn run(launched_at: Instant) {
             // Load the pose models while the patient looks at the first screen.
             std::thread::spawn(move || match state.engine.warm_up() {
                 Ok(took) => {
+                    tracing::info!(ms = took.as_millis() as u64, "pose models loaded");
                     if let Ok(mut m) = state.metrics.lock() {
                         m.model_warm_up_ms = Some(took.as_millis() as u64);
                     }
