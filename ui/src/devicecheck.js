@@ -21,6 +21,8 @@ export async function stopDeviceCheck() {
   const current = active;
   active = null;
   current.unlisten.then((f) => f());
+  // A stop that overtook a start still running would leave the devices open.
+  await current.started;
   await call("stop_device_check").catch(() => {});
 }
 
@@ -74,12 +76,10 @@ export function deviceCheck() {
     await stopDeviceCheck();
     if (!camera && microphone == null) return;
     const unlisten = on("device-check", onEvent);
-    active = { unlisten };
-    try {
-      await call("start_device_check", { request: { camera, listen: microphone != null, microphone: microphone || null } });
-    } catch (e) {
-      hearing.textContent = e.message;
-    }
+    const started = call("start_device_check", { request: { camera, listen: microphone != null, microphone: microphone || null } })
+      .catch((e) => { hearing.textContent = e.message; });
+    active = { unlisten, started };
+    await started;
   }
 
   return { picture: canvas, framing, level: meter, hearing, start };
