@@ -21,7 +21,8 @@ const micSink = process.env.PHYSALIGN_MIC_SINK;
 const speechClip = process.env.PHYSALIGN_SPEECH_CLIP;
 const withMicrophone = Boolean(micSink && speechClip && fs.existsSync(speechClip));
 // Speech during the recording needs a clip longer than the sentence.
-const speakWhileRecording = withMicrophone && trueReps > 0;
+const speechWords = process.env.PHYSALIGN_SPEECH_WORDS ? new RegExp(process.env.PHYSALIGN_SPEECH_WORDS, "i") : null;
+const speakWhileRecording = withMicrophone && trueReps > 0 && speechWords !== null;
 const speak = () => spawn("paplay", [`--device=${micSink}`, speechClip], { stdio: "ignore" });
 assert.ok(app && fs.existsSync(app), `PHYSALIGN_APP must name the built app (got ${app})`);
 assert.ok(clip && fs.existsSync(clip), `PHYSALIGN_CLIP must name a video (got ${clip})`);
@@ -80,7 +81,7 @@ try {
     await wd.click("#transcribe");
     assert.equal(await wd.exec("return document.querySelector('#transcribe').checked"), true);
   } else {
-    assert.match(welcome, /No microphone found/);
+    if (!micSink) assert.match(welcome, /No microphone found/);
     await shot("01-first-run");
   }
   await wd.click("#role-patient");
@@ -125,7 +126,7 @@ try {
     const now = await live();
     if (now.fps > 0) fpsSeen.push(now.fps);
     maxReps = Math.max(maxReps, now.reps);
-    if (!midShot && now.reps >= Math.min(2, trueReps) && now.drawn > 0 && now.screen === "record") {
+    if (!midShot && now.reps >= Math.min(2, trueReps) && (trueReps > 0 || now.drawn > 0) && now.screen === "record") {
       assert.ok(now.drawn > 0, `the live video is drawn (previews drawn ${now.drawn}, failed to load ${now.failed})`);
       measured.previews_drawn_by_rep_2 = now.drawn;
       midShot = true;
@@ -154,7 +155,7 @@ try {
     // What was said during the exercise is transcribed on the device and kept with the session.
     const said = await wd.text("#session-transcript");
     measured.transcript = said;
-    assert.match(said, /americans|country/i, "the speech played into the microphone is in the session's transcript");
+    assert.match(said, speechWords, "the speech played into the microphone is in the session's transcript");
   }
   await shot("04-summary");
 

