@@ -10,6 +10,11 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cd "$here"
 : "${PHYSALIGN_CACHE:=${XDG_CACHE_HOME:-$HOME/.cache}/physalign}"
 models="${PHYSALIGN_MODELS_DIR:-$PHYSALIGN_CACHE/models}"
+# The package runs on other machines: whisper.cpp must not use this CPU's instruction sets
+# (tests/setup.sh builds natively for local use). Its own target directory keeps the two builds
+# from rebuilding each other; the flags never change there, so whisper-rs-sys never goes stale.
+export GGML_NATIVE=OFF GGML_LLAMAFILE=ON
+export CARGO_TARGET_DIR="${PHYSALIGN_DEB_TARGET_DIR:-$PHYSALIGN_CACHE/target-portable}"
 
 stage="$here/bundled-models"
 rm -rf "$stage"
@@ -27,7 +32,7 @@ cp -r "$models/licenses" "$stage/licenses"
 (cd ../ui && npm run build --silent)
 ../ui/node_modules/.bin/tauri build --bundles deb --config tauri.bundle.conf.json "$@"
 
-target="${CARGO_TARGET_DIR:-$here/../target}"
+target="$CARGO_TARGET_DIR"
 profile=release
 for a in "$@"; do [ "$a" = "--debug" ] && profile=debug; done
 deb=$(ls -t "$target/$profile/bundle/deb/"*.deb | head -n 1)
@@ -36,4 +41,12 @@ listing=$(dpkg-deb --contents "$deb")
 for f in libonnxruntime.so pose_landmark_full.onnx ggml-tiny.en.bin; do
   grep -q "models/.*$f" <<<"$listing" || { echo "$deb lacks $f" >&2; exit 1; }
 done
+# ...and no instruction beyond x86-64-v3: AVX-512 code (zmm registers) would crash older CPUs.
+app=$(find "$target/$profile" -maxdepth 1 -type f -name 'physalign-desktop' | head -n 1)
+[ -n "$app" ] || { echo "no physalign-desktop binary in $target/$profile" >&2; exit 1; }
+zmm=$(objdump -d --no-show-raw-insn "$app" | grep -c '%zmm' || true)
+if [ "$zmm" != 0 ]; then
+  echo "$app has $zmm AVX-512 instructions: not portable" >&2
+  exit 1
+fi
 echo "$deb ($(du -h "$deb" | cut -f1))"

@@ -2,9 +2,10 @@
 //! int8) on the same weights, the same clip and the same thread count, in the same run.
 //!
 //! Run: `cargo bench -p physalign-speech --bench rtf` (needs provisioned models, sox and Debian's
-//! pocketsphinx-testdata; set PHYSALIGN_BENCH_THREADS, default 2; PHYSALIGN_BENCH_SKIP_FW=1 skips
-//! the faster-whisper side). The clip is >= 60 s: the LibriVox test clips concatenated (three
-//! passes, 0.5 s pauses) with sox into a temporary file.
+//! pocketsphinx-testdata; set PHYSALIGN_BENCH_THREADS, default 2; PHYSALIGN_BENCH_ROUNDS, default
+//! 5; PHYSALIGN_BENCH_SKIP_FW=1 skips the faster-whisper side). The clip is >= 60 s: the LibriVox
+//! test clips concatenated (three passes, 0.5 s pauses) with sox into a temporary file. Each round
+//! times both engines once, alternating which goes first; the verdict compares the medians.
 
 use physalign_speech::audio::load_whisper_mono;
 use physalign_speech::transcribe::ggml_build_info;
@@ -70,34 +71,57 @@ struct Run {
     wer: f64,
 }
 
-fn run_rust(model: &str, clip: &Path, reference: &str, threads: usize) -> Option<Run> {
-    let transcriber = match WhisperTranscriber::load(model) {
-        Ok(t) => t,
-        Err(e) => {
-            println!("{model}: skipped ({e})");
-            return None;
-        }
-    };
-    let options = TranscribeOptions {
-        threads,
-        ..Default::default()
-    };
-    let (samples, audio) = load_whisper_mono(clip).ok()?;
-    // Warm-up (first-call allocations), as the faster-whisper side does.
-    transcriber
-        .transcribe_samples(&samples[..32_000], &options)
-        .ok()?;
-    let started = Instant::now();
-    let t = transcriber.transcribe_samples(&samples, &options).ok()?;
-    let seconds = started.elapsed().as_secs_f64();
-    Some(Run {
-        weights: transcriber.weight_type().to_string(),
-        seconds,
-        audio,
-        wer: word_errors(reference, &t.text).rate(),
-    })
+/// Our side: the model stays loaded across rounds, as it does in the app.
+struct Ours {
+    transcriber: WhisperTranscriber,
+    samples: Vec<f32>,
+    audio: f64,
+    options: TranscribeOptions,
 }
 
+impl Ours {
+    fn load(model: &str, clip: &Path, threads: usize) -> Option<Self> {
+        let transcriber = match WhisperTranscriber::load(model) {
+            Ok(t) => t,
+            Err(e) => {
+                println!("{model}: skipped ({e})");
+                return None;
+            }
+        };
+        let options = TranscribeOptions {
+            threads,
+            ..Default::default()
+        };
+        let (samples, audio) = load_whisper_mono(clip).ok()?;
+        // Warm-up (first-call allocations), as the faster-whisper side does.
+        transcriber
+            .transcribe_samples(&samples[..32_000], &options)
+            .ok()?;
+        Some(Self {
+            transcriber,
+            samples,
+            audio,
+            options,
+        })
+    }
+
+    fn run(&self, reference: &str) -> Option<Run> {
+        let started = Instant::now();
+        let t = self
+            .transcriber
+            .transcribe_samples(&self.samples, &self.options)
+            .ok()?;
+        let seconds = started.elapsed().as_secs_f64();
+        Some(Run {
+            weights: self.transcriber.weight_type().to_string(),
+            seconds,
+            audio: self.audio,
+            wer: word_errors(reference, &t.text).rate(),
+        })
+    }
+}
+
+/// One faster-whisper process: loads the model and warms up untimed, then times one pass.
 fn run_faster_whisper(model: &str, clip: &Path, reference: &str, threads: usize) -> Option<Run> {
     let script =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/whisper/bench_faster_whisper.sh");
@@ -128,11 +152,51 @@ fn run_faster_whisper(model: &str, clip: &Path, reference: &str, threads: usize)
     })
 }
 
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    if n % 2 == 1 {
+        values[n / 2]
+    } else {
+        (values[n / 2 - 1] + values[n / 2]) / 2.0
+    }
+}
+
+fn print_run(model: &str, engine: &str, round: usize, run: &Run) {
+    println!(
+        "rtf {model:8} round {round} {engine:14} {:5}: {:.1} s audio in {:6.2} s  RTF {:.3}  WER {:.1}%",
+        run.weights,
+        run.audio,
+        run.seconds,
+        run.seconds / run.audio,
+        run.wer * 100.0
+    );
+}
+
+fn print_summary(model: &str, engine: &str, runs: &[Run]) -> f64 {
+    let times: Vec<f64> = runs.iter().map(|r| r.seconds).collect();
+    let m = median(times.clone());
+    let min = times.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = times.iter().copied().fold(0.0, f64::max);
+    println!(
+        "rtf {model:8} {engine:14} {:5}: median {m:6.2} s (min {min:.2}, max {max:.2}, {} runs)  RTF {:.3}  WER {:.1}%",
+        runs[0].weights,
+        runs.len(),
+        m / runs[0].audio,
+        median(runs.iter().map(|r| r.wer).collect()) * 100.0
+    );
+    m
+}
+
 fn main() {
-    let threads: usize = std::env::var("PHYSALIGN_BENCH_THREADS")
-        .ok()
-        .and_then(|t| t.parse().ok())
-        .unwrap_or(2);
+    let env_number = |name: &str, default: usize| {
+        std::env::var(name)
+            .ok()
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(default)
+    };
+    let threads = env_number("PHYSALIGN_BENCH_THREADS", 2).max(1);
+    let rounds = env_number("PHYSALIGN_BENCH_ROUNDS", 5).max(1);
     let Ok(dir) = tempfile::tempdir() else {
         println!("rtf: cannot create a temporary directory");
         return;
@@ -143,7 +207,7 @@ fn main() {
     };
     let skip_fw = std::env::var_os("PHYSALIGN_BENCH_SKIP_FW").is_some();
     println!(
-        "rtf: clip {} , threads {threads}, greedy decoding",
+        "rtf: clip {} , threads {threads}, greedy decoding, {rounds} rounds (the engine that goes first alternates)",
         clip.display()
     );
     let build = ggml_build_info();
@@ -154,38 +218,54 @@ fn main() {
         println!("rtf: WARNING: ggml built without GGML_LLAMAFILE=ON; `source tests/setup.sh` rebuilds it");
     }
     for model in ["tiny.en", "base"] {
-        let Some(ours) = run_rust(model, &clip, &reference, threads) else {
+        let Some(ours) = Ours::load(model, &clip, threads) else {
             continue;
         };
-        println!(
-            "rtf {model:8} whisper.cpp {:5}   : {:.1} s audio in {:6.2} s  RTF {:.3}  WER {:.1}%",
-            ours.weights,
-            ours.audio,
-            ours.seconds,
-            ours.seconds / ours.audio,
-            ours.wer * 100.0
-        );
-        if skip_fw {
+        let mut our_runs = Vec::new();
+        let mut fw_runs = Vec::new();
+        // Run-to-run spread on a shared machine is 10-20%, larger than the gap being measured:
+        // interleave the engines, alternate which goes first, and compare medians.
+        let mut ratios = Vec::new();
+        for round in 1..=rounds {
+            let ours_first = round % 2 == 1;
+            let (mut ours_seconds, mut fw_seconds) = (None, None);
+            for engine in [ours_first, !ours_first] {
+                if engine {
+                    if let Some(run) = ours.run(&reference) {
+                        print_run(model, "whisper.cpp", round, &run);
+                        ours_seconds = Some(run.seconds);
+                        our_runs.push(run);
+                    }
+                } else if !skip_fw {
+                    if let Some(run) = run_faster_whisper(model, &clip, &reference, threads) {
+                        print_run(model, "faster-whisper", round, &run);
+                        fw_seconds = Some(run.seconds);
+                        fw_runs.push(run);
+                    }
+                }
+            }
+            if let (Some(o), Some(f)) = (ours_seconds, fw_seconds) {
+                ratios.push(o / f);
+            }
+        }
+        if our_runs.is_empty() {
+            println!("rtf {model}: every run failed");
             continue;
         }
-        if let Some(fw) = run_faster_whisper(model, &clip, &reference, threads) {
-            println!(
-                "rtf {model:8} faster-whisper {:5}: {:.1} s audio in {:6.2} s  RTF {:.3}  WER {:.1}%",
-                fw.weights,
-                fw.audio,
-                fw.seconds,
-                fw.seconds / fw.audio,
-                fw.wer * 100.0
-            );
-            println!(
-                "rtf {model:8} ratio ours/faster-whisper time: {:.2} ({})",
-                ours.seconds / fw.seconds,
-                if ours.seconds <= fw.seconds {
-                    "not slower"
-                } else {
-                    "slower"
-                }
-            );
+        let ours_median = print_summary(model, "whisper.cpp", &our_runs);
+        if fw_runs.is_empty() {
+            continue;
         }
+        let fw_median = print_summary(model, "faster-whisper", &fw_runs);
+        let ratio = ours_median / fw_median;
+        println!(
+            "rtf {model:8} ratio ours/faster-whisper time (medians): {ratio:.2} ({}); per round {}",
+            if ratio <= 1.0 { "not slower" } else { "slower" },
+            ratios
+                .iter()
+                .map(|r| format!("{r:.2}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
     }
 }

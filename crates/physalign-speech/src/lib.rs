@@ -3,10 +3,11 @@
 //! extraction. Nothing leaves the machine.
 //!
 //! Build note: whisper.cpp is compiled by `whisper-rs-sys` with CMake, which forwards every
-//! `GGML_*`/`WHISPER_*` environment variable. Binaries that are distributed must not be tuned to
-//! the build machine: build them with `GGML_NATIVE=OFF` (plus `GGML_AVX=ON GGML_AVX2=ON
-//! GGML_FMA=ON GGML_F16C=ON GGML_BMI2=ON` for an x86-64-v3 baseline, which keeps the fast SIMD
-//! kernels). The variables are read only when `whisper-rs-sys` is first built in a target dir.
+//! `GGML_*`/`WHISPER_*` environment variable. A build that runs where it was built uses
+//! `GGML_NATIVE=ON` (this CPU's instruction sets, AVX-512 included); binaries that are distributed
+//! must not be tuned to the build machine: `GGML_NATIVE=OFF` gives the x86-64-v3 baseline (AVX2,
+//! FMA, F16C). The variables are read only when `whisper-rs-sys` is first built in a target dir,
+//! so `tests/setup.sh` rebuilds it when they change.
 
 pub mod audio;
 #[cfg(feature = "microphone")]
