@@ -42,8 +42,8 @@ for f in libonnxruntime.so pose_landmark_full.onnx ggml-tiny.en.bin; do
   grep -q "models/.*$f" <<<"$listing" || { echo "$deb lacks $f" >&2; exit 1; }
 done
 # ...and no instruction beyond x86-64-v3: AVX-512 code (zmm registers) would crash older CPUs.
-app=$(find "$target/$profile" -maxdepth 1 -type f -name 'physalign-desktop' | head -n 1)
-[ -n "$app" ] || { echo "no physalign-desktop binary in $target/$profile" >&2; exit 1; }
+app="$target/$profile/physalign-desktop"
+[ -f "$app" ] || { echo "no $app" >&2; exit 1; }
 zmm=$(objdump -d --no-show-raw-insn "$app" | grep -c '%zmm' || true)
 if [ "$zmm" != 0 ]; then
   echo "$app has $zmm AVX-512 instructions: not portable" >&2

@@ -36,7 +36,11 @@ fn bundled_models_fill_in_for_what_the_cache_lacks() {
     assert!(whisper_model("base").is_err());
 
     // Once provisioned, the user's cache comes first.
-    fs::write(cache.path().join("pose/pose_detection.onnx"), b"provisioned").unwrap();
+    fs::write(
+        cache.path().join("pose/pose_detection.onnx"),
+        b"provisioned",
+    )
+    .unwrap();
     assert_eq!(
         pose_detector().unwrap(),
         cache.path().join("pose/pose_detection.onnx")

@@ -223,7 +223,7 @@ fn main() {
         };
         let mut our_runs = Vec::new();
         let mut fw_runs = Vec::new();
-        // Run-to-run spread on a shared machine is 10-20%, larger than the gap being measured:
+        // Run-to-run spread on a shared machine is 10-25%, larger than the gap being measured:
         // interleave the engines, alternate which goes first, and compare medians.
         let mut ratios = Vec::new();
         for round in 1..=rounds {
