@@ -101,20 +101,26 @@ fn main() {
     }
 
     println!("cargo:rerun-if-changed=wrapper.h");
+    // PhysAlign: the sources are vendored and patched here, so edits to them must rebuild, and
+    // the copy in OUT_DIR must follow them (upstream copies once, for read-only registry sources).
+    println!("cargo:rerun-if-changed=whisper.cpp");
 
     let out = PathBuf::from(env::var("OUT_DIR").unwrap());
     let whisper_root = out.join("whisper.cpp");
 
-    if !whisper_root.exists() {
-        std::fs::create_dir_all(&whisper_root).unwrap();
-        fs_extra::dir::copy("./whisper.cpp", &out, &Default::default()).unwrap_or_else(|e| {
-            panic!(
-                "Failed to copy whisper sources into {}: {}",
-                whisper_root.display(),
-                e
-            )
+    if whisper_root.exists() {
+        std::fs::remove_dir_all(&whisper_root).unwrap_or_else(|e| {
+            panic!("Failed to remove stale sources {}: {}", whisper_root.display(), e)
         });
     }
+    std::fs::create_dir_all(&whisper_root).unwrap();
+    fs_extra::dir::copy("./whisper.cpp", &out, &Default::default()).unwrap_or_else(|e| {
+        panic!(
+            "Failed to copy whisper sources into {}: {}",
+            whisper_root.display(),
+            e
+        )
+    });
 
     if env::var("WHISPER_DONT_GENERATE_BINDINGS").is_ok() {
         let _: u64 = std::fs::copy("src/bindings.rs", out.join("bindings.rs"))

@@ -2,13 +2,15 @@
 //! int8) on the same weights, the same clip and the same thread count, in the same run.
 //!
 //! Run: `cargo bench -p physalign-speech --bench rtf` (needs provisioned models, sox and Debian's
-//! pocketsphinx-testdata; set PHYSALIGN_BENCH_THREADS, default 2; PHYSALIGN_BENCH_ROUNDS, default
-//! 5; PHYSALIGN_BENCH_SKIP_FW=1 skips the faster-whisper side). The clip is >= 60 s: the LibriVox
+//! pocketsphinx-testdata). Environment: PHYSALIGN_BENCH_THREADS (default 2),
+//! PHYSALIGN_BENCH_ROUNDS (default 5), PHYSALIGN_BENCH_MODELS (default `tiny.en,base`),
+//! PHYSALIGN_BENCH_SKIP_FW=1 skips the faster-whisper side. The clip is >= 60 s: the LibriVox
 //! test clips concatenated (three passes, 0.5 s pauses) with sox into a temporary file. Each round
 //! times both engines once, alternating which goes first; the verdict compares the medians.
 
 use physalign_speech::audio::load_whisper_mono;
 use physalign_speech::transcribe::ggml_build_info;
+use physalign_speech::vad::{pack_chunks, speech_chunks};
 use physalign_speech::wer::word_errors;
 use physalign_speech::{TranscribeOptions, WhisperTranscriber};
 use std::path::{Path, PathBuf};
@@ -93,6 +95,19 @@ impl Ours {
             ..Default::default()
         };
         let (samples, audio) = load_whisper_mono(clip).ok()?;
+        let chunks = speech_chunks(&samples, options.vad);
+        let windows = pack_chunks(&samples, &chunks, options.vad.max_chunk_ms);
+        // Each window costs one full 30 s encoder pass: their number drives the time.
+        println!(
+            "rtf {model:8} whisper.cpp: {} speech chunks packed into {} windows ({})",
+            chunks.len(),
+            windows.len(),
+            windows
+                .iter()
+                .map(|w| format!("{:.1} s", w.samples.len() as f64 / 16_000.0))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
         // Warm-up (first-call allocations), as the faster-whisper side does.
         transcriber
             .transcribe_samples(&samples[..32_000], &options)
@@ -217,7 +232,8 @@ fn main() {
         // whisper-rs-sys built before the flag existed (its build script ignores GGML_* changes).
         println!("rtf: WARNING: ggml built without GGML_LLAMAFILE=ON; `source tests/setup.sh` rebuilds it");
     }
-    for model in ["tiny.en", "base"] {
+    let models = std::env::var("PHYSALIGN_BENCH_MODELS").unwrap_or_else(|_| "tiny.en,base".into());
+    for model in models.split(',').map(str::trim).filter(|m| !m.is_empty()) {
         let Some(ours) = Ours::load(model, &clip, threads) else {
             continue;
         };

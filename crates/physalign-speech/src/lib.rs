@@ -2,7 +2,8 @@
 //! transcription (whisper.cpp through `whisper-rs`), live microphone capture and clinical note
 //! extraction. Nothing leaves the machine.
 //!
-//! Build note: whisper.cpp is compiled by `whisper-rs-sys` with CMake, which forwards every
+//! Build note: whisper.cpp is compiled by `whisper-rs-sys` (vendored and patched in
+//! `crates/whisper-rs-sys`, see its README) with CMake, which forwards every
 //! `GGML_*`/`WHISPER_*` environment variable. A build that runs where it was built uses
 //! `GGML_NATIVE=ON` (this CPU's instruction sets, AVX-512 included); binaries that are distributed
 //! must not be tuned to the build machine: `GGML_NATIVE=OFF` gives the x86-64-v3 baseline (AVX2,

@@ -2068,6 +2068,18 @@ static struct ggml_cgraph * whisper_build_graph_encoder(
 
     const float KQscale = 1.0f/sqrtf(float(n_state_head));
 
+    // PhysAlign: the keys and values of self-attention are padded to a multiple of 32 so that
+    // both attention products (inner dimensions head size and key count) meet the tiled
+    // (llamafile) kernels' k % 16 rule; 1500 does not, and the fallback dot-product path was
+    // the largest single cost of the encoder. The padded keys are masked out of the softmax.
+    const int n_kv_enc = GGML_PAD(n_ctx, 32);
+    struct ggml_tensor * KQ_mask_enc = nullptr;
+    if (!wctx.params.flash_attn && n_kv_enc != n_ctx) {
+        KQ_mask_enc = ggml_new_tensor_2d(ctx0, GGML_TYPE_F32, n_kv_enc, n_ctx);
+        ggml_set_name(KQ_mask_enc, "KQ_mask_enc");
+        ggml_set_input(KQ_mask_enc);
+    }
+
     // ===================================================================
     // NOTE: experimenting with partial evaluation of the encoder (ignore)
     //static int iter = -1;
@@ -2160,24 +2172,29 @@ static struct ggml_cgraph * whisper_build_graph_encoder(
 
                 cur = ggml_reshape_2d(ctx0, cur, n_state, n_ctx);
             } else {
+                if (KQ_mask_enc) {
+                    Kcur = ggml_pad(ctx0, Kcur, 0, n_kv_enc - n_ctx, 0, 0);
+                    Vcur = ggml_pad(ctx0, Vcur, 0, n_kv_enc - n_ctx, 0, 0);
+                }
+
                 struct ggml_tensor * K =
                     ggml_permute(ctx0,
                             ggml_cast(ctx0,
-                                ggml_reshape_3d(ctx0, Kcur, n_state_head, n_head, n_ctx),
+                                ggml_reshape_3d(ctx0, Kcur, n_state_head, n_head, n_kv_enc),
                                 wctx.itype),
                             0, 2, 1, 3);
 
                 // K * Q
                 struct ggml_tensor * KQ = ggml_mul_mat(ctx0, K, Q);
 
-                struct ggml_tensor * KQ_soft_max = ggml_soft_max_ext(ctx0, KQ, nullptr, KQscale, 0.0f);
+                struct ggml_tensor * KQ_soft_max = ggml_soft_max_ext(ctx0, KQ, KQ_mask_enc, KQscale, 0.0f);
 
                 struct ggml_tensor * V =
                     ggml_cast(ctx0,
                             ggml_permute(ctx0,
                                 ggml_reshape_3d(ctx0,
                                     Vcur,
-                                    n_state_head, n_head, n_ctx),
+                                    n_state_head, n_head, n_kv_enc),
                                 1, 2, 0, 3),
                             wctx.itype);
 
@@ -2426,6 +2443,19 @@ static bool whisper_encode_internal(
         if (!ggml_backend_sched_alloc_graph(sched, gf)) {
             // should never happen as we pre-allocate the memory
             return false;
+        }
+
+        // PhysAlign: the mask that hides the padded keys (see whisper_build_graph_encoder)
+        if (struct ggml_tensor * KQ_mask_enc = ggml_graph_get_tensor(gf, "KQ_mask_enc")) {
+            const int64_t n_kv = KQ_mask_enc->ne[0];
+            const int64_t n_q  = KQ_mask_enc->ne[1];
+            const int64_t n_ctx = wstate.exp_n_audio_ctx > 0 ? wstate.exp_n_audio_ctx : wctx.model.hparams.n_audio_ctx;
+
+            std::vector<float> mask(n_kv*n_q, 0.0f);
+            for (int64_t q = 0; q < n_q; ++q) {
+                std::fill(mask.begin() + q*n_kv + n_ctx, mask.begin() + (q + 1)*n_kv, -INFINITY);
+            }
+            ggml_backend_tensor_set(KQ_mask_enc, mask.data(), 0, mask.size()*sizeof(float));
         }
 
         if (!ggml_graph_compute_helper(sched, gf, n_threads)) {
@@ -4319,6 +4349,8 @@ const char * whisper_print_system_info(void) {
     s += "WHISPER : ";
     s += "COREML = "    + std::to_string(whisper_has_coreml())     + " | ";
     s += "OPENVINO = "  + std::to_string(whisper_has_openvino())   + " | ";
+    // PhysAlign: lets the application check that the patched sources are the ones linked
+    s += "PHYSALIGN_ENCODER_ATTN_PAD = 1 | ";
 
     for (size_t i = 0; i < ggml_backend_reg_count(); i++) {
         auto * reg = ggml_backend_reg_get(i);
