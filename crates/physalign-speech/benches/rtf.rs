@@ -8,7 +8,7 @@
 //! test clips concatenated (three passes, 0.5 s pauses) with sox into a temporary file. Each round
 //! times both engines once, alternating which goes first; the verdict compares the medians.
 
-use physalign_speech::audio::load_whisper_mono;
+use physalign_speech::audio::{load_whisper_mono, WHISPER_SAMPLE_RATE};
 use physalign_speech::transcribe::ggml_build_info;
 use physalign_speech::vad::{pack_chunks, speech_chunks};
 use physalign_speech::wer::word_errors;
@@ -97,6 +97,7 @@ impl Ours {
         let (samples, audio) = load_whisper_mono(clip).ok()?;
         let chunks = speech_chunks(&samples, options.vad);
         let windows = pack_chunks(&samples, &chunks, options.vad.max_chunk_ms);
+        let rate = f64::from(WHISPER_SAMPLE_RATE);
         // Each window costs one full 30 s encoder pass: their number drives the time.
         println!(
             "rtf {model:8} whisper.cpp: {} speech chunks packed into {} windows ({})",
@@ -104,7 +105,7 @@ impl Ours {
             windows.len(),
             windows
                 .iter()
-                .map(|w| format!("{:.1} s", w.samples.len() as f64 / 16_000.0))
+                .map(|w| format!("{:.1} s", w.samples.len() as f64 / rate))
                 .collect::<Vec<_>>()
                 .join(", ")
         );
