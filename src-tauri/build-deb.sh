@@ -12,8 +12,9 @@ cd "$here"
 models="${PHYSALIGN_MODELS_DIR:-$PHYSALIGN_CACHE/models}"
 # The package runs on other machines: whisper.cpp must not use this CPU's instruction sets
 # (tests/setup.sh builds natively for local use). Its own target directory keeps the two builds
-# from rebuilding each other; the flags never change there, so whisper-rs-sys never goes stale.
+# from rebuilding each other (whisper-rs-sys rebuilds whenever the flags differ from its last build).
 export GGML_NATIVE=OFF GGML_LLAMAFILE=ON
+unset PHYSALIGN_GGML_CPU
 export CARGO_TARGET_DIR="${PHYSALIGN_DEB_TARGET_DIR:-$PHYSALIGN_CACHE/target-portable}"
 
 stage="$here/bundled-models"

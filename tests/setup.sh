@@ -4,32 +4,7 @@
 set -euo pipefail
 
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-export PHYSALIGN_CACHE="${PHYSALIGN_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/physalign}"
-# Build output lives outside the clone so that a fresh clone (CI) starts warm.
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PHYSALIGN_CACHE/target}"
-# whisper.cpp (ggml) build flags, forwarded to CMake by whisper-rs-sys. What is built here runs
-# here, so ggml targets this CPU (GGML_NATIVE=ON: AVX-512 and VNNI where present, 10-25% faster
-# transcription on this kind of machine than the portable build). Binaries for other machines
-# (src-tauri/build-deb.sh) are built with GGML_NATIVE=OFF in their own target directory: x86-64-v3
-# (SSE4.2, AVX, AVX2, FMA, F16C, BMI2: every x86 laptop since about 2015). PHYSALIGN_GGML_NATIVE=OFF
-# makes this build portable too. GGML_LLAMAFILE=ON adds tinyBLAS, the tiled matrix kernels that
-# make the Whisper encoder 2-3x faster.
-export GGML_NATIVE="${PHYSALIGN_GGML_NATIVE:-ON}" GGML_LLAMAFILE=ON
-# whisper-rs-sys's build script does not watch GGML_* variables, so a cached build would keep old
-# flags forever: rebuild it (both profiles) whenever they differ from the last build's, or, for a
-# native build, when the target directory has moved to a CPU with other instruction sets.
-ggml_flags="$(env | grep '^GGML_' | LC_ALL=C sort | tr '\n' ' ')"
-if [ "$GGML_NATIVE" = ON ]; then
-  ggml_flags+="cpu=$(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null | sha256sum | cut -c1-16)"
-fi
-ggml_stamp="$CARGO_TARGET_DIR/.physalign-ggml-flags"
-if [ "$(cat "$ggml_stamp" 2>/dev/null)" != "$ggml_flags" ] && command -v cargo >/dev/null 2>&1; then
-  echo "setup: ggml flags changed ($ggml_flags): rebuilding whisper-rs-sys" >&2
-  if cargo clean -q --manifest-path "$repo_root/Cargo.toml" -p whisper-rs-sys &&
-    cargo clean -q --manifest-path "$repo_root/Cargo.toml" --release -p whisper-rs-sys; then
-    mkdir -p "$CARGO_TARGET_DIR" && printf '%s' "$ggml_flags" >"$ggml_stamp"
-  fi
-fi
+source "$repo_root/tests/env.sh"
 
 sudo_cmd=()
 if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
@@ -73,7 +48,7 @@ if ! command -v npm >/dev/null 2>&1; then
 fi
 
 if ! command -v cargo >/dev/null 2>&1; then
-  echo "setup: no Rust toolchain found (cargo). Install Rust 1.85 or newer and run again." >&2
+  echo "setup: no Rust toolchain found (cargo). Install Rust 1.90 or newer and run again." >&2
   exit 1
 fi
 

@@ -229,9 +229,8 @@ fn main() {
     let build = ggml_build_info();
     println!("rtf: whisper.cpp built with {}", build.trim());
     if !build.contains("LLAMAFILE = 1") {
-        // Without tinyBLAS the encoder is 2-3x slower; the shared target directory may hold a
-        // whisper-rs-sys built before the flag existed (its build script ignores GGML_* changes).
-        println!("rtf: WARNING: ggml built without GGML_LLAMAFILE=ON; `source tests/setup.sh` rebuilds it");
+        // Without tinyBLAS the encoder is 2-3x slower.
+        println!("rtf: WARNING: ggml built without GGML_LLAMAFILE=ON; `source tests/env.sh` and build again");
     }
     let models = std::env::var("PHYSALIGN_BENCH_MODELS").unwrap_or_else(|_| "tiny.en,base".into());
     for model in models.split(',').map(str::trim).filter(|m| !m.is_empty()) {

@@ -3,12 +3,11 @@
 //! extraction. Nothing leaves the machine.
 //!
 //! Build note: whisper.cpp is compiled by `whisper-rs-sys` (vendored and patched in
-//! `crates/whisper-rs-sys`, see its README) with CMake, which forwards every
+//! `vendor/whisper-rs-sys`, see its README) with CMake, which forwards every
 //! `GGML_*`/`WHISPER_*` environment variable. A build that runs where it was built uses
 //! `GGML_NATIVE=ON` (this CPU's instruction sets, AVX-512 included); binaries that are distributed
 //! must not be tuned to the build machine: `GGML_NATIVE=OFF` gives the x86-64-v3 baseline (AVX2,
-//! FMA, F16C). The variables are read only when `whisper-rs-sys` is first built in a target dir,
-//! so `tests/setup.sh` rebuilds it when they change.
+//! FMA, F16C). The vendored build script rebuilds whisper.cpp when they change (`tests/env.sh`).
 
 pub mod audio;
 #[cfg(feature = "microphone")]

@@ -155,7 +155,7 @@ static QUIET_LOGS: Once = Once::new();
 /// The CPU features and options whisper.cpp (ggml) was compiled with, e.g.
 /// `WHISPER : COREML = 0 | ... | PHYSALIGN_ENCODER_ATTN_PAD = 1 | CPU : ... | AVX2 = 1 | ... |
 /// LLAMAFILE = 1 | OPENMP = 1 |` (the PhysAlign entry marks the vendored, patched whisper.cpp in
-/// `crates/whisper-rs-sys`). Speed depends on them (README: speech build), so the benchmark
+/// `vendor/whisper-rs-sys`). Speed depends on them (README: speech build), so the benchmark
 /// prints them.
 pub fn ggml_build_info() -> &'static str {
     whisper_rs::print_system_info()

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Re-creates this directory from the whisper-rs-sys crate in cargo's registry cache and applies
 # patches/*.patch: run after bumping whisper-rs (and so whisper-rs-sys) to move the patches onto
-# the new whisper.cpp. Usage: crates/whisper-rs-sys/refresh.sh VERSION (e.g. 0.15.0); the crate
+# the new whisper.cpp. Usage: vendor/whisper-rs-sys/refresh.sh VERSION (e.g. 0.15.0); the crate
 # must be in ~/.cargo/registry (`cargo fetch` with the [patch.crates-io] entry commented out).
 set -euo pipefail
 version="${1:?usage: refresh.sh WHISPER_RS_SYS_VERSION}"

@@ -284,6 +284,23 @@ fn main() {
         config.define("CMAKE_BUILD_TYPE", "Release");
     }
 
+    // PhysAlign: the flags below reach CMake, so a change to any of them must rebuild. Cargo can
+    // only watch named variables: every one set now, plus the ggml options that builds here set
+    // or may set later (a variable that appears for the first time is then noticed too).
+    // PHYSALIGN_GGML_CPU names the CPU a native build was made for (tests/setup.sh sets it).
+    for key in [
+        "GGML_NATIVE", "GGML_LLAMAFILE", "GGML_OPENMP", "GGML_AVX", "GGML_AVX2", "GGML_AVX512",
+        "GGML_AVX512_VNNI", "GGML_AVX_VNNI", "GGML_FMA", "GGML_F16C", "GGML_BMI2",
+        "GGML_CPU_ALL_VARIANTS", "GGML_BACKEND_DL", "PHYSALIGN_GGML_CPU",
+    ] {
+        println!("cargo:rerun-if-env-changed={key}");
+    }
+    for (key, _) in env::vars() {
+        if key.starts_with("GGML_") || key.starts_with("WHISPER_") || key.starts_with("CMAKE_") {
+            println!("cargo:rerun-if-env-changed={key}");
+        }
+    }
+
     // Allow passing any WHISPER or CMAKE compile flags
     for (key, value) in env::vars() {
         let is_whisper_flag =
