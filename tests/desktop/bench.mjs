@@ -30,7 +30,7 @@ function rssMiB(namePattern) {
 const wd = new WebDriver(process.env.PHYSALIGN_DRIVER);
 try {
   await wd.start({ alwaysMatch: { pageLoadStrategy: "none", "tauri:options": { application: process.env.PHYSALIGN_APP } } });
-  await wd.waitFor("body[data-ready=true]", 60000);
+  await wd.waitFor("#app[aria-busy=false]", 60000);
   await wd.click("#role-patient");
   await wd.click("#finish-setup");
   await wd.click("button[data-exercise=squat]");
@@ -42,11 +42,11 @@ try {
   const end = Date.now() + minutes * 60 * 1000 + 20000;
   while (Date.now() < end) {
     await sleep(10000);
-    const screen = await wd.exec("return document.body.dataset.screen");
+    const recording = await wd.exec("return Boolean(document.querySelector('#rep-count'))");
     const f = parseFloat(await wd.exec("return (document.querySelector('#fps')||{}).textContent || ''"));
     if (Number.isFinite(f)) fps.push(f);
     samples.push({ app: rssMiB(/physalign-desktop/), webkit: rssMiB(/WebKit(Web|Network)Process/) });
-    if (screen !== "record") break;
+    if (!recording) break;
   }
   const metrics = await wd.execAsync("const d = arguments[arguments.length-1]; window.__TAURI_INTERNALS__.invoke('app_metrics', {}).then(d, e => d({error: String(e)}))");
   const apps = samples.map((s) => s.app);

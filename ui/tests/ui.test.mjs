@@ -1,5 +1,8 @@
+// @ts-check
 // UI tests: the built front end (dist/) in headless Debian Chromium, with the Tauri bridge
-// replaced by tauri-mock.js. They check what the patient sees and which commands are sent.
+// replaced by tauri-mock.js. They check what the patient sees and which commands are sent. The
+// mock's answers and events are typed with the app's IPC types (tests/mock-types.ts), so they
+// cannot drift from what Rust sends.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
@@ -11,14 +14,24 @@ import { chromium } from "playwright-core";
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dist = path.join(here, "..", "dist");
 const mockScript = fs.readFileSync(path.join(here, "tauri-mock.js"), "utf8");
+/** @type {Record<string, string>} */
 const types = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css" };
 
-let server, browser, base;
+/** @typedef {import("./mock-types").MockResponses} MockResponses */
+/** @typedef {import("./mock-types").RecorderEvent} RecorderEvent */
+/** @typedef {import("./mock-types").CheckEvent} CheckEvent */
+
+/** @type {http.Server} */
+let server;
+/** @type {import("playwright-core").Browser} */
+let browser;
+/** @type {string} */
+let base;
 
 before(async () => {
   assert.ok(fs.existsSync(path.join(dist, "index.html")), "run `npm run build` first");
   server = http.createServer((req, res) => {
-    const file = path.join(dist, decodeURIComponent(new URL(req.url, "http://x").pathname));
+    const file = path.join(dist, decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname));
     if (!file.startsWith(dist) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
       res.writeHead(404).end();
       return;
@@ -26,8 +39,9 @@ before(async () => {
     res.writeHead(200, { "content-type": types[path.extname(file)] || "application/octet-stream" });
     fs.createReadStream(file).pipe(res);
   });
-  await new Promise((r) => server.listen(0, "127.0.0.1", r));
-  base = `http://127.0.0.1:${server.address().port}/index.html`;
+  await new Promise((r) => { server.listen(0, "127.0.0.1", () => { r(null); }); });
+  const address = /** @type {import("node:net").AddressInfo} */ (server.address());
+  base = `http://127.0.0.1:${address.port}/index.html`;
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
     args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -40,30 +54,47 @@ after(async () => {
   server?.close();
 });
 
+/** @type {import("./mock-types").Settings} */
 const SETTINGS = { role: "patient", server_url: null, camera_index: null, microphone: null, transcribe: false, spoken_cues: false, whisper_model: "tiny.en", program: [{ exercise_id: "squat", target_reps: 5, target_angle: null }] };
+/** @type {import("./mock-types").ProgramEntry[]} */
 const PROGRAM = [{ exercise_id: "squat", name: "Squat", description: "Bend the knees.", instructions: null, scheduled_at: null, origin: "picked", target_reps: 5, target_angle: 90, camera_view: "side", done_today: 0 }];
+/** @type {import("./mock-types").ExerciseInfo[]} */
 const EXERCISES = [{ id: "squat", name: "Squat", description: "", mode: "reps", target_angle: 90 }, { id: "bicep_curl", name: "Bicep curl", description: "", mode: "reps", target_angle: 50 }];
+/** @type {import("./mock-types").SyncStatus} */
 const SYNC = { server_url: null, email: null, role: null, login_required: null, pending: 2, failed: 0, done: 0, failed_entries: [], conflicts: [], last_success_at: null, last_attempt_at: null, last_error: null, pulled_sessions: 0, pulled_reviews: 0 };
 const SESSION_ID = "0b7f3a3e-7a51-4b8e-9d53-2f2f5c1e0a11";
+const METRICS = { launch_to_first_frame_ms: null, model_warm_up_ms: null, recovered_sessions: 0 };
+/** @type {import("./mock-types").HistoryEntry} */
 const ENTRY = { session_id: SESSION_ID, exercise_id: "squat", exercise_name: "Squat", source: "/v.mp4", status: "review_pending", started_at: "2026-12-02T10:00:00Z", duration_s: 12.1, reps: 5, target_reps: 5, mean_rom: 72.4, best_rom: 80.1, form_issues: 1, pain: 3, sync: "pending" };
 
+/** @param {MockResponses} overrides @returns {MockResponses} */
 function responses(overrides = {}) {
   return {
-    app_info: { version: "0.1.0", first_run: false, settings: SETTINGS, database: "/tmp/x.sqlite", pose_ready: true, metrics: {} },
+    app_info: { version: "0.1.0", first_run: false, settings: SETTINGS, database: "/tmp/x.sqlite", pose_ready: true, metrics: METRICS },
     list_devices: { cameras: [], microphones: [], microphone_error: null },
     list_exercises: EXERCISES,
     todays_program: PROGRAM,
     sync_status: SYNC,
     save_settings: (a) => a.settings,
     session_history: [ENTRY, { ...ENTRY, session_id: "11111111-2222-3333-4444-555555555555", started_at: "2026-12-01T10:00:00Z", reps: 4, mean_rom: 60, pain: 5, sync: "synced" }],
-    session_view: { entry: ENTRY, detail: {}, report: { rep_details: [1, 2, 3, 4, 5].map((n) => ({ number: n, rom: 60 + n * 3, peak_ms: n * 2000 })), form_issues: [{ timestamp_ms: 4200, severity: "warning", message: "Knees cave inward" }] }, transcript: "My knee pain is 3 out of 10.", notes: { pain_reports: [{ score: 3, denied: false, body_part: "knee", quote: "My knee pain is 3 out of 10." }] } },
+    session_view: {
+      entry: ENTRY,
+      report: {
+        rep_details: [1, 2, 3, 4, 5].map((n) => ({ number: n, rom: 60 + n * 3, peak_ms: n * 2000 })),
+        form_issues: [{ timestamp_ms: 4200, rule_id: "knee_valgus", type: "knee_valgus", joint: "knee", severity: "MEDIUM", message: "Knees cave inward" }],
+      },
+      transcript: "My knee pain is 3 out of 10.",
+      notes: { pain_reports: [{ score: 3, denied: false, body_part: "knee", quote: "My knee pain is 3 out of 10." }] },
+    },
     session_angles: { angle: "knee", t_s: [0, 1, 2, 3, 4], degrees: [170, 120, 90, 130, 168] },
     ...overrides,
   };
 }
 
+/** @param {MockResponses} [overrides] */
 async function open(overrides) {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  /** @type {string[]} */
   const errors = [];
   page.on("pageerror", (e) => errors.push(e.message));
   await page.addInitScript(mockScript);
@@ -72,17 +103,56 @@ async function open(overrides) {
     window.__mock.responses = { ...r, save_settings: (a) => a.settings };
   }, JSON.parse(JSON.stringify(responses(overrides))));
   await page.goto(base);
-  await page.waitForSelector("body[data-ready=true]");
+  // #app is busy while a screen renders.
+  await page.waitForSelector("#app[aria-busy=false]");
   return { page, errors };
 }
 
-const calls = (page, cmd) => page.evaluate((c) => window.__mock.calls.filter((x) => x.cmd === c), cmd);
+/**
+ * The recorder's `started` event for the squat session.
+ * @param {Partial<Extract<RecorderEvent, { type: "started" }>>} fields
+ * @returns {RecorderEvent}
+ */
+function started(fields) {
+  return { type: "started", session_id: SESSION_ID, source: { width: 640, height: 480, fps: 30, duration_ms: 12000, estimated_frames: 360 },
+    exercise_id: "squat", exercise_name: "Squat", target_reps: 5, target_angle: 90, target_tolerance: 10, startup_ms: 40, ...fields };
+}
+
+/**
+ * A live frame with the engine's verdict on the target angle.
+ * @param {Partial<import("./mock-types").FrameAnalysis>} analysis
+ * @param {import("./mock-types").TargetStatus} target
+ * @returns {RecorderEvent}
+ */
+function frame(analysis, target) {
+  /** @type {[number, number, number][]} */
+  const landmarks = Array.from({ length: 33 }, (_, i) => [0.3 + (i % 5) * 0.1, 0.1 + i * 0.025, 0.9]);
+  return { type: "frame", session_id: SESSION_ID, frame_number: 10, landmarks, preview: null, fps: 29.6, progress: 0.4, since_start_ms: 400, target,
+    analysis: { timestamp_ms: 333, angles: {}, quality: 0.9, primary_angle: null, progress: 0.9, phase: "outward", reps: 0, events: [], issues: [], cues: [], hold_s: null, ...analysis } };
+}
+
+/**
+ * The calls of `cmd` the page made so far, with their arguments.
+ * @template {keyof import("./mock-types").Commands} C
+ * @param {import("playwright-core").Page} page @param {C} cmd
+ * @returns {Promise<Extract<import("./mock-types").MockCall, { cmd: C }>[]>}
+ */
+const calls = (page, cmd) => page.evaluate((c) => /** @type {any} */ (window.__mock.calls.filter((x) => x.cmd === c)), cmd);
+
+/** The text of `selector` ("" when absent). @param {import("playwright-core").Page} page @param {string} selector */
+const text = async (page, selector) => (await page.textContent(selector)) ?? "";
+
+/** Delivers a recorder event to the page, as Rust would. @param {import("playwright-core").Page} page @param {RecorderEvent} event */
+const emitRecorder = (page, event) => page.evaluate((e) => { window.__mock.emit("recorder", e); }, event);
+
+/** Delivers a device-check event to the page. @param {import("playwright-core").Page} page @param {CheckEvent} event */
+const emitCheck = (page, event) => page.evaluate((e) => { window.__mock.emit("device-check", e); }, event);
 
 test("first run asks for the role and says clearly that there is no camera or microphone", async () => {
-  const { page, errors } = await open({ app_info: { version: "0.1.0", first_run: true, settings: { ...SETTINGS, role: null }, database: "", pose_ready: false, metrics: {} } });
+  const { page, errors } = await open({ app_info: { version: "0.1.0", first_run: true, settings: { ...SETTINGS, role: null }, database: "", pose_ready: false, metrics: METRICS } });
   await page.waitForSelector("#no-camera");
-  assert.match(await page.textContent("#no-camera"), /No camera found/);
-  assert.match(await page.textContent("#no-microphone"), /No microphone found/);
+  assert.match(await text(page, "#no-camera"), /No camera found/);
+  assert.match(await text(page, "#no-microphone"), /No microphone found/);
   await page.check("#role-therapist");
   await page.click("#finish-setup");
   await page.waitForSelector("#program");
@@ -96,33 +166,38 @@ test("first run asks for the role and says clearly that there is no camera or mi
 
 test("first run shows the chosen camera live with framing advice and the microphone level, and ends the check on leaving", async () => {
   const { page, errors } = await open({
-    app_info: { version: "0.1.0", first_run: true, settings: { ...SETTINGS, role: null }, database: "", pose_ready: true, metrics: {} },
-    list_devices: { cameras: [{ index: 0, name: "Integrated Webcam" }, { index: 2, name: "USB Camera" }], microphones: ["pulse", "default"], microphone_error: null },
+    app_info: { version: "0.1.0", first_run: true, settings: { ...SETTINGS, role: null }, database: "", pose_ready: true, metrics: METRICS },
+    list_devices: { cameras: [{ index: 0, name: "Integrated Webcam", description: "" }, { index: 2, name: "USB Camera", description: "" }], microphones: ["pulse", "default"], microphone_error: null },
     start_device_check: null,
     stop_device_check: null,
   });
   await page.waitForSelector("#camera-preview");
   await page.waitForFunction(() => window.__mock.calls.some((c) => c.cmd === "start_device_check"));
   let starts = await calls(page, "start_device_check");
-  assert.deepEqual(starts.at(-1).args.request, { camera: { kind: "camera", index: 0 }, listen: true, microphone: null });
+  assert.deepEqual(starts[starts.length - 1].args.request, { camera: { kind: "camera", index: 0 }, listen: true, microphone: null });
 
-  // A 2x2 red JPEG stands in for the camera picture.
+  // A 2x2 black JPEG stands in for the camera picture.
   const jpeg = "data:image/jpeg;base64,/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAgGBgcGBQgHBwcJCQgKDBQNDAsLDBkSEw8UHRofHh0aHBwgJC4nICIsIxwcKDcpLDAxNDQ0Hyc5PTgyPC4zNDL/wAALCAACAAIBAREA/8QAFAABAAAAAAAAAAAAAAAAAAAACf/EABQQAQAAAAAAAAAAAAAAAAAAAAD/2gAIAQEAAD8AKp//2Q==";
-  const landmarks = Array.from({ length: 33 }, () => [0.5, 0.5, 0.9]);
-  await page.evaluate(([url, lm]) => window.__mock.emit("device-check", { type: "camera_frame", preview: { width: 2, height: 2, data_url: url }, landmarks: lm, framing: { state: "partial", missing: ["feet"] }, fps: 10 }), [jpeg, landmarks]);
-  await page.waitForSelector("#camera-preview[data-drawn]");
-  assert.match(await page.textContent("#camera-framing"), /feet is out of view/);
-  await page.evaluate(() => window.__mock.emit("device-check", { type: "microphone_level", device: "pulse", rms_dbfs: -70, peak: 0 }));
-  assert.match(await page.textContent("#mic-hearing"), /say something to test/);
-  await page.evaluate(() => window.__mock.emit("device-check", { type: "microphone_level", device: "pulse", rms_dbfs: -20, peak: 0.4 }));
-  assert.match(await page.textContent("#mic-hearing"), /Hearing you/);
-  assert.equal(await page.getAttribute("#mic-hearing", "data-state"), "heard");
+  // Landmarks too uncertain to draw, so the skeleton leaves the picture's pixels alone.
+  /** @type {[number, number, number][]} */
+  const landmarks = Array.from({ length: 33 }, () => [0.5, 0.5, 0.2]);
+  await emitCheck(page, { type: "camera_frame", preview: { width: 2, height: 2, data_url: jpeg }, landmarks, framing: { state: "partial", missing: ["feet"] }, fps: 10 });
+  // The picture itself is on the canvas, which was transparent before it.
+  await page.waitForFunction(() => {
+    const canvas = /** @type {HTMLCanvasElement} */ (document.querySelector("#camera-preview"));
+    return canvas.width === 2 && canvas.getContext("2d")?.getImageData(0, 0, 1, 1).data[3] === 255;
+  });
+  assert.match(await text(page, "#camera-framing"), /feet is out of view/);
+  await emitCheck(page, { type: "microphone_level", device: "pulse", rms_dbfs: -70, peak: 0 });
+  assert.match(await text(page, "#mic-hearing"), /say something to test/);
+  await emitCheck(page, { type: "microphone_level", device: "pulse", rms_dbfs: -20, peak: 0.4 });
+  assert.match(await text(page, "#mic-hearing"), /Hearing you/);
 
   // Choosing another camera restarts the check with it.
   await page.selectOption("#camera", "2");
   await page.waitForFunction(() => window.__mock.calls.filter((c) => c.cmd === "start_device_check").length >= 2);
   starts = await calls(page, "start_device_check");
-  assert.deepEqual(starts.at(-1).args.request.camera, { kind: "camera", index: 2 });
+  assert.deepEqual(starts[starts.length - 1].args.request.camera, { kind: "camera", index: 2 });
 
   await page.click("#finish-setup");
   await page.waitForSelector("#program");
@@ -136,12 +211,12 @@ test("first run shows the chosen camera live with framing advice and the microph
 test("today's program shows targets and starts the recording screen", async () => {
   const { page } = await open();
   await page.waitForSelector("#program");
-  const card = await page.textContent("#program");
+  const card = await text(page, "#program");
   assert.match(card, /5 repetitions/);
   assert.match(card, /reach 90°/);
   await page.click("button[data-exercise=squat]");
   await page.waitForSelector("#start");
-  assert.match(await page.textContent("#record-status"), /No camera found/);
+  assert.match(await text(page, "#record-status"), /No camera found/);
   assert.equal(await page.isChecked("#source-file"), true);
   assert.equal(await page.isDisabled("#source-camera"), true);
   await page.close();
@@ -154,36 +229,58 @@ test("recording from a file shows the live counter, angle against target, cues, 
   await page.fill("#video-path", "/videos/squat.mp4");
   await page.uncheck("#play-live");
   await page.click("#start");
-  await page.waitForFunction(() => !document.querySelector("#stop").disabled);
+  await page.waitForFunction(() => !document.querySelector("#stop")?.hasAttribute("disabled"));
   const [start] = await calls(page, "start_recording");
   assert.deepEqual(start.args.request.source, { kind: "video_file", path: "/videos/squat.mp4", real_time: false });
   assert.equal(start.args.request.exercise_id, "squat");
   assert.equal(start.args.request.target_reps, 5);
 
-  await page.evaluate((id) => {
-    const m = window.__mock;
-    m.emit("recorder", { type: "started", session_id: id, source: { width: 640, height: 480, fps: 30 }, exercise_id: "squat", exercise_name: "Squat", target_reps: 5, target_angle: 90, target_tolerance: 10, startup_ms: 40 });
-    const lm = Array.from({ length: 33 }, (_, i) => [0.3 + (i % 5) * 0.1, 0.1 + i * 0.025, 0.9]);
-    m.emit("recorder", { type: "frame", session_id: id, frame_number: 10, landmarks: lm, preview: null, fps: 29.6, progress: 0.4,
-      analysis: { timestamp_ms: 333, angles: {}, quality: 0.9, primary_angle: 95.2, progress: 0.9, phase: "bottom", reps: 3, events: [], issues: [], cues: ["Keep your knees over your toes"], hold_s: null } });
-  }, SESSION_ID);
-  await page.waitForFunction(() => document.querySelector("#rep-count").textContent === "3");
-  assert.match(await page.textContent("#angle-value"), /95°/);
-  assert.match(await page.textContent("#angle-range"), /✓ reached/, "reaching the target is said in words, not only colour");
-  assert.match(await page.textContent("#cues"), /knees over your toes/);
-  assert.match(await page.textContent("#fps"), /30 frames\/s/);
+  await emitRecorder(page, started({ target_angle: 90, target_tolerance: 10 }));
+  await emitRecorder(page, frame({ primary_angle: 95.2, reps: 3, cues: ["Keep your knees over your toes"] }, { state: "reached" }));
+  await page.waitForFunction(() => document.querySelector("#rep-count")?.textContent === "3");
+  assert.match(await text(page, "#angle-value"), /95°/);
+  assert.match(await text(page, "#angle-range"), /Target: 90° \(± 10°\) — ✓ reached/, "reaching the target is said in words, not only colour");
+  assert.match(await text(page, "#cues"), /knees over your toes/);
+  assert.match(await text(page, "#fps"), /30 frames\/s/);
+  await emitRecorder(page, { type: "transcript", session_id: SESSION_ID, start_ms: 0, end_ms: 1800, text: "My knee pain is 3 out of 10." });
+  assert.match(await text(page, "#transcript"), /3 out of 10/);
 
   // Keyboard: P pauses.
   await page.focus("#app");
   await page.keyboard.press("p");
   await page.waitForFunction(() => window.__mock.calls.some((c) => c.cmd === "pause_recording"));
 
-  await page.evaluate((id) => window.__mock.emit("recorder", { type: "finished", session_id: id, reps: 5, frames: 365, interrupted: null }), SESSION_ID);
+  await emitRecorder(page, { type: "finished", session_id: SESSION_ID, reps: 5, frames: 365, interrupted: null });
   await page.waitForSelector("#summary-reps");
-  assert.equal(await page.textContent("#summary-reps"), "5");
-  assert.match(await page.textContent("#form-issues"), /Knees cave inward/);
-  assert.match(await page.textContent("#session-transcript"), /3 out of 10/);
-  assert.match(await page.textContent("#summary-sync"), /Waiting to sync/);
+  assert.equal(await text(page, "#summary-reps"), "5");
+  assert.match(await text(page, "#form-issues"), /Moderate: Knees cave inward/);
+  assert.match(await text(page, "#session-transcript"), /3 out of 10/);
+  assert.match(await text(page, "#summary-sync"), /Waiting to sync/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("the record screen shows the engine's verdict on the target angle, also for an angle that rises to its target", async () => {
+  const abduction = { ...PROGRAM[0], exercise_id: "shoulder_abduction", name: "Shoulder abduction", target_angle: 160 };
+  const { page, errors } = await open({ todays_program: [abduction], start_recording: SESSION_ID });
+  await page.goto(base + "#/record?exercise=shoulder_abduction");
+  await page.waitForSelector("#start");
+  await page.fill("#video-path", "/videos/abduction.mp4");
+  await page.click("#start");
+  await page.waitForFunction(() => !document.querySelector("#stop")?.hasAttribute("disabled"));
+  await emitRecorder(page, started({ exercise_id: "shoulder_abduction", exercise_name: "Shoulder abduction", target_angle: 160, target_tolerance: 15 }));
+  // The arm hangs at 40°: far from 160°, although 40 is below the target.
+  await emitRecorder(page, frame({ primary_angle: 40 }, { state: "approaching", remaining_deg: 105 }));
+  await page.waitForFunction(() => document.querySelector("#angle-value")?.textContent === "40°");
+  const hanging = await text(page, "#angle-range");
+  assert.doesNotMatch(hanging, /reached/);
+  assert.match(hanging, /keep going \(105° to go\)/);
+  await emitRecorder(page, frame({ primary_angle: 150 }, { state: "reached" }));
+  await page.waitForFunction(() => document.querySelector("#angle-value")?.textContent === "150°");
+  assert.match(await text(page, "#angle-range"), /Target: 160° \(± 15°\) — ✓ reached/);
+  await emitRecorder(page, frame({ primary_angle: null }, { state: "not_measured" }));
+  await page.waitForFunction(() => document.querySelector("#angle-value")?.textContent === "–");
+  assert.match(await text(page, "#angle-range"), /angle not seen/);
   assert.deepEqual(errors, []);
   await page.close();
 });
@@ -194,7 +291,7 @@ test("a video that cannot be read gives its message and the start button back", 
   await page.waitForSelector("#start");
   await page.fill("#video-path", "/tmp/broken.mp4");
   await page.click("#start");
-  await page.waitForFunction(() => /cannot read the video/.test(document.querySelector("#record-status").textContent));
+  await page.waitForFunction(() => /cannot read the video/.test(document.querySelector("#record-status")?.textContent ?? ""));
   assert.equal(await page.isDisabled("#start"), false);
   assert.equal(await page.isDisabled("#stop"), true);
   await page.close();
@@ -214,6 +311,15 @@ test("history lists sessions with sync state and draws progress", async () => {
   await page.close();
 });
 
+test("history with a single finished session shows its row and nothing else under the table", async () => {
+  const { page } = await open({ session_history: [ENTRY] });
+  await page.goto(base + "#/history");
+  await page.waitForSelector("#history");
+  assert.doesNotMatch(await text(page, "#app"), /null|undefined/);
+  assert.equal(await page.locator("svg.chart").count(), 0, "a trend needs two sessions");
+  await page.close();
+});
+
 test("every screen is reachable by keyboard alone", async () => {
   const { page } = await open();
   await page.waitForSelector("#program");
@@ -221,7 +327,7 @@ test("every screen is reachable by keyboard alone", async () => {
   let reached = false;
   for (let i = 0; i < 12 && !reached; i++) {
     await page.keyboard.press("Tab");
-    reached = await page.evaluate(() => document.activeElement?.dataset?.nav === "history");
+    reached = await page.evaluate(() => document.activeElement?.getAttribute("href") === "#/history");
   }
   assert.ok(reached, "History link reachable with Tab");
   await page.keyboard.press("Enter");

@@ -2,17 +2,27 @@
 // differ in shape), and they scale with the window.
 const NS = "http://www.w3.org/2000/svg";
 
-function svg(tag, attrs = {}, text) {
+function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number> = {}, text?: string): SVGElementTagNameMap[K] {
   const n = document.createElementNS(NS, tag);
-  for (const [k, v] of Object.entries(attrs)) n.setAttribute(k, v);
+  for (const [k, v] of Object.entries(attrs)) n.setAttribute(k, String(v));
   if (text !== undefined) n.textContent = text;
   return n;
 }
 
+type Value = number | null;
+
+export interface BarChart {
+  labels: string[];
+  values: Value[];
+  unit?: string;
+  title: string;
+  target?: number;
+}
+
 /** Bars with their value written on top, e.g. range of motion per repetition. */
-export function barChart({ labels, values, unit = "", title, target }) {
+export function barChart({ labels, values, unit = "", title, target }: BarChart): SVGSVGElement {
   const w = 640, h = 240, pad = 36;
-  const max = Math.max(1, ...values.filter((v) => v != null), target || 0) * 1.15;
+  const max = Math.max(1, ...values.filter((v): v is number => v != null), target ?? 0) * 1.15;
   const root = svg("svg", { viewBox: `0 0 ${w} ${h}`, role: "img", "aria-label": title, class: "chart" });
   root.append(svg("title", {}, title));
   const bw = (w - 2 * pad) / Math.max(1, values.length);
@@ -21,7 +31,7 @@ export function barChart({ labels, values, unit = "", title, target }) {
     const bh = v == null ? 0 : ((h - 2 * pad) * v) / max;
     root.append(svg("rect", { x, y: h - pad - bh, width: bw * 0.7, height: bh, class: "bar" }));
     root.append(svg("text", { x: x + bw * 0.35, y: h - pad - bh - 6, "text-anchor": "middle", class: "value" }, v == null ? "–" : `${Math.round(v)}${unit}`));
-    root.append(svg("text", { x: x + bw * 0.35, y: h - pad + 18, "text-anchor": "middle", class: "axis" }, labels[i]));
+    root.append(svg("text", { x: x + bw * 0.35, y: h - pad + 18, "text-anchor": "middle", class: "axis" }, labels[i] ?? ""));
   });
   if (target) {
     const y = h - pad - ((h - 2 * pad) * target) / max;
@@ -31,10 +41,19 @@ export function barChart({ labels, values, unit = "", title, target }) {
   return root;
 }
 
+export interface LineChart {
+  xs: number[];
+  ys: Value[];
+  title: string;
+  unit?: string;
+  xLabel?: string;
+  markers?: { x: number; label: string }[];
+}
+
 /** A line over time with optional point markers, e.g. the knee angle of a session. */
-export function lineChart({ xs, ys, title, unit = "", xLabel = "", markers = [] }) {
+export function lineChart({ xs, ys, title, unit = "", xLabel = "", markers = [] }: LineChart): SVGSVGElement {
   const w = 640, h = 240, pad = 40;
-  const pts = xs.map((x, i) => [x, ys[i]]).filter(([, y]) => y != null);
+  const pts = xs.flatMap((x, i): [number, number][] => { const y = ys[i]; return y == null ? [] : [[x, y]]; });
   const root = svg("svg", { viewBox: `0 0 ${w} ${h}`, role: "img", "aria-label": title, class: "chart" });
   root.append(svg("title", {}, title));
   if (pts.length === 0) {
@@ -44,8 +63,8 @@ export function lineChart({ xs, ys, title, unit = "", xLabel = "", markers = [] 
   const [x0, x1] = [Math.min(...xs), Math.max(...xs)];
   const yv = pts.map((p) => p[1]);
   const [y0, y1] = [Math.min(...yv) - 5, Math.max(...yv) + 5];
-  const sx = (x) => pad + ((x - x0) / Math.max(1e-9, x1 - x0)) * (w - 2 * pad);
-  const sy = (y) => h - pad - ((y - y0) / Math.max(1e-9, y1 - y0)) * (h - 2 * pad);
+  const sx = (x: number) => pad + ((x - x0) / Math.max(1e-9, x1 - x0)) * (w - 2 * pad);
+  const sy = (y: number) => h - pad - ((y - y0) / Math.max(1e-9, y1 - y0)) * (h - 2 * pad);
   let d = "";
   let gap = true;
   xs.forEach((x, i) => {

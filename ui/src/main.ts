@@ -1,0 +1,41 @@
+// Start-up: loads the settings, wires the screens to the router and the sync badge to its event.
+import { call, on } from "./ipc";
+import type { SyncStatus } from "./ipc-types";
+import { startRouter } from "./router";
+import { state } from "./state";
+import { toast } from "./toast";
+import { welcome } from "./screens/welcome";
+import { today } from "./screens/today";
+import { record } from "./screens/record";
+import { session } from "./screens/session";
+import { history } from "./screens/history";
+import { settingsScreen } from "./screens/settings";
+
+function syncBadgeText(status: SyncStatus): string {
+  if (!status.server_url) return "Offline – no server";
+  if (status.login_required) return "Sign in needed";
+  if (status.failed > 0) return `Sync: ${status.failed} failed`;
+  if (status.pending > 0) return `Sync: ${status.pending} waiting`;
+  return "Synced ✓";
+}
+
+function showSync(status: SyncStatus): void {
+  const badge = document.getElementById("sync-badge");
+  if (badge) badge.textContent = syncBadgeText(status);
+}
+
+async function boot(): Promise<void> {
+  const info = await call("app_info");
+  state.settings = info.settings;
+  void on("sync-status", showSync);
+  call("sync_status").then(showSync).catch(() => { /* the badge keeps saying offline */ });
+  if (info.first_run) location.hash = "#/welcome";
+  await startRouter({
+    screens: { welcome, today, record, session, history, settings: settingsScreen },
+    home: "today",
+    // Nothing but the first-run screen makes sense before the user said who they are.
+    redirect: (name) => (!state.settings?.role && name !== "welcome" ? "#/welcome" : null),
+  });
+}
+
+boot().catch((e: unknown) => { toast(`Cannot start: ${e instanceof Error ? e.message : String(e)}`); });

@@ -1,0 +1,79 @@
+// Preferences, server sign-in and the sync state.
+import { call } from "../ipc";
+import type { Devices, SyncStatus } from "../ipc-types";
+import { el, mount, type Child } from "../dom";
+import { when } from "../format";
+import { errorMessage, showingErrors, toast } from "../toast";
+import { settings, state } from "../state";
+import type { Screen } from "../router";
+import { deviceFields, stopDeviceCheck } from "../devicecheck";
+
+function syncDetails(status: SyncStatus): Child[] {
+  return [
+    el("dl", {},
+      el("dt", {}, "Server"), el("dd", {}, status.server_url ?? "None (working offline)"),
+      el("dt", {}, "Waiting to upload"), el("dd", { id: "sync-pending" }, status.pending),
+      el("dt", {}, "Uploaded"), el("dd", {}, status.done),
+      el("dt", {}, "Failed"), el("dd", {}, status.failed),
+      el("dt", {}, "Last attempt"), el("dd", {}, when(status.last_attempt_at)),
+      status.login_required ? [el("dt", {}, "Sign-in needed"), el("dd", {}, status.login_required)] : null,
+      status.last_error ? [el("dt", {}, "Last problem"), el("dd", {}, status.last_error)] : null),
+    status.failed_entries.length
+      ? el("ul", {}, status.failed_entries.map((f) => el("li", {}, `${f.entity_type}: ${f.reason ?? "refused"}`)))
+      : null,
+  ];
+}
+
+export const settingsScreen: Screen = {
+  async render(root) {
+    const rerender = () => settingsScreen.render(root, new URLSearchParams(), undefined);
+    const status = await call("sync_status").catch((e: unknown) => errorMessage(e));
+    const draft = { ...settings() };
+    const devices = (state.devices = await call("list_devices").catch((e: unknown): Devices =>
+      ({ cameras: [], microphones: [], microphone_error: errorMessage(e) })));
+    const fields = deviceFields(devices, draft);
+    const spoken = el("input", { type: "checkbox", id: "spoken-cues", checked: draft.spoken_cues });
+    const save = el("button", { id: "save-settings" }, "Save");
+    save.addEventListener("click", showingErrors(async () => {
+      draft.spoken_cues = spoken.checked;
+      fields.apply(draft);
+      state.settings = await call("save_settings", { settings: draft });
+      toast("Saved.");
+    }));
+    const known = typeof status === "string" ? null : status;
+    const server = el("input", { type: "url", id: "server-url", value: draft.server_url ?? known?.server_url ?? "", size: 40 });
+    const email = el("input", { type: "email", id: "email", value: known?.email ?? "", size: 30 });
+    const password = el("input", { type: "password", id: "password", size: 24 });
+    const login = el("button", { id: "login" }, "Sign in");
+    login.addEventListener("click", showingErrors(async () => {
+      await call("login", { serverUrl: server.value.trim(), email: email.value, password: password.value });
+      toast("Signed in.");
+      await rerender();
+    }));
+    const syncNow = el("button", { id: "sync-now" }, "Sync now");
+    syncNow.addEventListener("click", showingErrors(async () => {
+      syncNow.disabled = true;
+      try {
+        await call("sync_now");
+        await rerender();
+      } finally {
+        syncNow.disabled = false;
+      }
+    }));
+    mount(root,
+      el("h1", {}, "Settings"),
+      fields.camera,
+      fields.microphone,
+      el("fieldset", {}, el("legend", {}, "During exercise"),
+        el("label", {}, spoken, " Say form cues aloud (needs espeak-ng)"), el("br"), save),
+      el("fieldset", {}, el("legend", {}, "Clinic server"),
+        el("label", {}, "Address ", server), el("br"), el("label", {}, "E-mail ", email), " ",
+        el("label", {}, "Password ", password), " ", login),
+      el("section", { id: "sync-status", "aria-label": "Sync" },
+        el("h2", {}, "Sync"),
+        typeof status === "string" ? el("p", {}, status) : syncDetails(status),
+        syncNow),
+    );
+  },
+  leave: stopDeviceCheck,
+};

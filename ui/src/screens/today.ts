@@ -1,0 +1,46 @@
+// Today's program: prescribed and picked exercises with their targets.
+import { call } from "../ipc";
+import type { ProgramEntry } from "../ipc-types";
+import { el, mount } from "../dom";
+import { degrees } from "../format";
+import { showingErrors } from "../toast";
+import { settings, state } from "../state";
+import { go, type Screen } from "../router";
+
+function card(p: ProgramEntry): HTMLLIElement {
+  return el("li", { class: "card" },
+    el("h2", {}, p.name),
+    el("p", {}, p.instructions || p.description),
+    el("p", { class: "targets" },
+      p.target_reps ? el("span", {}, `${p.target_reps} repetitions`) : null,
+      p.target_angle != null ? el("span", {}, ` · reach ${degrees(p.target_angle)}`) : null,
+      el("span", {}, ` · camera: ${p.camera_view}`)),
+    el("p", { class: "done" }, p.done_today ? `✓ Done ${p.done_today}× today` : "Not done yet today"),
+    el("p", { class: "muted" }, p.origin === "prescribed" ? "Prescribed by your physiotherapist" : "Chosen by you"),
+    el("button", { class: "primary", "data-exercise": p.exercise_id, onclick: () => {
+      state.selectedExercise = p.exercise_id;
+      go(`#/record?exercise=${p.exercise_id}`);
+    } }, `Start ${p.name}`));
+}
+
+export const today: Screen = {
+  async render(root) {
+    const [program, exercises] = await Promise.all([call("todays_program"), call("list_exercises")]);
+    const picker = el("select", { id: "add-exercise", "aria-label": "Exercise to add" },
+      exercises.map((e) => el("option", { value: e.id }, e.name)));
+    const reps = el("input", { type: "number", id: "add-reps", min: 1, max: 100, value: 10, "aria-label": "Target repetitions" });
+    const add = el("button", { id: "add" }, "Add to my program");
+    add.addEventListener("click", showingErrors(async () => {
+      const current = settings();
+      const others = current.program.filter((p) => p.exercise_id !== picker.value);
+      const item = { exercise_id: picker.value, target_reps: Number(reps.value) || null, target_angle: null };
+      state.settings = await call("save_settings", { settings: { ...current, program: [...others, item] } });
+      await today.render(root, new URLSearchParams(), undefined);
+    }));
+    mount(root,
+      el("h1", {}, "Today's program"),
+      program.length ? el("ul", { id: "program", class: "cards" }, program.map(card)) : el("p", {}, "Nothing planned yet. Add an exercise below."),
+      el("fieldset", {}, el("legend", {}, "Add an exercise from the catalogue"), picker, " ", el("label", {}, "Repetitions ", reps), " ", add),
+    );
+  },
+};

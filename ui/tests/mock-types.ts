@@ -1,0 +1,29 @@
+// Types of the UI tests' stand-in for the Tauri bridge (tauri-mock.js): its answers and the events
+// it delivers are checked against the same IPC types as the app (`npm run check`).
+import type { Commands, Events } from "../src/ipc-api";
+
+export type { Commands, Events };
+export type * from "../src/ipc-types";
+
+/** A command's answer: its result, a function of its arguments, or the error it rejects with. */
+export type MockAnswer<C extends keyof Commands> =
+  | Commands[C]["result"]
+  | ((args: Commands[C]["args"]) => Commands[C]["result"])
+  | { error: string };
+
+export type MockResponses = { [C in keyof Commands]?: MockAnswer<C> };
+
+/** A command the page sent, with its arguments. */
+export type MockCall = { [C in keyof Commands]: { cmd: C; args: Commands[C]["args"] } }[keyof Commands];
+
+export interface MockBridge {
+  calls: MockCall[];
+  responses: MockResponses;
+  emit<E extends keyof Events>(event: E, payload: Events[E]): void;
+}
+
+declare global {
+  interface Window {
+    __mock: MockBridge;
+  }
+}
