@@ -1,5 +1,5 @@
 // How numbers, times and engine states are written for the patient.
-import type { Severity, SyncState } from "./ipc-types";
+import type { CounterPhase, Severity, SyncState } from "./ipc-types";
 
 export function seconds(s: number | null | undefined): string {
   if (s === null || s === undefined) return "–";
@@ -27,4 +27,11 @@ const SEVERITY_LABELS: Record<Severity, string> = { LOW: "Minor", MEDIUM: "Moder
 
 export function severityLabel(severity: Severity): string {
   return SEVERITY_LABELS[severity];
+}
+
+const PHASE_LABELS: Record<CounterPhase, string> = { unknown: "Finding your position", rest: "At rest", outward: "Moving", return: "Coming back" };
+
+/** Where the repetition counter is in the movement. */
+export function phaseLabel(phase: CounterPhase): string {
+  return PHASE_LABELS[phase];
 }

@@ -3,7 +3,7 @@
 import { call, on } from "../ipc";
 import type { Devices, LiveFrame, RecorderEvent, SourceSpec, TargetStatus, Uuid } from "../ipc-types";
 import { el, mount } from "../dom";
-import { degrees } from "../format";
+import { degrees, phaseLabel } from "../format";
 import { errorMessage, showingErrors, toast } from "../toast";
 import { drawFrame } from "../skeleton";
 import { state } from "../state";
@@ -75,7 +75,7 @@ export const record: Screen = {
       const verdict = f.target ? targetVerdict(f.target) : "";
       if (f.target) angle.dataset.target = f.target.state;
       range.textContent = verdict ? `${targetText} — ${verdict}` : targetText;
-      phase.textContent = `Phase: ${f.analysis.phase}`;
+      phase.textContent = phaseLabel(f.analysis.phase);
       for (const cue of f.analysis.cues) {
         cues.prepend(el("li", {}, cue));
         while (cues.children.length > 4) cues.lastElementChild?.remove();
