@@ -1,6 +1,6 @@
--- PhysAlign on-device sync state (applied by physalign-store's `sync_state` module with
--- IF NOT EXISTS, separately from the numbered core migrations, so the sync client can evolve
--- without renumbering them).
+-- Schema version 2: PhysAlign on-device sync state. Applied by Store::open after 0001. The
+-- statements keep IF NOT EXISTS because databases made before version 2 may already hold these
+-- tables (an earlier build created them on demand, outside the numbered sequence).
 --   * sync_identity: who this device signs in as (never the token: that lives in the OS keyring
 --     or the encrypted credentials file);
 --   * sync_meta: last success, last error, download cursors;

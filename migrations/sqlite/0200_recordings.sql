@@ -1,6 +1,7 @@
 -- What the recording engine needs to finish a session after a crash: the frame size the
 -- landmarks were normalised to (angles depend on the aspect ratio) and whether the recording
--- ended. Applied idempotently by Store::ensure_recording_schema, outside the core sequence.
+-- ended. Schema version 3, applied by Store::open after 0100. IF NOT EXISTS because databases made
+-- before version 3 may already hold the table (an earlier build created it on demand).
 CREATE TABLE IF NOT EXISTS recordings (
     session_id   TEXT PRIMARY KEY NOT NULL REFERENCES exercise_sessions (id) ON DELETE CASCADE,
     frame_width  INTEGER NOT NULL CHECK (frame_width > 0),

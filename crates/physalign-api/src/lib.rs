@@ -15,5 +15,5 @@ pub mod progress;
 pub mod sessions;
 pub mod upload;
 
-pub use error::{ErrorBody, ErrorDetail, FieldError};
+pub use error::{ErrorBody, ErrorCode, ErrorDetail, FieldError};
 pub use pagination::{PageQuery, Pagination};

@@ -3,58 +3,14 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
+/// Where a session is in its life; defined once in `physalign-domain` for every crate.
+pub use physalign_domain::SessionStatus;
 use physalign_domain::{FormIssue, Landmark, Severity};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::pagination::Pagination;
-
-/// Where a session is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum SessionStatus {
-    /// Created, nothing recorded yet.
-    Pending,
-    /// The device is recording.
-    Recording,
-    /// The device is analysing.
-    Processing,
-    /// Pose data uploaded, waiting for a physiotherapist.
-    ReviewPending,
-    /// A physiotherapist reviewed it.
-    Reviewed,
-    /// Closed.
-    Completed,
-}
-
-impl SessionStatus {
-    /// The name stored in `exercise_sessions.status`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SessionStatus::Pending => "pending",
-            SessionStatus::Recording => "recording",
-            SessionStatus::Processing => "processing",
-            SessionStatus::ReviewPending => "review_pending",
-            SessionStatus::Reviewed => "reviewed",
-            SessionStatus::Completed => "completed",
-        }
-    }
-
-    /// Parses a stored status.
-    pub fn parse(s: &str) -> Option<Self> {
-        [
-            SessionStatus::Pending,
-            SessionStatus::Recording,
-            SessionStatus::Processing,
-            SessionStatus::ReviewPending,
-            SessionStatus::Reviewed,
-            SessionStatus::Completed,
-        ]
-        .into_iter()
-        .find(|v| v.as_str() == s)
-    }
-}
 
 /// `POST /api/sessions`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

@@ -6,7 +6,11 @@
 pub mod form;
 pub mod landmark;
 pub mod pose;
+pub mod session;
+mod wire_enum;
 
 pub use form::{FormIssue, Severity};
 pub use landmark::{Landmark, LandmarkType, UnknownLandmark, LANDMARK_COUNT};
 pub use pose::{PersonPose, PoseFrame};
+pub use session::SessionStatus;
+pub use wire_enum::UnknownValue;

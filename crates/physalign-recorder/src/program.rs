@@ -5,6 +5,7 @@
 use crate::RecorderError;
 use chrono::{DateTime, Local, Utc};
 use physalign_analysis::{Catalogue, Exercise, ExerciseOverrides};
+use physalign_store::sync_state::RemoteRecordKind;
 use physalign_store::{SessionStatus, Store};
 use serde::{Deserialize, Serialize};
 
@@ -73,7 +74,6 @@ pub fn todays_program(
     catalogue: &Catalogue,
     picked: &[ProgramItem],
 ) -> Result<Vec<ProgramEntry>, RecorderError> {
-    store.ensure_sync_schema()?;
     let today = Local::now().date_naive();
     let done_today = |id: &str| -> Result<u32, RecorderError> {
         Ok(store
@@ -84,7 +84,7 @@ pub fn todays_program(
             .count() as u32)
     };
     let mut entries = Vec::new();
-    for remote in store.remote_records("session")? {
+    for remote in store.remote_records(RemoteRecordKind::Session)? {
         let record = &remote.record;
         if record.get("status").and_then(|s| s.as_str()) != Some("pending") {
             continue;

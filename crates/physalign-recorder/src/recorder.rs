@@ -241,7 +241,6 @@ impl Worker {
         )?;
         let tracker = engine.take()?;
         let store = Store::open(&store_path)?;
-        store.ensure_recording_schema()?;
         let session_id = Uuid::new_v4();
         store.create_session(&NewSession {
             id: session_id,

@@ -25,7 +25,6 @@ pub fn recover_interrupted(
     store: &Store,
     catalogue: &Catalogue,
 ) -> Result<Vec<RecoveredSession>, RecorderError> {
-    store.ensure_recording_schema()?;
     let mut recovered = Vec::new();
     for recording in store.unfinished_recordings()? {
         let id = recording.session_id;

@@ -270,7 +270,6 @@ fn an_interrupted_recording_is_completed_from_its_stored_frames() {
     let db = dir.path().join("device.sqlite");
     // What a crash leaves behind: the session, its recording entry and its frames, no summary.
     let store = Store::open(&db).unwrap();
-    store.ensure_recording_schema().unwrap();
     let id = uuid::Uuid::new_v4();
     store
         .create_session(&NewSession {

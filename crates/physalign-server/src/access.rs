@@ -3,6 +3,7 @@
 //! existence does not leak.
 
 use physalign_api::auth::Role;
+use physalign_api::ErrorCode;
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -48,7 +49,7 @@ pub async fn visible_session(
             .await?;
     match patient_id {
         Some(pid) if can_see_patient(pool, user, pid).await? => Ok(pid),
-        _ => Err(ApiError::not_found("SESSION_NOT_FOUND", "session")),
+        _ => Err(ApiError::not_found(ErrorCode::SessionNotFound, "session")),
     }
 }
 

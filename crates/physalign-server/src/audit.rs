@@ -7,27 +7,58 @@ use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::extract::ClientInfo;
 
-/// What was done.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
-    /// Read one record or a list.
-    Read,
-    /// Created.
-    Create,
-    /// Changed.
-    Update,
-    /// Deleted.
-    Delete,
+physalign_domain::wire_enum! {
+    /// What was done (the `access_logs.action` column).
+    pub enum Action {
+        /// Read one record or a list.
+        Read = "read",
+        /// Created.
+        Create = "create",
+        /// Changed.
+        Update = "update",
+        /// Deleted.
+        Delete = "delete",
+    }
 }
 
-impl Action {
-    fn as_str(self) -> &'static str {
-        match self {
-            Action::Read => "read",
-            Action::Create => "create",
-            Action::Update => "update",
-            Action::Delete => "delete",
-        }
+physalign_domain::wire_enum! {
+    /// What was accessed (the `access_logs.resource_type` column, read by auditors: the texts
+    /// never change).
+    pub enum AuditResource {
+        /// A user account (registration).
+        User = "user",
+        /// A patient's profile.
+        PatientProfile = "patient_profile",
+        /// A physiotherapist's list of patients.
+        PatientList = "patient_list",
+        /// A patient assigned to a physiotherapist.
+        PatientAssignment = "patient_assignment",
+        /// A patient's analytics across sessions.
+        PatientAnalytics = "patient_analytics",
+        /// One exercise session.
+        ExerciseSession = "exercise_session",
+        /// A list of sessions.
+        SessionList = "session_list",
+        /// A physiotherapist's review of a session.
+        SessionReview = "session_review",
+        /// A session's pose frames.
+        PoseData = "pose_data",
+        /// A session's progress metrics.
+        SessionProgress = "session_progress",
+        /// A session's analytics.
+        SessionAnalytics = "session_analytics",
+        /// Two sessions compared.
+        SessionComparison = "session_comparison",
+        /// A patient's progress snapshots.
+        ProgressSnapshots = "progress_snapshots",
+        /// A patient's skill scores.
+        SkillScores = "skill_scores",
+        /// A session's evaluation feedback.
+        Evaluation = "evaluation",
+        /// A resumable upload.
+        Upload = "upload",
+        /// A signed upload URL.
+        UploadUrl = "upload_url",
     }
 }
 
@@ -36,7 +67,7 @@ impl Action {
 pub async fn record(
     pool: &PgPool,
     user: Option<&AuthUser>,
-    resource_type: &str,
+    resource_type: AuditResource,
     resource_id: Option<Uuid>,
     action: Action,
     client: &ClientInfo,
@@ -46,7 +77,7 @@ pub async fn record(
          VALUES ($1, $2, $3, $4, $5::inet, $6)",
     )
     .bind(user.map(|u| u.user_id))
-    .bind(resource_type)
+    .bind(resource_type.as_str())
     .bind(resource_id)
     .bind(action.as_str())
     .bind(client.ip.map(|ip| ip.to_string()))
@@ -54,4 +85,28 @@ pub async fn record(
     .execute(pool)
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Action, AuditResource};
+
+    #[test]
+    fn every_resource_and_action_round_trips_through_its_column_text() {
+        for &resource in AuditResource::ALL {
+            assert_eq!(resource.as_str().parse::<AuditResource>(), Ok(resource));
+            assert_eq!(
+                serde_json::to_value(resource).expect("serialise"),
+                serde_json::Value::from(resource.as_str())
+            );
+            // access_logs.resource_type is VARCHAR(50).
+            assert!(resource.as_str().len() <= 50);
+        }
+        for &action in Action::ALL {
+            assert_eq!(action.as_str().parse::<Action>(), Ok(action));
+        }
+        assert_eq!(AuditResource::ExerciseSession.as_str(), "exercise_session");
+        assert_eq!(AuditResource::PoseData.as_str(), "pose_data");
+        assert_eq!(AuditResource::Upload.as_str(), "upload");
+    }
 }

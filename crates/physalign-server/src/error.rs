@@ -4,7 +4,7 @@
 use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use physalign_api::{ErrorBody, ErrorDetail, FieldError};
+use physalign_api::{ErrorBody, ErrorCode, ErrorDetail, FieldError};
 use serde_json::json;
 
 /// An error answer.
@@ -13,7 +13,7 @@ pub struct ApiError {
     /// HTTP status.
     pub status: StatusCode,
     /// Machine-readable code.
-    pub code: &'static str,
+    pub code: ErrorCode,
     /// Human-readable message.
     pub message: String,
     /// Extra context.
@@ -27,7 +27,7 @@ pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
     /// An error with status, code and message.
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
             status,
             code,
@@ -58,32 +58,33 @@ impl ApiError {
             Some(first) => format!("{}: {}", first.field, first.message),
             None => "invalid input".to_string(),
         };
-        Self::new(StatusCode::BAD_REQUEST, "VALIDATION_ERROR", message).with_details(json!(errors))
+        Self::new(StatusCode::BAD_REQUEST, ErrorCode::ValidationError, message)
+            .with_details(json!(errors))
     }
 
     /// 400 with a code of its own.
-    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn bad_request(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, code, message)
     }
 
     /// 401.
-    pub fn unauthorized(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn unauthorized(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::new(StatusCode::UNAUTHORIZED, code, message)
     }
 
     /// 403.
     pub fn forbidden(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::FORBIDDEN, "FORBIDDEN", message)
+        Self::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, message)
     }
 
     /// 404 for `what` (also used when the caller may not see the resource, so that existence
     /// does not leak).
-    pub fn not_found(code: &'static str, what: &str) -> Self {
+    pub fn not_found(code: ErrorCode, what: &str) -> Self {
         Self::new(StatusCode::NOT_FOUND, code, format!("{what} not found"))
     }
 
     /// 409.
-    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn conflict(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::new(StatusCode::CONFLICT, code, message)
     }
 
@@ -92,7 +93,7 @@ impl ApiError {
         tracing::error!(%cause, "internal error");
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "INTERNAL_SERVER_ERROR",
+            ErrorCode::InternalServerError,
             "unexpected server error",
         )
     }
@@ -104,23 +105,26 @@ impl From<sqlx::Error> for ApiError {
             // Constraint violations are caused by the request, not by the server.
             match db.code().as_deref() {
                 Some("23505") => {
-                    return ApiError::conflict("CONFLICT", "a record with this key already exists")
+                    return ApiError::conflict(
+                        ErrorCode::Conflict,
+                        "a record with this key already exists",
+                    )
                 }
                 Some("23503") => {
                     return ApiError::bad_request(
-                        "INVALID_REFERENCE",
+                        ErrorCode::InvalidReference,
                         "the request refers to a record that does not exist",
                     )
                 }
                 Some("23514") | Some("23502") => {
                     return ApiError::bad_request(
-                        "VALIDATION_ERROR",
+                        ErrorCode::ValidationError,
                         "a value is outside its allowed range",
                     )
                 }
                 Some(code) if code.starts_with("22") => {
                     return ApiError::bad_request(
-                        "VALIDATION_ERROR",
+                        ErrorCode::ValidationError,
                         "a value cannot be stored (out of range or malformed)",
                     )
                 }
@@ -130,7 +134,7 @@ impl From<sqlx::Error> for ApiError {
         if matches!(err, sqlx::Error::PoolTimedOut) {
             return ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "SERVICE_UNAVAILABLE",
+                ErrorCode::ServiceUnavailable,
                 "database busy, retry later",
             )
             .with_details(json!({"retry_after_seconds": 1}));
@@ -143,7 +147,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = ErrorBody {
             error: ErrorDetail {
-                code: self.code.to_string(),
+                code: self.code,
                 message: self.message,
                 details: self.details,
             },
@@ -163,14 +167,14 @@ impl IntoResponse for ApiError {
 
 /// Router fallback: unknown path.
 pub async fn not_found_fallback() -> ApiError {
-    ApiError::not_found("NOT_FOUND", "route")
+    ApiError::not_found(ErrorCode::NotFound, "route")
 }
 
 /// Router fallback: known path, wrong method.
 pub async fn method_not_allowed_fallback() -> ApiError {
     ApiError::new(
         StatusCode::METHOD_NOT_ALLOWED,
-        "METHOD_NOT_ALLOWED",
+        ErrorCode::MethodNotAllowed,
         "method not allowed on this path",
     )
 }

@@ -8,6 +8,7 @@ use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use physalign_api::auth::Role;
+use physalign_api::ErrorCode;
 use physalign_api::FieldError;
 use serde::de::DeserializeOwned;
 
@@ -49,7 +50,7 @@ where
         if !is_json_content_type(req.headers()) {
             return Err(ApiError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "UNSUPPORTED_MEDIA_TYPE",
+                ErrorCode::UnsupportedMediaType,
                 "expected Content-Type: application/json",
             ));
         }
@@ -65,11 +66,11 @@ pub fn body_rejection(status: StatusCode) -> ApiError {
     if status == StatusCode::PAYLOAD_TOO_LARGE {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            "PAYLOAD_TOO_LARGE",
+            ErrorCode::PayloadTooLarge,
             "request body exceeds the size limit",
         )
     } else {
-        ApiError::bad_request("INVALID_BODY", "request body could not be read")
+        ApiError::bad_request(ErrorCode::InvalidBody, "request body could not be read")
     }
 }
 
@@ -99,7 +100,7 @@ fn json_error(path: String, err: &serde_json::Error) -> ApiError {
     match err.classify() {
         Category::Syntax | Category::Eof | Category::Io => ApiError::new(
             StatusCode::BAD_REQUEST,
-            "INVALID_JSON",
+            ErrorCode::InvalidJson,
             format!("malformed JSON: {message}"),
         )
         .with_details(serde_json::json!([{"field": "", "message": message}])),
@@ -140,7 +141,7 @@ where
             .await
             .map(|Path(v)| ApiPath(v))
             .map_err(|rejection| {
-                ApiError::bad_request("INVALID_PATH_PARAMETER", rejection.body_text())
+                ApiError::bad_request(ErrorCode::InvalidPathParameter, rejection.body_text())
             })
     }
 }
@@ -161,7 +162,7 @@ where
             .await
             .map(|Query(v)| ApiQuery(v))
             .map_err(|rejection| {
-                ApiError::bad_request("INVALID_QUERY_PARAMETER", rejection.body_text())
+                ApiError::bad_request(ErrorCode::InvalidQueryParameter, rejection.body_text())
             })
     }
 }
@@ -178,18 +179,18 @@ impl FromRequestParts<AppState> for AuthUser {
         }
         let Some(token) = bearer_token(&parts.headers) else {
             return Err(ApiError::unauthorized(
-                "UNAUTHORIZED",
+                ErrorCode::Unauthorized,
                 "missing Authorization: Bearer token",
             ));
         };
         match state.jwt.verify(token) {
             Ok(user) => Ok(user),
             Err(TokenError::Expired) => Err(ApiError::unauthorized(
-                "TOKEN_EXPIRED",
+                ErrorCode::TokenExpired,
                 "access token expired",
             )),
             Err(_) => Err(ApiError::unauthorized(
-                "INVALID_TOKEN",
+                ErrorCode::InvalidToken,
                 "access token invalid",
             )),
         }
@@ -265,15 +266,15 @@ mod tests {
         let err = parse_json::<Outer>(br#"{"items":[]}"#).unwrap_err();
         assert_eq!(
             (err.code, field_of(&err).as_str()),
-            ("VALIDATION_ERROR", "name")
+            (ErrorCode::ValidationError, "name")
         );
         let err = parse_json::<Outer>(br#"{"name":"a","items":[{"x":"no"}]}"#).unwrap_err();
         assert_eq!(field_of(&err), "items[0].x");
         let err = parse_json::<Outer>(br#"{"name":"a","items":[{"x":1,"y":2}]}"#).unwrap_err();
         assert_eq!(field_of(&err), "items[0].y");
         let err = parse_json::<Outer>(br#"{"name":"a","#).unwrap_err();
-        assert_eq!(err.code, "INVALID_JSON");
+        assert_eq!(err.code, ErrorCode::InvalidJson);
         let err = parse_json::<Outer>(br#"{"name":"a","items":[]} trailing"#).unwrap_err();
-        assert_eq!(err.code, "INVALID_JSON");
+        assert_eq!(err.code, ErrorCode::InvalidJson);
     }
 }

@@ -14,6 +14,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use physalign_api::ErrorCode;
 use sha2::{Digest, Sha256};
 
 use crate::auth::AuthUser;
@@ -60,7 +61,7 @@ async fn handle(state: AppState, request: Request, next: Next) -> Result<Respons
         .filter(|k| !k.is_empty() && k.len() <= 255)
         .ok_or_else(|| {
             ApiError::bad_request(
-                "INVALID_IDEMPOTENCY_KEY",
+                ErrorCode::InvalidIdempotencyKey,
                 "Idempotency-Key must be 1-255 visible ASCII characters",
             )
         })?
@@ -105,7 +106,7 @@ async fn handle(state: AppState, request: Request, next: Next) -> Result<Respons
             Ok(done) => done.rows_affected() == 1,
             Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some(LOCK_NOT_AVAILABLE) => {
                 return Err(ApiError::conflict(
-                    "IDEMPOTENCY_KEY_IN_PROGRESS",
+                    ErrorCode::IdempotencyKeyInProgress,
                     "a request with this Idempotency-Key is still being processed",
                 ));
             }
@@ -133,7 +134,7 @@ async fn handle(state: AppState, request: Request, next: Next) -> Result<Respons
         if record.request_hash != request_hash {
             return Err(ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "IDEMPOTENCY_KEY_MISMATCH",
+                ErrorCode::IdempotencyKeyMismatch,
                 "this Idempotency-Key was used for a different request",
             ));
         }

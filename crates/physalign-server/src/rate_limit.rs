@@ -10,6 +10,7 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use physalign_api::ErrorCode;
 use serde_json::json;
 
 use crate::auth::AuthUser;
@@ -124,7 +125,7 @@ impl Decision {
             (self.reset_after.as_secs() + u64::from(self.reset_after.subsec_nanos() > 0)).max(1);
         let mut err = ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
-            "RATE_LIMIT_EXCEEDED",
+            ErrorCode::RateLimitExceeded,
             format!("Too many requests. Please try again in {retry} seconds."),
         )
         .with_details(json!({ "retry_after_seconds": retry }));

@@ -2,13 +2,16 @@
 //!
 //! Everything the device records lands here first: exercise sessions with their per-frame pose
 //! data, repetitions and form issues; transcripts with their segments; clinical notes. Each
-//! business row has a client-generated UUID, and each write enqueues its upload in the `outbox`
-//! table in the same transaction, for the sync worker to deliver later.
+//! business row has a client-generated UUID, and each write of something the central API accepts
+//! (sessions, reviews) enqueues its upload in the `outbox` table in the same transaction, for the
+//! sync worker to deliver later. Transcripts and notes stay on the device until the API has
+//! endpoints for them.
 //!
 //! Pose frames arrive at video rate, so they go through a [`FrameWriter`]: its own thread and
 //! connection, fed by a bounded channel, committing in batches.
 //!
-//! The schema is in `migrations/sqlite/`, embedded in the binary and applied on [`Store::open`].
+//! The schema is in `migrations/sqlite/`, embedded in the binary and applied on [`Store::open`]:
+//! every table, the sync client's and the recording engine's included, comes from there.
 
 #![warn(missing_docs)]
 
@@ -30,11 +33,12 @@ pub use error::StoreError;
 pub use frame_writer::{FrameWriter, FrameWriterConfig, WriteStats};
 pub use landmark_codec::LandmarkEncoding;
 pub use migrations::SCHEMA_VERSION;
-pub use outbox::OutboxCounts;
+pub use outbox::{OutboxCounts, OutboxEntityKind, OutboxOperation};
+pub use physalign_domain::{SessionStatus, UnknownValue};
 pub use recordings::RecordingInfo;
 pub use records::{
     FormIssueEvent, FrameRecord, NewSession, OutboxEntry, OutboxStatus, RepetitionRecord,
-    SegmentRecord, SessionCompletion, SessionDetail, SessionRow, SessionStatus, TranscriptRecord,
+    SegmentRecord, SessionCompletion, SessionDetail, SessionRow, TranscriptRecord,
 };
 pub use transcripts::ClinicalNotesRow;
 

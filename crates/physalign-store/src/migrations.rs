@@ -10,17 +10,35 @@ use rusqlite::{Connection, TransactionBehavior};
 /// One migration: its version (1, 2, ...) and SQL.
 struct Migration {
     version: i64,
+    file: &'static str,
     sql: &'static str,
 }
 
-/// Every migration, in order. Append only; never edit a released one.
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    sql: include_str!("../../../migrations/sqlite/0001_initial.sql"),
-}];
+macro_rules! migration {
+    ($version:literal, $file:literal) => {
+        Migration {
+            version: $version,
+            file: $file,
+            sql: include_str!(concat!("../../../migrations/sqlite/", $file)),
+        }
+    };
+}
+
+/// Every migration, in order: the one place the schema is created, for every crate. Append
+/// only; never edit a released one.
+///
+/// Versions 2 and 3 were once applied on demand by the sync client and the recording engine
+/// (`ensure_sync_schema`, `ensure_recording_schema`) on top of version 1; their SQL is
+/// idempotent (`IF NOT EXISTS`), so a version-1 file that already holds their tables migrates.
+const MIGRATIONS: &[Migration] = &[
+    migration!(1, "0001_initial.sql"),
+    migration!(2, "0100_sync_state.sql"),
+    migration!(3, "0200_recordings.sql"),
+    migration!(4, "0300_drop_undeliverable_outbox.sql"),
+];
 
 /// The schema version this build creates.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// Brings the database up to [`SCHEMA_VERSION`]; does nothing when it already is.
 /// Returns the version found before migrating.
@@ -34,7 +52,11 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<i64, StoreError> {
         });
     }
     for migration in MIGRATIONS.iter().filter(|m| m.version > found) {
-        tracing::info!(version = migration.version, "applying sqlite migration");
+        tracing::info!(
+            version = migration.version,
+            file = migration.file,
+            "applying sqlite migration"
+        );
         tx.execute_batch(migration.sql)?;
         // PRAGMA takes no bound parameters; the value is our own integer.
         tx.execute_batch(&format!("PRAGMA user_version = {}", migration.version))?;
@@ -54,5 +76,19 @@ mod tests {
             assert!(!m.sql.trim().is_empty());
         }
         assert_eq!(MIGRATIONS.last().map(|m| m.version), Some(SCHEMA_VERSION));
+    }
+
+    #[test]
+    fn every_file_in_migrations_sqlite_is_applied_in_name_order() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../migrations/sqlite");
+        let mut files: Vec<String> = std::fs::read_dir(dir)
+            .expect("migrations/sqlite")
+            .map(|entry| entry.expect("dir entry").file_name())
+            .filter_map(|name| name.to_str().map(str::to_owned))
+            .filter(|name| name.ends_with(".sql"))
+            .collect();
+        files.sort();
+        let listed: Vec<&str> = MIGRATIONS.iter().map(|m| m.file).collect();
+        assert_eq!(files, listed);
     }
 }

@@ -2,28 +2,34 @@
 //! in delivery order, and marked done or failed by the (future) sync worker.
 
 use crate::records::{OutboxEntry, OutboxStatus};
-use crate::sql_values::{parse_time, parse_uuid, time_text, uuid_text};
+use crate::sql_values::{parse_text, parse_time, parse_uuid, time_text, uuid_text};
 use crate::{Store, StoreError};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-/// `entity_type` of exercise-session entries.
-pub const ENTITY_EXERCISE_SESSION: &str = "exercise_session";
-/// `entity_type` of transcript entries (including appended segments, so they follow the create).
-pub const ENTITY_TRANSCRIPT: &str = "transcript";
-/// `entity_type` of clinical-note entries.
-pub const ENTITY_CLINICAL_NOTE: &str = "clinical_note";
+physalign_domain::wire_enum! {
+    /// What an outbox entry uploads (the `outbox.entity_type` column; also the kind of
+    /// `sync_remote_versions` and `sync_conflicts` rows). Only kinds the central API accepts are
+    /// listed: an entry has to have somewhere to go.
+    pub enum OutboxEntityKind {
+        /// An exercise session (its creation, then its summary and pose data).
+        ExerciseSession = "exercise_session",
+        /// A review written on this device by a physiotherapist.
+        Review = "review",
+    }
+}
 
-/// `operation` for a new entity.
-pub const OP_CREATE: &str = "create";
-/// `operation` for a completed exercise session (summary, repetitions, form issues).
-pub const OP_COMPLETE: &str = "complete";
-/// `operation` for a segment appended to a streaming transcript.
-pub const OP_APPEND_SEGMENT: &str = "append_segment";
-/// `operation` for created-or-replaced clinical notes.
-pub const OP_UPSERT: &str = "upsert";
+physalign_domain::wire_enum! {
+    /// What happened to the entity of an outbox entry (the `outbox.operation` column).
+    pub enum OutboxOperation {
+        /// A new entity.
+        Create = "create",
+        /// A completed exercise session (summary, repetitions, form issues, pose data).
+        Complete = "complete",
+    }
+}
 
 /// Number of outbox entries in each status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -39,9 +45,9 @@ pub struct OutboxCounts {
 /// Enqueues an entry on `conn`, which must be the transaction that writes the business rows.
 pub(crate) fn enqueue(
     conn: &Connection,
-    entity_type: &str,
+    entity_type: OutboxEntityKind,
     entity_id: Uuid,
-    operation: &str,
+    operation: OutboxOperation,
     payload: &serde_json::Value,
     now: DateTime<Utc>,
 ) -> Result<i64, StoreError> {
@@ -52,9 +58,9 @@ pub(crate) fn enqueue(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
     )?
     .execute(params![
-        entity_type,
+        entity_type.as_str(),
         uuid_text(entity_id),
-        operation,
+        operation.as_str(),
         serde_json::to_string(payload)?,
         uuid_text(Uuid::new_v4()),
         now_text,
@@ -66,20 +72,18 @@ const ENTRY_COLUMNS: &str = "id, entity_type, entity_id, operation, payload, ide
      created_at, attempts, next_attempt_at, status, last_error";
 
 fn entry_from_row(row: &Row<'_>) -> Result<OutboxEntry, StoreError> {
-    let status: String = row.get(9)?;
     Ok(OutboxEntry {
         id: row.get(0)?,
-        entity_type: row.get(1)?,
+        entity_type: parse_text("outbox.entity_type", &row.get::<_, String>(1)?)?,
         entity_id: parse_uuid("outbox.entity_id", &row.get::<_, String>(2)?)?,
-        operation: row.get(3)?,
+        operation: parse_text("outbox.operation", &row.get::<_, String>(3)?)?,
         payload: serde_json::from_str(&row.get::<_, String>(4)?)
             .map_err(|e| StoreError::corrupt("outbox.payload", e))?,
         idempotency_key: parse_uuid("outbox.idempotency_key", &row.get::<_, String>(5)?)?,
         created_at: parse_time("outbox.created_at", &row.get::<_, String>(6)?)?,
         attempts: row.get(7)?,
         next_attempt_at: parse_time("outbox.next_attempt_at", &row.get::<_, String>(8)?)?,
-        status: OutboxStatus::parse(&status)
-            .ok_or_else(|| StoreError::corrupt("outbox.status", &status))?,
+        status: parse_text("outbox.status", &row.get::<_, String>(9)?)?,
         last_error: row.get(10)?,
     })
 }
@@ -148,11 +152,10 @@ impl Store {
         while let Some(row) = rows.next()? {
             let status: String = row.get(0)?;
             let n: i64 = row.get(1)?;
-            match OutboxStatus::parse(&status) {
-                Some(OutboxStatus::Pending) => counts.pending = n,
-                Some(OutboxStatus::Failed) => counts.failed = n,
-                Some(OutboxStatus::Done) => counts.done = n,
-                None => return Err(StoreError::corrupt("outbox.status", status)),
+            match parse_text("outbox.status", &status)? {
+                OutboxStatus::Pending => counts.pending = n,
+                OutboxStatus::Failed => counts.failed = n,
+                OutboxStatus::Done => counts.done = n,
             }
         }
         Ok(counts)

@@ -1,16 +1,13 @@
 //! Bookkeeping of live recordings, so that a session interrupted by a crash can be analysed and
 //! completed from its stored frames on the next start.
 //!
-//! The schema is `migrations/sqlite/0200_recordings.sql`, applied idempotently by
-//! [`Store::ensure_recording_schema`] (the recording engine calls it on open).
+//! The schema is `migrations/sqlite/0200_recordings.sql`, applied by [`Store::open`].
 
 use crate::sql_values::{parse_uuid, time_text, uuid_text};
 use crate::{Store, StoreError};
 use chrono::Utc;
 use rusqlite::{params, OptionalExtension};
 use uuid::Uuid;
-
-const SCHEMA_SQL: &str = include_str!("../../../migrations/sqlite/0200_recordings.sql");
 
 /// A recording's frame geometry and state.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -28,14 +25,6 @@ pub struct RecordingInfo {
 }
 
 impl Store {
-    /// Creates the recordings table if this store has none yet.
-    pub fn ensure_recording_schema(&self) -> Result<(), StoreError> {
-        let tx = self.write_transaction()?;
-        tx.execute_batch(SCHEMA_SQL)?;
-        tx.commit()?;
-        Ok(())
-    }
-
     /// Notes that `info.session_id` is being recorded (or replaces what was noted).
     pub fn begin_recording(&self, info: &RecordingInfo) -> Result<(), StoreError> {
         self.conn.execute(

@@ -1,7 +1,8 @@
 //! The records callers write to and read from the store.
 
+use crate::outbox::{OutboxEntityKind, OutboxOperation};
 use chrono::{DateTime, Utc};
-use physalign_domain::{FormIssue, Landmark};
+use physalign_domain::{FormIssue, Landmark, SessionStatus};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use uuid::Uuid;
@@ -19,47 +20,6 @@ pub struct NewSession {
     pub source: String,
     /// When recording started.
     pub started_at: DateTime<Utc>,
-}
-
-/// Lifecycle of an exercise session (seed 003's statuses).
-#[allow(missing_docs)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SessionStatus {
-    Pending,
-    Recording,
-    Processing,
-    ReviewPending,
-    Reviewed,
-    Completed,
-}
-
-impl SessionStatus {
-    /// The value stored in the `status` column.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Recording => "recording",
-            Self::Processing => "processing",
-            Self::ReviewPending => "review_pending",
-            Self::Reviewed => "reviewed",
-            Self::Completed => "completed",
-        }
-    }
-
-    /// Parses a `status` column value.
-    pub fn parse(s: &str) -> Option<Self> {
-        [
-            Self::Pending,
-            Self::Recording,
-            Self::Processing,
-            Self::ReviewPending,
-            Self::Reviewed,
-            Self::Completed,
-        ]
-        .into_iter()
-        .find(|status| status.as_str() == s)
-    }
 }
 
 /// One analysed video frame.
@@ -214,34 +174,15 @@ pub struct TranscriptRecord {
     pub segments: Vec<SegmentRecord>,
 }
 
-/// Whether an outbox entry still has to be delivered.
-#[allow(missing_docs)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OutboxStatus {
-    /// Waiting for (re)delivery.
-    Pending,
-    /// Given up on; needs a person.
-    Failed,
-    /// Delivered.
-    Done,
-}
-
-impl OutboxStatus {
-    /// The value stored in the `status` column.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Failed => "failed",
-            Self::Done => "done",
-        }
-    }
-
-    /// Parses a `status` column value.
-    pub fn parse(s: &str) -> Option<Self> {
-        [Self::Pending, Self::Failed, Self::Done]
-            .into_iter()
-            .find(|status| status.as_str() == s)
+physalign_domain::wire_enum! {
+    /// Whether an outbox entry still has to be delivered (the `outbox.status` column).
+    pub enum OutboxStatus {
+        /// Waiting for (re)delivery.
+        Pending = "pending",
+        /// Given up on; needs a person.
+        Failed = "failed",
+        /// Delivered.
+        Done = "done",
     }
 }
 
@@ -250,12 +191,12 @@ impl OutboxStatus {
 pub struct OutboxEntry {
     /// Enqueue order.
     pub id: i64,
-    /// Kind of entity, e.g. `exercise_session`.
-    pub entity_type: String,
+    /// Kind of entity uploaded.
+    pub entity_type: OutboxEntityKind,
     /// The entity's UUID.
     pub entity_id: Uuid,
-    /// What happened to it, e.g. `create` or `complete`.
-    pub operation: String,
+    /// What happened to it.
+    pub operation: OutboxOperation,
     /// Snapshot of what to upload.
     pub payload: serde_json::Value,
     /// Sent with every delivery attempt so the server applies the change once.

@@ -1,16 +1,15 @@
 //! Exercise sessions: creation, completion with repetitions and form issues, reading.
 
-use crate::outbox::{enqueue, ENTITY_EXERCISE_SESSION, OP_COMPLETE, OP_CREATE};
+use crate::outbox::{enqueue, OutboxEntityKind, OutboxOperation};
 use crate::records::{
     FormIssueEvent, NewSession, RepetitionRecord, SessionCompletion, SessionDetail, SessionRow,
-    SessionStatus,
 };
 use crate::sql_values::{
     parse_json, parse_opt_time, parse_opt_uuid, parse_time, parse_uuid, time_text, uuid_text,
 };
 use crate::{Store, StoreError};
 use chrono::Utc;
-use physalign_domain::{FormIssue, Severity};
+use physalign_domain::{FormIssue, SessionStatus, Severity};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use uuid::Uuid;
 
@@ -26,8 +25,9 @@ fn session_from_row(row: &Row<'_>) -> Result<SessionRow, StoreError> {
         patient_id: parse_opt_uuid("exercise_sessions.patient_id", row.get(1)?)?,
         exercise_id: row.get(2)?,
         source: row.get(3)?,
-        status: SessionStatus::parse(&status)
-            .ok_or_else(|| StoreError::corrupt("exercise_sessions.status", &status))?,
+        status: status
+            .parse()
+            .map_err(|e| StoreError::corrupt("exercise_sessions.status", e))?,
         started_at: parse_time("exercise_sessions.started_at", &row.get::<_, String>(5)?)?,
         ended_at: parse_opt_time("exercise_sessions.ended_at", row.get(6)?)?,
         duration_seconds: row.get(7)?,
@@ -199,9 +199,9 @@ impl Store {
         let payload = serde_json::to_value(read_session(&tx, session.id)?)?;
         enqueue(
             &tx,
-            ENTITY_EXERCISE_SESSION,
+            OutboxEntityKind::ExerciseSession,
             session.id,
-            OP_CREATE,
+            OutboxOperation::Create,
             &payload,
             now,
         )?;
@@ -226,9 +226,9 @@ impl Store {
                 |row| row.get(0),
             )
             .optional()?;
-        match status.as_deref().map(SessionStatus::parse) {
+        match status.as_deref().map(str::parse::<SessionStatus>) {
             None => return Err(StoreError::SessionNotFound(id)),
-            Some(Some(SessionStatus::Completed)) => {
+            Some(Ok(SessionStatus::Completed)) => {
                 return Err(StoreError::SessionAlreadyCompleted(id))
             }
             Some(_) => {}
@@ -259,9 +259,9 @@ impl Store {
         let detail = read_detail(&tx, id)?.ok_or(StoreError::SessionNotFound(id))?;
         enqueue(
             &tx,
-            ENTITY_EXERCISE_SESSION,
+            OutboxEntityKind::ExerciseSession,
             id,
-            OP_COMPLETE,
+            OutboxOperation::Complete,
             &serde_json::to_value(&detail)?,
             now,
         )?;

@@ -1,4 +1,4 @@
-//! How UUIDs and timestamps are written to and read from SQLite columns.
+//! How UUIDs, timestamps and closed vocabularies are written to and read from SQLite columns.
 
 use crate::StoreError;
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -45,6 +45,14 @@ pub(crate) fn parse_json(
 ) -> Result<Option<serde_json::Value>, StoreError> {
     text.map(|t| serde_json::from_str(&t).map_err(|e| StoreError::corrupt(what, e)))
         .transpose()
+}
+
+/// Reads a column holding one of a closed vocabulary (a `wire_enum!` type's `as_str`).
+pub(crate) fn parse_text<T>(what: &'static str, text: &str) -> Result<T, StoreError>
+where
+    T: std::str::FromStr<Err = physalign_domain::UnknownValue>,
+{
+    text.parse().map_err(|e| StoreError::corrupt(what, e))
 }
 
 #[cfg(test)]

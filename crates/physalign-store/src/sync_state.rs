@@ -1,22 +1,15 @@
 //! What the sync client keeps besides the outbox: the signed-in identity, per-entry upload
 //! progress, server versions for conflict checks, conflicts, offline reviews and pulled records.
 //!
-//! The schema is `migrations/sqlite/0100_sync_state.sql`, applied idempotently by
-//! [`Store::ensure_sync_schema`] (the sync client calls it on open) so it stays out of the core
-//! migration sequence.
+//! The schema is `migrations/sqlite/0100_sync_state.sql`, applied by [`Store::open`].
 
-use crate::outbox::enqueue;
-use crate::sql_values::{parse_opt_time, parse_time, parse_uuid, time_text, uuid_text};
+use crate::outbox::{enqueue, OutboxEntityKind, OutboxOperation};
+use crate::sql_values::{parse_opt_time, parse_text, parse_time, parse_uuid, time_text, uuid_text};
 use crate::{Store, StoreError};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
-
-/// `entity_type` of reviews written on this device.
-pub const ENTITY_REVIEW: &str = "review";
-
-const SCHEMA_SQL: &str = include_str!("../../../migrations/sqlite/0100_sync_state.sql");
 
 /// The account this device syncs as. The refresh token is never stored here.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -41,11 +34,11 @@ pub struct FailedEntry {
     /// Outbox id.
     pub id: i64,
     /// Kind of entity.
-    pub entity_type: String,
+    pub entity_type: OutboxEntityKind,
     /// The entity's UUID.
     pub entity_id: Uuid,
     /// The operation that failed.
-    pub operation: String,
+    pub operation: OutboxOperation,
     /// Delivery attempts made.
     pub attempts: i64,
     /// Why it failed.
@@ -58,7 +51,7 @@ pub struct ConflictRecord {
     /// Conflict id.
     pub id: i64,
     /// Kind of entity.
-    pub entity_type: String,
+    pub entity_type: OutboxEntityKind,
     /// The entity's UUID.
     pub entity_id: Uuid,
     /// The outbox entry that met the conflict.
@@ -99,11 +92,25 @@ pub struct UploadProgress {
     pub completed_at: Option<DateTime<Utc>>,
 }
 
+physalign_domain::wire_enum! {
+    /// What a record pulled from the server is (the `sync_remote_records.kind` column).
+    pub enum RemoteRecordKind {
+        /// An exercise session, including prescriptions (sessions a therapist scheduled).
+        Session = "session",
+        /// A therapist's review of a session.
+        Review = "review",
+        /// The signed-in patient's own profile.
+        PatientProfile = "patient_profile",
+        /// A patient assigned to the signed-in therapist.
+        Patient = "patient",
+    }
+}
+
 /// A record pulled from the server.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RemoteRecord {
-    /// Kind, e.g. `session`, `review`, `patient_profile`.
-    pub kind: String,
+    /// What it is.
+    pub kind: RemoteRecordKind,
     /// The record's id.
     pub id: String,
     /// The server's version, when it has one.
@@ -115,14 +122,6 @@ pub struct RemoteRecord {
 }
 
 impl Store {
-    /// Creates the sync tables if they do not exist yet. Cheap when they do.
-    pub fn ensure_sync_schema(&self) -> Result<(), StoreError> {
-        let tx = self.write_transaction()?;
-        tx.execute_batch(SCHEMA_SQL)?;
-        tx.commit()?;
-        Ok(())
-    }
-
     /// The identity this device syncs as, if someone logged in.
     pub fn sync_identity(&self) -> Result<Option<SyncIdentity>, StoreError> {
         let row = self
@@ -331,14 +330,14 @@ impl Store {
     /// The server version last seen for a record.
     pub fn remote_version(
         &self,
-        entity_type: &str,
+        entity_type: OutboxEntityKind,
         entity_id: Uuid,
     ) -> Result<Option<i64>, StoreError> {
         Ok(self
             .conn
             .query_row(
                 "SELECT version FROM sync_remote_versions WHERE entity_type = ?1 AND entity_id = ?2",
-                params![entity_type, uuid_text(entity_id)],
+                params![entity_type.as_str(), uuid_text(entity_id)],
                 |row| row.get(0),
             )
             .optional()?)
@@ -347,14 +346,14 @@ impl Store {
     /// Remembers the server version of a record.
     pub fn set_remote_version(
         &self,
-        entity_type: &str,
+        entity_type: OutboxEntityKind,
         entity_id: Uuid,
         version: i64,
     ) -> Result<(), StoreError> {
         self.conn.execute(
             "INSERT INTO sync_remote_versions (entity_type, entity_id, version) VALUES (?1, ?2, ?3)
              ON CONFLICT (entity_type, entity_id) DO UPDATE SET version = excluded.version",
-            params![entity_type, uuid_text(entity_id), version],
+            params![entity_type.as_str(), uuid_text(entity_id), version],
         )?;
         Ok(())
     }
@@ -363,7 +362,7 @@ impl Store {
     #[allow(clippy::too_many_arguments)]
     pub fn record_conflict(
         &self,
-        entity_type: &str,
+        entity_type: OutboxEntityKind,
         entity_id: Uuid,
         outbox_id: Option<i64>,
         local_version: Option<i64>,
@@ -376,7 +375,7 @@ impl Store {
                  server_version, local_record, server_record, detected_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             params![
-                entity_type,
+                entity_type.as_str(),
                 uuid_text(entity_id),
                 outbox_id,
                 local_version,
@@ -402,7 +401,7 @@ impl Store {
             let server_record: Option<String> = row.get(7)?;
             conflicts.push(ConflictRecord {
                 id: row.get(0)?,
-                entity_type: row.get(1)?,
+                entity_type: parse_text("sync_conflicts.entity_type", &row.get::<_, String>(1)?)?,
                 entity_id: parse_uuid("sync_conflicts.entity_id", &row.get::<_, String>(2)?)?,
                 outbox_id: row.get(3)?,
                 local_version: row.get(4)?,
@@ -430,9 +429,9 @@ impl Store {
         while let Some(row) = rows.next()? {
             failed.push(FailedEntry {
                 id: row.get(0)?,
-                entity_type: row.get(1)?,
+                entity_type: parse_text("outbox.entity_type", &row.get::<_, String>(1)?)?,
                 entity_id: parse_uuid("outbox.entity_id", &row.get::<_, String>(2)?)?,
-                operation: row.get(3)?,
+                operation: parse_text("outbox.operation", &row.get::<_, String>(3)?)?,
                 attempts: row.get(4)?,
                 reason: row.get(5)?,
             });
@@ -484,9 +483,9 @@ impl Store {
         )?;
         enqueue(
             &tx,
-            ENTITY_REVIEW,
+            OutboxEntityKind::Review,
             id,
-            crate::outbox::OP_CREATE,
+            OutboxOperation::Create,
             request,
             now,
         )?;
@@ -503,7 +502,7 @@ impl Store {
                  updated_at = excluded.updated_at, record = excluded.record,
                  fetched_at = excluded.fetched_at",
             params![
-                record.kind,
+                record.kind.as_str(),
                 record.id,
                 record.version,
                 record.updated_at.map(time_text),
@@ -515,16 +514,16 @@ impl Store {
     }
 
     /// Pulled records of one kind, by id.
-    pub fn remote_records(&self, kind: &str) -> Result<Vec<RemoteRecord>, StoreError> {
+    pub fn remote_records(&self, kind: RemoteRecordKind) -> Result<Vec<RemoteRecord>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT kind, id, version, updated_at, record FROM sync_remote_records
              WHERE kind = ?1 ORDER BY id",
         )?;
-        let mut rows = stmt.query([kind])?;
+        let mut rows = stmt.query([kind.as_str()])?;
         let mut records = Vec::new();
         while let Some(row) = rows.next()? {
             records.push(RemoteRecord {
-                kind: row.get(0)?,
+                kind: parse_text("sync_remote_records.kind", &row.get::<_, String>(0)?)?,
                 id: row.get(1)?,
                 version: row.get(2)?,
                 updated_at: parse_opt_time("sync_remote_records.updated_at", row.get(3)?)?,

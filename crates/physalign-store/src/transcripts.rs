@@ -1,8 +1,10 @@
 //! Transcripts, their segments (whole or streamed) and clinical notes.
+//!
+//! They are kept on this device only: the central API has no transcript or clinical-note
+//! endpoint yet, so nothing is queued in the outbox for them (an entry with nowhere to go would
+//! fail for good and keep the sync status at "failed" for ever). The issue that adds the
+//! endpoints adds their outbox entity kinds and queues what is stored here.
 
-use crate::outbox::{
-    enqueue, ENTITY_CLINICAL_NOTE, ENTITY_TRANSCRIPT, OP_APPEND_SEGMENT, OP_CREATE, OP_UPSERT,
-};
 use crate::records::{SegmentRecord, TranscriptRecord};
 use crate::sql_values::{parse_opt_uuid, parse_time, parse_uuid, time_text, uuid_text};
 use crate::{Store, StoreError};
@@ -108,8 +110,8 @@ fn read_transcript(conn: &Connection, id: Uuid) -> Result<Option<TranscriptRecor
 
 impl Store {
     /// Saves a transcript with its segments. Saving an existing id replaces its text, metadata
-    /// and segments (e.g. the final pass after streaming) and enqueues an `upsert` instead of a
-    /// `create`.
+    /// and segments (e.g. the final pass after streaming). Stored locally only (see the module
+    /// documentation).
     pub fn save_transcript(&self, transcript: &TranscriptRecord) -> Result<Uuid, StoreError> {
         let now = time_text(Utc::now());
         let key = uuid_text(transcript.id);
@@ -166,15 +168,6 @@ impl Store {
         for (seq, segment) in transcript.segments.iter().enumerate() {
             insert_segment(&tx, &key, i64::try_from(seq).unwrap_or(i64::MAX), segment)?;
         }
-        let operation = if existed { OP_UPSERT } else { OP_CREATE };
-        enqueue(
-            &tx,
-            ENTITY_TRANSCRIPT,
-            transcript.id,
-            operation,
-            &serde_json::to_value(transcript)?,
-            Utc::now(),
-        )?;
         tx.commit()?;
         Ok(transcript.id)
     }
@@ -204,19 +197,6 @@ impl Store {
              WHERE id = ?1",
             params![key, segment.text.trim(), time_text(Utc::now())],
         )?;
-        let payload = serde_json::json!({
-            "transcript_id": transcript_id,
-            "seq": seq,
-            "segment": segment,
-        });
-        enqueue(
-            &tx,
-            ENTITY_TRANSCRIPT,
-            transcript_id,
-            OP_APPEND_SEGMENT,
-            &payload,
-            Utc::now(),
-        )?;
         tx.commit()?;
         Ok(seq)
     }
@@ -240,7 +220,8 @@ impl Store {
     }
 
     /// Saves the clinical notes of a transcript, replacing earlier ones. Returns the notes' id,
-    /// which stays the same across replacements.
+    /// which stays the same across replacements. Stored locally only (see the module
+    /// documentation).
     pub fn save_clinical_notes(
         &self,
         transcript_id: Uuid,
@@ -267,14 +248,6 @@ impl Store {
         )?;
         let row = read_clinical_notes(&tx, transcript_id)?
             .ok_or(StoreError::TranscriptNotFound(transcript_id))?;
-        enqueue(
-            &tx,
-            ENTITY_CLINICAL_NOTE,
-            row.id,
-            OP_UPSERT,
-            &serde_json::to_value(&row)?,
-            now,
-        )?;
         tx.commit()?;
         Ok(row.id)
     }

@@ -137,3 +137,177 @@ fn a_path_that_is_not_a_database_is_an_error() {
     let blocked = dir.path().join("not-a-db").join("physalign.db");
     assert!(matches!(Store::open(&blocked), Err(StoreError::Io { .. })));
 }
+
+/// The schema files as released at version 1 (frozen copies; see the fixtures' README).
+const V1_CORE: &str = include_str!("fixtures/schema-v1/0001_initial.sql");
+const V1_SYNC: &str = include_str!("fixtures/schema-v1/0100_sync_state.sql");
+const V1_RECORDINGS: &str = include_str!("fixtures/schema-v1/0200_recordings.sql");
+
+/// A database as the version-1 code left it: `Store::open` applied the core file and set
+/// `user_version = 1`; the sync client and the recording engine added their tables on demand.
+fn version_1_database(path: &std::path::Path, extras: &[&str]) -> rusqlite::Connection {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;")
+        .unwrap();
+    conn.execute_batch(&format!(
+        "BEGIN; {V1_CORE} PRAGMA user_version = 1; COMMIT;"
+    ))
+    .unwrap();
+    for sql in extras {
+        conn.execute_batch(sql).unwrap();
+    }
+    conn
+}
+
+fn table_names(path: &std::path::Path) -> Vec<String> {
+    let conn = raw(path);
+    let mut stmt = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        .unwrap();
+    stmt.query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+#[test]
+fn a_fresh_store_and_a_migrated_version_1_store_have_the_same_schema() {
+    let (_dir, fresh, store) = temp_store();
+    drop(store);
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("v1.db");
+    drop(version_1_database(&old, &[V1_SYNC, V1_RECORDINGS]));
+    drop(Store::open(&old).unwrap());
+    assert_eq!(table_names(&old), table_names(&fresh));
+    // Every table of every crate comes from Store::open alone.
+    for table in [
+        "sync_identity",
+        "sync_uploads",
+        "offline_reviews",
+        "recordings",
+    ] {
+        assert!(table_names(&fresh).iter().any(|t| t == table), "{table}");
+    }
+}
+
+#[test]
+fn a_version_1_store_without_sync_or_recording_tables_migrates() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v1-core-only.db");
+    drop(version_1_database(&path, &[]));
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+    // The sync client's and the recording engine's tables are there without any set-up call.
+    assert_eq!(store.sync_identity().unwrap(), None);
+    assert!(store.unfinished_recordings().unwrap().is_empty());
+    assert!(store.integrity_check().unwrap().is_empty());
+}
+
+/// A clinic's device after version 1: a synced session, a transcript and notes whose uploads
+/// failed for good (no endpoint), a segment append stuck behind them, a partly sent entry.
+#[test]
+fn a_version_1_store_keeps_its_data_and_loses_its_undeliverable_entries() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v1-used.db");
+    let session = uuid::Uuid::new_v4();
+    let transcript = uuid::Uuid::new_v4();
+    let notes = uuid::Uuid::new_v4();
+    let conn = version_1_database(&path, &[V1_SYNC, V1_RECORDINGS]);
+    let t = "2026-01-30T10:00:00.000000000Z";
+    conn.execute(
+        "INSERT INTO exercise_sessions (id, exercise_id, source, status, started_at, created_at,
+             updated_at) VALUES (?1, 'squat', 'camera:0', 'completed', ?2, ?2, ?2)",
+        rusqlite::params![session.to_string(), t],
+    )
+    .unwrap();
+    conn.execute(
+        "INSERT INTO transcripts (id, session_id, text, model, audio_seconds, language,
+             created_at, updated_at) VALUES (?1, ?2, 'knee pain 3 out of 10', 'ggml-tiny.en', 4.0,
+             'en', ?3, ?3)",
+        rusqlite::params![transcript.to_string(), session.to_string(), t],
+    )
+    .unwrap();
+    conn.execute(
+        "INSERT INTO clinical_notes (id, transcript_id, notes, created_at, updated_at)
+         VALUES (?1, ?2, '{\"pain_reports\":[{\"score\":3}]}', ?3, ?3)",
+        rusqlite::params![notes.to_string(), transcript.to_string(), t],
+    )
+    .unwrap();
+    conn.execute(
+        "INSERT INTO recordings (session_id, frame_width, frame_height, finished, updated_at)
+         VALUES (?1, 640, 480, 1, ?2)",
+        rusqlite::params![session.to_string(), t],
+    )
+    .unwrap();
+    conn.execute(
+        "INSERT INTO sync_identity (id, server_url, email, logged_in_at)
+         VALUES (1, 'http://clinic.example', 'pat@example.org', ?1)",
+        [t],
+    )
+    .unwrap();
+    let entries = [
+        ("exercise_session", session, "create", "done", None),
+        ("exercise_session", session, "complete", "done", None),
+        (
+            "transcript",
+            transcript,
+            "create",
+            "failed",
+            Some("transcript upload not possible: the central API has no transcript endpoint yet"),
+        ),
+        ("transcript", transcript, "append_segment", "pending", None),
+        (
+            "clinical_note",
+            notes,
+            "upsert",
+            "failed",
+            Some("clinical_note upload not possible: the central API has no clinical_note endpoint yet"),
+        ),
+    ];
+    for (kind, id, operation, status, error) in entries {
+        conn.execute(
+            "INSERT INTO outbox (entity_type, entity_id, operation, payload, idempotency_key,
+                 created_at, next_attempt_at, status, last_error, attempts)
+             VALUES (?1, ?2, ?3, '{}', ?4, ?5, ?5, ?6, ?7, 1)",
+            rusqlite::params![
+                kind,
+                id.to_string(),
+                operation,
+                uuid::Uuid::new_v4().to_string(),
+                t,
+                status,
+                error
+            ],
+        )
+        .unwrap();
+    }
+    conn.execute(
+        "INSERT INTO sync_progress (outbox_id, step, detail, updated_at)
+         SELECT id, 1, '{}', ?1 FROM outbox WHERE entity_type = 'transcript' LIMIT 1",
+        [t],
+    )
+    .unwrap();
+    drop(conn);
+
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+    let counts = store.outbox_counts().unwrap();
+    assert_eq!((counts.pending, counts.failed, counts.done), (0, 0, 2));
+    assert!(store.failed_outbox(100).unwrap().is_empty());
+    assert!(store.pending_outbox(100).unwrap().is_empty());
+    // The transcript and notes themselves stay, as do the session, its recording and the login.
+    let kept = store.get_transcript(transcript).unwrap().unwrap();
+    assert_eq!(kept.text, "knee pain 3 out of 10");
+    assert_eq!(store.clinical_notes(transcript).unwrap().unwrap().id, notes);
+    assert!(store.get_session(session).unwrap().is_some());
+    assert!(store.recording(session).unwrap().unwrap().finished);
+    assert_eq!(
+        store.sync_identity().unwrap().unwrap().email,
+        "pat@example.org"
+    );
+    let progress_rows: i64 = raw(&path)
+        .query_row("SELECT count(*) FROM sync_progress", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(progress_rows, 0);
+    assert!(store.integrity_check().unwrap().is_empty());
+}

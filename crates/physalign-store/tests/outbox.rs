@@ -4,8 +4,7 @@ mod common;
 
 use chrono::Duration;
 use common::{new_session, t0, temp_store};
-use physalign_store::outbox::{OP_COMPLETE, OP_CREATE};
-use physalign_store::{OutboxStatus, SessionCompletion, StoreError};
+use physalign_store::{OutboxOperation, OutboxStatus, SessionCompletion, StoreError};
 use serde_json::json;
 
 fn completion() -> SessionCompletion {
@@ -31,12 +30,15 @@ fn entries_of_one_entity_are_delivered_in_order() {
 
     let now = chrono::Utc::now();
     let ready = store.pending_outbox_at(now, 10).unwrap();
-    let keys: Vec<_> = ready
-        .iter()
-        .map(|e| (e.entity_id, e.operation.as_str()))
-        .collect();
+    let keys: Vec<_> = ready.iter().map(|e| (e.entity_id, e.operation)).collect();
     // A's completion waits for A's creation.
-    assert_eq!(keys, [(a.id, OP_CREATE), (b.id, OP_CREATE)]);
+    assert_eq!(
+        keys,
+        [
+            (a.id, OutboxOperation::Create),
+            (b.id, OutboxOperation::Create)
+        ]
+    );
     assert!(ready
         .iter()
         .all(|e| e.status == OutboxStatus::Pending && e.attempts == 0));
@@ -51,9 +53,9 @@ fn entries_of_one_entity_are_delivered_in_order() {
         .pending_outbox_at(now, 10)
         .unwrap()
         .iter()
-        .map(|e| (e.entity_id, e.operation.clone()))
+        .map(|e| (e.entity_id, e.operation))
         .collect();
-    assert_eq!(keys, [(b.id, OP_CREATE.to_string())]);
+    assert_eq!(keys, [(b.id, OutboxOperation::Create)]);
     let retried = store.outbox_entry(ready[0].id).unwrap().unwrap();
     assert_eq!(retried.attempts, 1);
     assert_eq!(retried.last_error.as_deref(), Some("connection refused"));
@@ -69,8 +71,8 @@ fn entries_of_one_entity_are_delivered_in_order() {
     let last = store.pending_outbox_at(later, 10).unwrap();
     assert_eq!(last.len(), 1);
     assert_eq!(
-        (last[0].entity_id, last[0].operation.as_str()),
-        (a.id, OP_COMPLETE)
+        (last[0].entity_id, last[0].operation),
+        (a.id, OutboxOperation::Complete)
     );
     assert_eq!(
         last[0].payload["session"]["summary_statistics"]["total_frames"],

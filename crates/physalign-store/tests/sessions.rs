@@ -4,9 +4,9 @@ mod common;
 
 use common::{new_session, raw, t0, temp_store};
 use physalign_domain::{FormIssue, Severity};
-use physalign_store::outbox::{ENTITY_EXERCISE_SESSION, OP_COMPLETE, OP_CREATE};
 use physalign_store::{
-    FormIssueEvent, RepetitionRecord, SessionCompletion, SessionStatus, Store, StoreError,
+    FormIssueEvent, OutboxEntityKind, OutboxOperation, RepetitionRecord, SessionCompletion,
+    SessionStatus, Store, StoreError,
 };
 use serde_json::json;
 
@@ -94,11 +94,11 @@ fn create_complete_and_read_back() {
 
     // Create and complete are both queued for upload, in order, the latter with the summary.
     let entries = store.outbox_entries(new.id).unwrap();
-    let ops: Vec<_> = entries.iter().map(|e| e.operation.as_str()).collect();
-    assert_eq!(ops, [OP_CREATE, OP_COMPLETE]);
+    let ops: Vec<_> = entries.iter().map(|e| e.operation).collect();
+    assert_eq!(ops, [OutboxOperation::Create, OutboxOperation::Complete]);
     assert!(entries
         .iter()
-        .all(|e| e.entity_type == ENTITY_EXERCISE_SESSION));
+        .all(|e| e.entity_type == OutboxEntityKind::ExerciseSession));
     assert_eq!(entries[1].payload["session"]["version"], 2);
     assert_eq!(
         entries[1].payload["repetitions"].as_array().unwrap().len(),
@@ -193,7 +193,7 @@ fn assert_untouched_after_failed_completion(store: &Store, id: uuid::Uuid) {
         .into_iter()
         .map(|e| e.operation)
         .collect();
-    assert_eq!(ops, [OP_CREATE]);
+    assert_eq!(ops, [OutboxOperation::Create]);
 }
 
 #[test]

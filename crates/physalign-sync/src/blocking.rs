@@ -68,13 +68,11 @@ pub fn sync_forever(
 /// The sync status of the database at `db`.
 pub fn status(db: &Path) -> Result<SyncStatus, SyncError> {
     let store = Store::open(db)?;
-    store.ensure_sync_schema()?;
     Ok(crate::read_status(&store)?)
 }
 
 /// Puts failed entries back in the queue; returns how many.
 pub fn retry_failed(db: &Path) -> Result<usize, SyncError> {
     let store = Store::open(db)?;
-    store.ensure_sync_schema()?;
     Ok(store.retry_failed_outbox()?)
 }

@@ -66,7 +66,7 @@ impl ApiResponse {
     }
 
     /// The API error code, if the body is an API error.
-    pub fn error_code(&self) -> Option<String> {
+    pub fn error_code(&self) -> Option<physalign_api::ErrorCode> {
         let parsed: physalign_api::ErrorBody = serde_json::from_slice(&self.body).ok()?;
         Some(parsed.error.code)
     }

@@ -7,9 +7,10 @@ use crate::resumable;
 use crate::SyncConfig;
 use physalign_api::auth::Role;
 use physalign_api::upload::UploadKind;
-use physalign_store::outbox::{ENTITY_EXERCISE_SESSION, OP_COMPLETE, OP_CREATE};
-use physalign_store::sync_state::ENTITY_REVIEW;
-use physalign_store::{OutboxEntry, SessionDetail, SessionRow, Store};
+use physalign_api::ErrorCode;
+use physalign_store::{
+    OutboxEntityKind, OutboxEntry, OutboxOperation, SessionDetail, SessionRow, Store,
+};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
@@ -121,26 +122,20 @@ pub async fn deliver(ctx: &Context, entry: &OutboxEntry) -> Outcome {
 }
 
 async fn deliver_steps(ctx: &Context, entry: &OutboxEntry) -> Result<(), StepError> {
-    let steps: &[Step] = match (entry.entity_type.as_str(), entry.operation.as_str()) {
-        (ENTITY_EXERCISE_SESSION, OP_CREATE) => &[Step::CreateSession],
-        (ENTITY_EXERCISE_SESSION, OP_COMPLETE) => &[
+    let steps: &[Step] = match (entry.entity_type, entry.operation) {
+        (OutboxEntityKind::ExerciseSession, OutboxOperation::Create) => &[Step::CreateSession],
+        (OutboxEntityKind::ExerciseSession, OutboxOperation::Complete) => &[
             Step::CompleteSession,
             Step::PoseData,
             Step::Progress,
             Step::Snapshots,
             Step::RawFrames,
         ],
-        (ENTITY_REVIEW, OP_CREATE) => &[Step::Review],
-        ("transcript" | "clinical_note", _) => {
-            return Err(StepError::Failed(format!(
-                "{} upload not possible: the central API has no {} endpoint yet",
-                entry.entity_type, entry.entity_type
-            )))
-        }
-        (entity, op) => {
-            return Err(StepError::Failed(format!(
-                "unknown outbox entry {entity}/{op}"
-            )))
+        (OutboxEntityKind::Review, OutboxOperation::Create) => &[Step::Review],
+        (OutboxEntityKind::Review, OutboxOperation::Complete) => {
+            return Err(StepError::Failed(
+                "outbox entry review/complete has no delivery: reviews are only created".into(),
+            ))
         }
     };
     let (done, mut detail) = ctx
@@ -225,14 +220,14 @@ async fn create_session(
         "/api/sessions",
         &body,
         key,
-        "SESSION_EXISTS",
+        ErrorCode::SessionExists,
     )
     .await?
     else {
         return Ok(Some(json!("already on server")));
     };
     let version = response.etag_version().unwrap_or(1);
-    ctx.db(|s| s.set_remote_version(ENTITY_EXERCISE_SESSION, row.id, version))
+    ctx.db(|s| s.set_remote_version(OutboxEntityKind::ExerciseSession, row.id, version))
         .map_err(local)?;
     Ok(None)
 }
@@ -252,7 +247,7 @@ async fn complete_session(
     let detail = session_detail(entry)?;
     let id = detail.session.id;
     let known = ctx
-        .db(|s| s.remote_version(ENTITY_EXERCISE_SESSION, id))
+        .db(|s| s.remote_version(OutboxEntityKind::ExerciseSession, id))
         .map_err(local)?;
     let body = serde_json::to_value(mapping::completion_update(&detail.session)).map_err(local)?;
     let path = format!("/api/sessions/{id}");
@@ -278,7 +273,7 @@ async fn complete_session(
         let conflict = ctx
             .db(|s| {
                 s.record_conflict(
-                    ENTITY_EXERCISE_SESSION,
+                    OutboxEntityKind::ExerciseSession,
                     id,
                     Some(entry.id),
                     Some(detail.session.version),
@@ -297,7 +292,7 @@ async fn complete_session(
     }
     let response = classify("update session", response)?;
     if let Some(version) = response.etag_version() {
-        ctx.db(|s| s.set_remote_version(ENTITY_EXERCISE_SESSION, id, version))
+        ctx.db(|s| s.set_remote_version(OutboxEntityKind::ExerciseSession, id, version))
             .map_err(local)?;
     }
     Ok(None)
@@ -358,10 +353,10 @@ async fn pose_data(
     // The upload bumped the server's version by one; a concurrent edit makes this stale, which
     // the next If-Match turns into a surfaced conflict rather than a lost edit.
     let known = ctx
-        .db(|s| s.remote_version(ENTITY_EXERCISE_SESSION, id))
+        .db(|s| s.remote_version(OutboxEntityKind::ExerciseSession, id))
         .map_err(local)?;
     if let Some(version) = known {
-        ctx.db(|s| s.set_remote_version(ENTITY_EXERCISE_SESSION, id, version + 1))
+        ctx.db(|s| s.set_remote_version(OutboxEntityKind::ExerciseSession, id, version + 1))
             .map_err(local)?;
     }
     Ok(Some(
@@ -442,7 +437,7 @@ async fn review(ctx: &Context, entry: &OutboxEntry, key: &str) -> Result<Option<
         "/api/physio/reviews",
         &entry.payload,
         key,
-        "REVIEW_EXISTS",
+        ErrorCode::ReviewExists,
     )
     .await?;
     Ok(created.is_none().then(|| json!("already on server")))
@@ -456,7 +451,7 @@ async fn post_new(
     path: &str,
     body: &Value,
     key: &str,
-    exists_code: &str,
+    exists_code: ErrorCode,
 ) -> Result<Option<ApiResponse>, StepError> {
     let response = ctx
         .api
@@ -470,9 +465,7 @@ async fn post_new(
             },
         )
         .await?;
-    if response.status == StatusCode::CONFLICT
-        && response.error_code().as_deref() == Some(exists_code)
-    {
+    if response.status == StatusCode::CONFLICT && response.error_code() == Some(exists_code) {
         return Ok(None);
     }
     classify(what, response).map(Some)

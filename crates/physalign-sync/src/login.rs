@@ -44,7 +44,6 @@ pub async fn login(
     let client = ApiClient::new(server_url, email, credentials, Duration::from_secs(30))?;
     let (me, backend) = client.login(email, password).await?;
     let store = Store::open(db)?;
-    store.ensure_sync_schema()?;
     store.set_sync_identity(&SyncIdentity {
         server_url: client.base_url().to_string(),
         email: email.to_string(),

@@ -9,7 +9,7 @@ use crate::client::{ApiResponse, Request, RequestError};
 use crate::deliver::Context;
 use physalign_api::auth::Role;
 use physalign_api::sessions::{SessionDetail, SessionList, SessionStatus};
-use physalign_store::sync_state::RemoteRecord;
+use physalign_store::sync_state::{RemoteRecord, RemoteRecordKind};
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
 
@@ -102,7 +102,7 @@ pub async fn pull(ctx: &Context) -> Result<PullReport, PullError> {
             report.changed_sessions += 1;
             newest = newest.max(Some(session.updated_at));
             let record = RemoteRecord {
-                kind: "session".into(),
+                kind: RemoteRecordKind::Session,
                 id: session.id.to_string(),
                 version: Some(i64::from(session.version)),
                 updated_at: Some(session.updated_at),
@@ -118,7 +118,7 @@ pub async fn pull(ctx: &Context) -> Result<PullReport, PullError> {
                 let detail: SessionDetail = parse(&detail_path, &get(ctx, &detail_path).await?)?;
                 if let Some(review) = detail.review {
                     let record = RemoteRecord {
-                        kind: "review".into(),
+                        kind: RemoteRecordKind::Review,
                         id: review.id.to_string(),
                         version: None,
                         updated_at: Some(review.reviewed_at),
@@ -155,7 +155,7 @@ async fn pull_people(ctx: &Context) -> Result<usize, PullError> {
                 .to_string();
             ctx.db(|s| {
                 s.upsert_remote_record(&RemoteRecord {
-                    kind: "patient_profile".into(),
+                    kind: RemoteRecordKind::PatientProfile,
                     id,
                     version: response.etag_version(),
                     updated_at: None,
@@ -184,7 +184,7 @@ async fn pull_people(ctx: &Context) -> Result<usize, PullError> {
                         .to_string();
                     ctx.db(|s| {
                         s.upsert_remote_record(&RemoteRecord {
-                            kind: "patient".into(),
+                            kind: RemoteRecordKind::Patient,
                             id,
                             version: None,
                             updated_at: None,

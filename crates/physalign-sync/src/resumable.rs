@@ -13,6 +13,7 @@ use chrono::Utc;
 use physalign_api::upload::{
     CreateUploadRequest, ResumableUpload, UploadKind, UploadState, UPLOAD_OFFSET_HEADER,
 };
+use physalign_api::ErrorCode;
 use physalign_store::sync_state::UploadProgress;
 use physalign_store::OutboxEntry;
 use reqwest::{Method, StatusCode};
@@ -31,7 +32,7 @@ const MAX_OFFSET_CORRECTIONS: u32 = 3;
 fn upload_gone(response: &ApiResponse) -> bool {
     response.status == StatusCode::NOT_FOUND
         || response.status == StatusCode::GONE
-        || response.error_code().as_deref() == Some("UPLOAD_FAILED")
+        || response.error_code() == Some(ErrorCode::UploadFailed)
 }
 
 /// The acknowledged offset a 409 carries (header, or the error details).
@@ -181,8 +182,8 @@ pub(crate) async fn upload_file(
         };
         if response.status == StatusCode::CONFLICT
             && matches!(
-                response.error_code().as_deref(),
-                Some("UPLOAD_OFFSET_MISMATCH" | "UPLOAD_COMPLETED")
+                response.error_code(),
+                Some(ErrorCode::UploadOffsetMismatch | ErrorCode::UploadCompleted)
             )
         {
             // The server holds more (or less) than we thought: continue where it says.
@@ -194,7 +195,7 @@ pub(crate) async fn upload_file(
                 ));
             };
             upload.offset = offset;
-            if response.error_code().as_deref() == Some("UPLOAD_COMPLETED") {
+            if response.error_code() == Some(ErrorCode::UploadCompleted) {
                 upload.status = UploadState::Completed;
             }
             progress.acked_offset = offset;
@@ -341,7 +342,7 @@ async fn complete(
         .await?;
     let code = response.error_code();
     if response.status == StatusCode::UNPROCESSABLE_ENTITY
-        && code.as_deref() == Some("UPLOAD_CHECKSUM_MISMATCH")
+        && code == Some(ErrorCode::UploadChecksumMismatch)
         || upload_gone(&response)
     {
         return Err(restart(
@@ -354,7 +355,7 @@ async fn complete(
             ),
         ));
     }
-    if response.status == StatusCode::CONFLICT && code.as_deref() == Some("UPLOAD_INCOMPLETE") {
+    if response.status == StatusCode::CONFLICT && code == Some(ErrorCode::UploadIncomplete) {
         if let Some(offset) = conflict_offset(&response) {
             progress.acked_offset = offset;
             save(ctx, progress)?;

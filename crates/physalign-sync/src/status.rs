@@ -1,7 +1,7 @@
 //! What `physalign sync --status` shows.
 
-use physalign_store::sync_state::{ConflictRecord, FailedEntry};
-use physalign_store::{Store, StoreError};
+use physalign_store::sync_state::{ConflictRecord, FailedEntry, RemoteRecordKind};
+use physalign_store::{OutboxEntityKind, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -18,7 +18,7 @@ pub struct ConflictSummary {
     /// Conflict id.
     pub id: i64,
     /// Kind of record.
-    pub entity_type: String,
+    pub entity_type: OutboxEntityKind,
     /// The record.
     pub entity_id: Uuid,
     /// Local version kept.
@@ -98,7 +98,7 @@ pub fn read_status(store: &Store) -> Result<SyncStatus, StoreError> {
         last_success_at: store.sync_meta(LAST_SUCCESS)?,
         last_attempt_at: store.sync_meta(LAST_ATTEMPT)?,
         last_error: store.sync_meta(LAST_ERROR)?.filter(|e| !e.is_empty()),
-        pulled_sessions: store.remote_records("session")?.len(),
-        pulled_reviews: store.remote_records("review")?.len(),
+        pulled_sessions: store.remote_records(RemoteRecordKind::Session)?.len(),
+        pulled_reviews: store.remote_records(RemoteRecordKind::Review)?.len(),
     })
 }

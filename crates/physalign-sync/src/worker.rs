@@ -94,7 +94,6 @@ impl SyncWorker {
         config: SyncConfig,
     ) -> Result<Self, SyncError> {
         let store = Store::open(db)?;
-        store.ensure_sync_schema()?;
         let identity = store.sync_identity()?.ok_or(SyncError::NotLoggedIn)?;
         let lock_path = lock_path(db);
         let lock = OpenOptions::new()

@@ -4,6 +4,7 @@
 
 mod support;
 
+use physalign_store::sync_state::RemoteRecordKind;
 use physalign_store::Store;
 use physalign_sync::{CredentialStore, SyncConfig, SyncWorker};
 use serde_json::json;
@@ -336,7 +337,6 @@ async fn reviews_written_offline_go_up_and_reviews_come_down() {
     .expect("physio login");
     let review_id = Uuid::new_v4();
     let physio_store = Store::open(&physio_db).expect("store");
-    physio_store.ensure_sync_schema().expect("schema");
     physio_store
         .create_offline_review(
             review_id,
@@ -368,14 +368,73 @@ async fn reviews_written_offline_go_up_and_reviews_come_down() {
     assert_eq!(pulled.reviews, 1, "{pulled:?}");
     let reviews = Store::open(&device.db)
         .expect("store")
-        .remote_records("review")
+        .remote_records(RemoteRecordKind::Review)
         .expect("reviews");
     assert_eq!(reviews.len(), 1);
     assert_eq!(reviews[0].id, review_id.to_string());
     assert_eq!(reviews[0].record["notes"], json!("depth improved"));
     let profiles = Store::open(&device.db)
         .expect("store")
-        .remote_records("patient_profile")
+        .remote_records(RemoteRecordKind::PatientProfile)
         .expect("profile");
     assert_eq!(profiles.len(), 1);
+}
+
+/// Issue 13's defect: a session transcribed with the microphone left `transcript` and
+/// `clinical_note` entries that the server has no endpoint for, so the badge read "Sync: N
+/// failed" for ever. Stored here the way the recording engine stores speech (an empty
+/// transcript, one append per recognised segment, the final transcript, then the notes).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transcribed_session_syncs_with_nothing_failed() {
+    let device = device("transcribed_session").await;
+    let session = fixtures::record_sessions(&device.db, 1, 30)[0];
+    let store = Store::open(&device.db).expect("store");
+    let transcript = Uuid::new_v4();
+    let mut record = physalign_store::TranscriptRecord {
+        id: transcript,
+        session_id: Some(session),
+        text: String::new(),
+        model: "ggml-tiny.en".into(),
+        audio_seconds: 0.0,
+        language: "en".into(),
+        segments: vec![],
+    };
+    store.save_transcript(&record).expect("begin transcript");
+    let segment = physalign_store::SegmentRecord {
+        start_ms: 0,
+        end_ms: 1_500,
+        text: "My knee pain is a 3 out of 10.".into(),
+        confidence: Some(0.8),
+        speaker: None,
+    };
+    store.append_segment(transcript, &segment).expect("append");
+    record.text = segment.text.clone();
+    record.audio_seconds = 1.5;
+    record.segments = vec![segment];
+    store.save_transcript(&record).expect("final transcript");
+    store
+        .save_clinical_notes(transcript, &json!({"pain_reports": [{"score": 3.0}]}))
+        .expect("notes");
+    drop(store);
+
+    let report = device
+        .worker()
+        .run_once(Duration::from_secs(30))
+        .await
+        .expect("run");
+    assert!(report.complete(), "{report:?}");
+    let status = physalign_sync::blocking::status(&device.db).expect("status");
+    assert_eq!(
+        (status.pending, status.failed, status.done),
+        (0, 0, 2),
+        "{:?}",
+        status.failed_entries
+    );
+    // The speech stays on the device.
+    let store = Store::open(&device.db).expect("store");
+    assert_eq!(
+        store.get_transcript(transcript).expect("read"),
+        Some(record)
+    );
+    assert!(store.clinical_notes(transcript).expect("read").is_some());
 }

@@ -46,7 +46,6 @@ async fn login_through_proxy(
         .await
         .expect("login");
     let store = Store::open(db).expect("store");
-    store.ensure_sync_schema().expect("schema");
     let mut identity = store.sync_identity().expect("identity").expect("logged in");
     let account = physalign_sync::client::account_name(&identity.server_url, email);
     let tokens = creds.load(&account).expect("load").expect("tokens");
@@ -232,10 +231,7 @@ async fn the_cli_killed_with_sigkill_mid_upload_resumes_after_restart() {
 /// The device's resumable uploads (outbox entry, upload id, acknowledged offset).
 fn local_uploads(db: &Path) -> Vec<physalign_store::sync_state::UploadProgress> {
     Store::open(db)
-        .and_then(|s| {
-            s.ensure_sync_schema()?;
-            s.all_upload_progress()
-        })
+        .and_then(|s| s.all_upload_progress())
         .unwrap_or_default()
 }
 

@@ -1,16 +1,17 @@
 //! The sync bookkeeping in the real SQLite store (no server needed).
 
 use chrono::{Duration, Utc};
-use physalign_store::sync_state::{RemoteRecord, SyncIdentity};
-use physalign_store::{NewSession, Store};
+use physalign_store::sync_state::{RemoteRecord, RemoteRecordKind, SyncIdentity};
+use physalign_store::{NewSession, OutboxEntityKind, Store};
 use serde_json::json;
 use uuid::Uuid;
 
 fn store() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("s.sqlite")).unwrap();
-    store.ensure_sync_schema().unwrap();
-    store.ensure_sync_schema().unwrap(); // idempotent
+    // Store::open alone creates the sync tables; opening again changes nothing.
+    drop(store);
+    let store = Store::open(&dir.path().join("s.sqlite")).unwrap();
     (dir, store)
 }
 
@@ -61,20 +62,24 @@ fn identity_meta_progress_and_versions_round_trip() {
         .unwrap();
     assert_eq!(store.sync_progress(entry).unwrap().unwrap().0, 2);
 
-    store.set_remote_version("exercise_session", id, 3).unwrap();
+    store
+        .set_remote_version(OutboxEntityKind::ExerciseSession, id, 3)
+        .unwrap();
     assert_eq!(
-        store.remote_version("exercise_session", id).unwrap(),
+        store
+            .remote_version(OutboxEntityKind::ExerciseSession, id)
+            .unwrap(),
         Some(3)
     );
     assert_eq!(
         store
-            .remote_version("exercise_session", Uuid::new_v4())
+            .remote_version(OutboxEntityKind::ExerciseSession, Uuid::new_v4())
             .unwrap(),
         None
     );
 
     let record = RemoteRecord {
-        kind: "review".into(),
+        kind: RemoteRecordKind::Review,
         id: "r1".into(),
         version: None,
         updated_at: Some(Utc::now()),
@@ -82,7 +87,13 @@ fn identity_meta_progress_and_versions_round_trip() {
     };
     store.upsert_remote_record(&record).unwrap();
     store.upsert_remote_record(&record).unwrap();
-    assert_eq!(store.remote_records("review").unwrap().len(), 1);
+    assert_eq!(
+        store
+            .remote_records(RemoteRecordKind::Review)
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 #[test]
@@ -95,7 +106,7 @@ fn offline_review_is_enqueued_with_its_row_and_failures_block_only_their_record(
         .unwrap();
     let entries = store.outbox_entries(review).unwrap();
     assert_eq!(entries.len(), 1);
-    assert_eq!(entries[0].entity_type, "review");
+    assert_eq!(entries[0].entity_type, OutboxEntityKind::Review);
     assert_eq!(entries[0].payload, body);
 
     // A failed create blocks that session's later entries, not others.
@@ -134,7 +145,7 @@ fn conflicts_keep_both_versions() {
     let server = json!({"session": {"version": 5, "environment_notes": "clinic"}});
     store
         .record_conflict(
-            "exercise_session",
+            OutboxEntityKind::ExerciseSession,
             id,
             Some(7),
             Some(2),

@@ -7,10 +7,11 @@ use axum::Json;
 use chrono::{DateTime, Utc};
 use physalign_api::auth::{LoginRequest, Me, RefreshRequest, Role, SignupRequest, TokenResponse};
 use physalign_api::ErrorBody;
+use physalign_api::ErrorCode;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::audit::{self, Action};
+use crate::audit::{self, Action, AuditResource};
 use crate::auth::refresh::{self, Rotation};
 use crate::auth::{password, AuthUser};
 use crate::error::{ApiError, ApiResult};
@@ -175,7 +176,7 @@ pub async fn signup(
     )
     .await
     .map_err(|e| match e {
-        CreateUserError::EmailTaken => ApiError::conflict("EMAIL_TAKEN", e.to_string()),
+        CreateUserError::EmailTaken => ApiError::conflict(ErrorCode::EmailTaken, e.to_string()),
         CreateUserError::Database(db) => db.into(),
     })?;
     let token = refresh::issue(
@@ -189,7 +190,7 @@ pub async fn signup(
     audit::record(
         &state.pool,
         Some(&user),
-        "user",
+        AuditResource::User,
         Some(user.user_id),
         Action::Create,
         &client,
@@ -233,7 +234,7 @@ pub async fn login(
 ) -> ApiResult<Json<TokenResponse>> {
     if req.email.trim().is_empty() || req.password.is_empty() {
         return Err(ApiError::bad_request(
-            "INVALID_CREDENTIALS_FORMAT",
+            ErrorCode::InvalidCredentialsFormat,
             "email and password are required",
         ));
     }
@@ -259,14 +260,14 @@ pub async fn login(
     let Some(row) = row.filter(|_| matches) else {
         state.login_limiter.hit(&limit_key);
         return Err(ApiError::unauthorized(
-            "AUTHENTICATION_FAILED",
+            ErrorCode::AuthenticationFailed,
             "invalid e-mail or password",
         ));
     };
     if !row.is_active {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
-            "ACCOUNT_BLOCKED",
+            ErrorCode::AccountBlocked,
             "this account is disabled",
         ));
     }
@@ -284,7 +285,7 @@ pub async fn login(
 async fn refresh_with(state: &AppState, token: &str) -> ApiResult<Json<TokenResponse>> {
     if token.is_empty() || token.len() > 200 {
         return Err(ApiError::unauthorized(
-            "INVALID_REFRESH_TOKEN",
+            ErrorCode::InvalidRefreshToken,
             "refresh token invalid",
         ));
     }
@@ -295,21 +296,21 @@ async fn refresh_with(state: &AppState, token: &str) -> ApiResult<Json<TokenResp
                 .fetch_optional(&state.pool)
                 .await?;
             let row = row.filter(|r| r.is_active).ok_or_else(|| {
-                ApiError::unauthorized("INVALID_REFRESH_TOKEN", "account no longer active")
+                ApiError::unauthorized(ErrorCode::InvalidRefreshToken, "account no longer active")
             })?;
             let user = identity_of(&row)?;
             Ok(Json(issue_tokens(state, &user, token).await?))
         }
         Rotation::Reused => Err(ApiError::unauthorized(
-            "REFRESH_TOKEN_REUSED",
+            ErrorCode::RefreshTokenReused,
             "refresh token was already used; all sessions of this login were revoked",
         )),
         Rotation::Expired => Err(ApiError::unauthorized(
-            "REFRESH_TOKEN_EXPIRED",
+            ErrorCode::RefreshTokenExpired,
             "refresh token expired",
         )),
         Rotation::Invalid => Err(ApiError::unauthorized(
-            "INVALID_REFRESH_TOKEN",
+            ErrorCode::InvalidRefreshToken,
             "refresh token invalid",
         )),
     }
@@ -337,7 +338,10 @@ pub async fn refresh_get(
         .get("x-refresh-token")
         .and_then(|v| v.to_str().ok())
         .ok_or_else(|| {
-            ApiError::unauthorized("INVALID_REFRESH_TOKEN", "missing X-Refresh-Token header")
+            ApiError::unauthorized(
+                ErrorCode::InvalidRefreshToken,
+                "missing X-Refresh-Token header",
+            )
         })?;
     refresh_with(&state, token).await
 }
@@ -374,8 +378,9 @@ pub async fn me(State(state): State<AppState>, user: AuthUser) -> ApiResult<Json
     .bind(user.user_id)
     .fetch_optional(&state.pool)
     .await?;
-    let row =
-        row.ok_or_else(|| ApiError::unauthorized("INVALID_TOKEN", "account no longer exists"))?;
+    let row = row.ok_or_else(|| {
+        ApiError::unauthorized(ErrorCode::InvalidToken, "account no longer exists")
+    })?;
     Ok(Json(Me {
         id: row.id,
         email: row.email,

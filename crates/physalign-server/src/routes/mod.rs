@@ -11,6 +11,7 @@ pub mod upload;
 pub mod uploads;
 
 use physalign_api::pagination::{DEFAULT_PER_PAGE, MAX_PER_PAGE};
+use physalign_api::ErrorCode;
 
 use crate::error::ApiError;
 
@@ -76,7 +77,7 @@ pub fn if_match_version(headers: &axum::http::HeaderMap) -> Result<Option<i32>, 
         .map(Some)
         .map_err(|_| {
             ApiError::bad_request(
-                "INVALID_IF_MATCH",
+                ErrorCode::InvalidIfMatch,
                 "If-Match must be an ETag from a GET of this record",
             )
         })
@@ -86,7 +87,7 @@ pub fn if_match_version(headers: &axum::http::HeaderMap) -> Result<Option<i32>, 
 pub fn precondition_failed(current: i32) -> ApiError {
     ApiError::new(
         axum::http::StatusCode::PRECONDITION_FAILED,
-        "PRECONDITION_FAILED",
+        ErrorCode::PreconditionFailed,
         "the record changed since it was read; fetch it again",
     )
     .with_details(serde_json::json!({ "current_version": current, "etag": etag(current) }))

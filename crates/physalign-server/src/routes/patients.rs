@@ -9,9 +9,10 @@ use physalign_api::auth::Role;
 use physalign_api::patients::{PatientProfile, UpdatePatientProfile};
 use physalign_api::sessions::{SessionList, SessionListQuery};
 use physalign_api::ErrorBody;
+use physalign_api::ErrorCode;
 use uuid::Uuid;
 
-use crate::audit::{self, Action};
+use crate::audit::{self, Action, AuditResource};
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery, ClientInfo};
@@ -62,7 +63,7 @@ impl From<ProfileRow> for PatientProfile {
 fn own_patient_id(user: &AuthUser) -> ApiResult<Uuid> {
     user.require(&[Role::Patient])?;
     user.profile_id
-        .ok_or_else(|| ApiError::not_found("PATIENT_NOT_FOUND", "patient profile"))
+        .ok_or_else(|| ApiError::not_found(ErrorCode::PatientNotFound, "patient profile"))
 }
 
 async fn load_profile(state: &AppState, patient_id: Uuid) -> ApiResult<PatientProfile> {
@@ -76,7 +77,7 @@ async fn load_profile(state: &AppState, patient_id: Uuid) -> ApiResult<PatientPr
     .fetch_optional(&state.pool)
     .await?;
     row.map(Into::into)
-        .ok_or_else(|| ApiError::not_found("PATIENT_NOT_FOUND", "patient profile"))
+        .ok_or_else(|| ApiError::not_found(ErrorCode::PatientNotFound, "patient profile"))
 }
 
 fn with_etag(profile: PatientProfile) -> Response {
@@ -101,7 +102,7 @@ pub async fn get_profile(
     audit::record(
         &state.pool,
         Some(&user),
-        "patient_profile",
+        AuditResource::PatientProfile,
         Some(patient_id),
         Action::Read,
         &client,
@@ -170,7 +171,7 @@ pub async fn update_profile(
         .bind(patient_id)
         .fetch_optional(&mut *tx)
         .await?
-        .ok_or_else(|| ApiError::not_found("PATIENT_NOT_FOUND", "patient profile"))?;
+        .ok_or_else(|| ApiError::not_found(ErrorCode::PatientNotFound, "patient profile"))?;
     if expected.is_some_and(|v| v != current) {
         return Err(precondition_failed(current));
     }
@@ -209,7 +210,7 @@ pub async fn update_profile(
     audit::record(
         &state.pool,
         Some(&user),
-        "patient_profile",
+        AuditResource::PatientProfile,
         Some(patient_id),
         Action::Update,
         &client,
@@ -234,7 +235,7 @@ pub async fn list_own_sessions(
     audit::record(
         &state.pool,
         Some(&user),
-        "session_list",
+        AuditResource::SessionList,
         Some(patient_id),
         Action::Read,
         &client,

@@ -17,10 +17,11 @@ use physalign_api::sessions::{
     SessionListQuery, SessionStatus,
 };
 use physalign_api::ErrorBody;
+use physalign_api::ErrorCode;
 use uuid::Uuid;
 
 use crate::access;
-use crate::audit::{self, Action};
+use crate::audit::{self, Action, AuditResource};
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery, ClientInfo};
@@ -103,7 +104,7 @@ pub async fn list_patients(
     audit::record(
         &state.pool,
         Some(&user),
-        "patient_list",
+        AuditResource::PatientList,
         None,
         Action::Read,
         &client,
@@ -140,7 +141,7 @@ pub async fn link_patient(
                     .await?;
             if !exists {
                 return Err(ApiError::not_found(
-                    "PHYSIOTHERAPIST_NOT_FOUND",
+                    ErrorCode::PhysiotherapistNotFound,
                     "physiotherapist",
                 ));
             }
@@ -174,7 +175,7 @@ pub async fn link_patient(
         }
     };
     let patient_id =
-        patient_id.ok_or_else(|| ApiError::not_found("PATIENT_NOT_FOUND", "patient"))?;
+        patient_id.ok_or_else(|| ApiError::not_found(ErrorCode::PatientNotFound, "patient"))?;
     sqlx::query(
         "INSERT INTO patient_physio_assignments (patient_id, physiotherapist_id) VALUES ($1, $2)
          ON CONFLICT (patient_id, physiotherapist_id) DO UPDATE SET status = 'active'",
@@ -193,7 +194,7 @@ pub async fn link_patient(
     audit::record(
         &state.pool,
         Some(&user),
-        "patient_assignment",
+        AuditResource::PatientAssignment,
         Some(patient_id),
         Action::Create,
         &client,
@@ -224,7 +225,7 @@ pub async fn review_queue(
     audit::record(
         &state.pool,
         Some(&user),
-        "session_list",
+        AuditResource::SessionList,
         None,
         Action::Read,
         &client,
@@ -330,7 +331,10 @@ pub async fn create_review(
     .fetch_optional(&mut *tx)
     .await?;
     let id = id.ok_or_else(|| {
-        ApiError::conflict("REVIEW_EXISTS", "a review with this id already exists")
+        ApiError::conflict(
+            ErrorCode::ReviewExists,
+            "a review with this id already exists",
+        )
     })?;
     sqlx::query(
         "UPDATE exercise_sessions SET status = 'reviewed', physiotherapist_id = COALESCE(physiotherapist_id, $2),
@@ -344,7 +348,7 @@ pub async fn create_review(
     audit::record(
         &state.pool,
         Some(&user),
-        "session_review",
+        AuditResource::SessionReview,
         Some(id),
         Action::Create,
         &client,
@@ -395,7 +399,7 @@ pub async fn analytics(
     user.require(CLINICIANS)?;
     if let Some(pid) = query.patient_id {
         if !access::can_see_patient(&state.pool, &user, pid).await? {
-            return Err(ApiError::not_found("PATIENT_NOT_FOUND", "patient"));
+            return Err(ApiError::not_found(ErrorCode::PatientNotFound, "patient"));
         }
     }
     let visible = access::patient_filter_sql(&user, "p", 1).replace("p.patient_id", "p.id");
@@ -485,7 +489,7 @@ pub async fn analytics(
     audit::record(
         &state.pool,
         Some(&user),
-        "patient_analytics",
+        AuditResource::PatientAnalytics,
         query.patient_id,
         Action::Read,
         &client,

@@ -15,10 +15,11 @@ use physalign_api::progress::{
     StoredComparison, StoredEvaluation, StoredForSession, StoredSkills,
 };
 use physalign_api::ErrorBody;
+use physalign_api::ErrorCode;
 use uuid::Uuid;
 
 use crate::access;
-use crate::audit::{self, Action};
+use crate::audit::{self, Action, AuditResource};
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery, ClientInfo};
@@ -147,7 +148,7 @@ pub async fn store_progress(
     audit::record(
         &state.pool,
         Some(&user),
-        "session_progress",
+        AuditResource::SessionProgress,
         Some(req.session_id),
         Action::Update,
         &client,
@@ -176,8 +177,9 @@ pub async fn get_progress(
             .bind(session_id)
             .fetch_optional(&state.pool)
             .await?;
-    let metrics = metrics
-        .ok_or_else(|| ApiError::not_found("PROGRESS_NOT_FOUND", "progress for this session"))?;
+    let metrics = metrics.ok_or_else(|| {
+        ApiError::not_found(ErrorCode::ProgressNotFound, "progress for this session")
+    })?;
     let feedback = if q.include_feedback.unwrap_or(false) {
         let rows: Vec<(Option<Uuid>, String, DateTime<Utc>)> = sqlx::query_as(
             "SELECT therapist_id, feedback, created_at FROM progress_feedback WHERE session_id = $1 ORDER BY created_at",
@@ -200,7 +202,7 @@ pub async fn get_progress(
     audit::record(
         &state.pool,
         Some(&user),
-        "session_progress",
+        AuditResource::SessionProgress,
         Some(session_id),
         Action::Read,
         &client,
@@ -247,7 +249,7 @@ pub async fn store_snapshots(
     audit::record(
         &state.pool,
         Some(&user),
-        "progress_snapshots",
+        AuditResource::ProgressSnapshots,
         Some(req.session_id),
         Action::Create,
         &client,
@@ -290,7 +292,7 @@ pub async fn get_snapshots(
     audit::record(
         &state.pool,
         Some(&user),
-        "progress_snapshots",
+        AuditResource::ProgressSnapshots,
         Some(session_id),
         Action::Read,
         &client,
@@ -353,7 +355,7 @@ pub async fn store_skills(
     audit::record(
         &state.pool,
         Some(&user),
-        "skill_scores",
+        AuditResource::SkillScores,
         Some(req.session_id),
         Action::Create,
         &client,
@@ -415,7 +417,7 @@ pub async fn get_skills(
     audit::record(
         &state.pool,
         Some(&user),
-        "skill_scores",
+        AuditResource::SkillScores,
         q.session_id,
         Action::Read,
         &client,
@@ -482,7 +484,7 @@ pub async fn store_analytics(
     audit::record(
         &state.pool,
         Some(&user),
-        "session_analytics",
+        AuditResource::SessionAnalytics,
         Some(req.session_id),
         Action::Update,
         &client,
@@ -512,8 +514,9 @@ pub async fn get_analytics(
             .bind(session_id)
             .fetch_optional(&state.pool)
             .await?;
-    let data = data
-        .ok_or_else(|| ApiError::not_found("ANALYTICS_NOT_FOUND", "analytics for this session"))?;
+    let data = data.ok_or_else(|| {
+        ApiError::not_found(ErrorCode::AnalyticsNotFound, "analytics for this session")
+    })?;
     let mut data: AnalyticsData = serde_json::from_value(data).unwrap_or_default();
     if let Some(since) = since {
         data.progress_snapshots.retain(|s| s.timestamp >= since);
@@ -521,7 +524,7 @@ pub async fn get_analytics(
     audit::record(
         &state.pool,
         Some(&user),
-        "session_analytics",
+        AuditResource::SessionAnalytics,
         Some(session_id),
         Action::Read,
         &client,
@@ -564,7 +567,7 @@ pub async fn store_comparison(
     audit::record(
         &state.pool,
         Some(&user),
-        "session_comparison",
+        AuditResource::SessionComparison,
         Some(id),
         Action::Create,
         &client,
@@ -646,7 +649,7 @@ pub async fn get_comparisons(
     audit::record(
         &state.pool,
         Some(&user),
-        "session_comparison",
+        AuditResource::SessionComparison,
         q.session_id,
         Action::Read,
         &client,
@@ -707,7 +710,7 @@ pub async fn store_evaluation(
     audit::record(
         &state.pool,
         Some(&user),
-        "evaluation",
+        AuditResource::Evaluation,
         Some(id),
         Action::Create,
         &client,
@@ -754,7 +757,7 @@ pub async fn get_evaluations(
     audit::record(
         &state.pool,
         Some(&user),
-        "evaluation",
+        AuditResource::Evaluation,
         Some(session_id),
         Action::Read,
         &client,

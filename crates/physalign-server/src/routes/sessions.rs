@@ -16,11 +16,12 @@ use physalign_api::sessions::{
 };
 use physalign_api::upload::UploadKind;
 use physalign_api::ErrorBody;
+use physalign_api::ErrorCode;
 use sqlx::{Postgres, QueryBuilder};
 use uuid::Uuid;
 
 use crate::access;
-use crate::audit::{self, Action};
+use crate::audit::{self, Action, AuditResource};
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, ClientInfo};
@@ -79,9 +80,10 @@ impl SessionRow {
             end_time: self.end_time,
             duration_seconds: self.duration_seconds,
             estimated_duration: self.estimated_duration,
-            status: SessionStatus::parse(&self.status).ok_or_else(|| {
-                ApiError::internal(format!("unknown session status {}", self.status))
-            })?,
+            status: self
+                .status
+                .parse::<SessionStatus>()
+                .map_err(ApiError::internal)?,
             instructions: self.instructions,
             equipment_used: self.equipment_used,
             environment_notes: self.environment_notes,
@@ -110,7 +112,7 @@ pub async fn load_session_with_summary(
         .bind(id)
         .fetch_optional(&state.pool)
         .await?;
-    let mut row = row.ok_or_else(|| ApiError::not_found("SESSION_NOT_FOUND", "session"))?;
+    let mut row = row.ok_or_else(|| ApiError::not_found(ErrorCode::SessionNotFound, "session"))?;
     let summary = row
         .pose_summary
         .take()
@@ -273,7 +275,7 @@ pub async fn create(
                     .fetch_one(&state.pool)
                     .await?;
             if !exists || !access::can_see_patient(&state.pool, &user, pid).await? {
-                return Err(ApiError::not_found("PATIENT_NOT_FOUND", "patient"));
+                return Err(ApiError::not_found(ErrorCode::PatientNotFound, "patient"));
             }
             pid
         }
@@ -305,13 +307,16 @@ pub async fn create(
     .fetch_optional(&mut *tx)
     .await?;
     let id = id.ok_or_else(|| {
-        ApiError::conflict("SESSION_EXISTS", "a session with this id already exists")
+        ApiError::conflict(
+            ErrorCode::SessionExists,
+            "a session with this id already exists",
+        )
     })?;
     tx.commit().await?;
     audit::record(
         &state.pool,
         Some(&user),
-        "exercise_session",
+        AuditResource::ExerciseSession,
         Some(id),
         Action::Create,
         &client,
@@ -350,7 +355,7 @@ pub async fn list(
     audit::record(
         &state.pool,
         Some(&user),
-        "session_list",
+        AuditResource::SessionList,
         query.patient_id,
         Action::Read,
         &client,
@@ -427,7 +432,7 @@ pub async fn get_one(
     audit::record(
         &state.pool,
         Some(&user),
-        "exercise_session",
+        AuditResource::ExerciseSession,
         Some(session_id),
         Action::Read,
         &client,
@@ -482,7 +487,7 @@ pub async fn update(
             .bind(session_id)
             .fetch_optional(&mut *tx)
             .await?
-            .ok_or_else(|| ApiError::not_found("SESSION_NOT_FOUND", "session"))?;
+            .ok_or_else(|| ApiError::not_found(ErrorCode::SessionNotFound, "session"))?;
     if expected.is_some_and(|v| v != current) {
         return Err(precondition_failed(current));
     }
@@ -522,7 +527,7 @@ pub async fn update(
     audit::record(
         &state.pool,
         Some(&user),
-        "exercise_session",
+        AuditResource::ExerciseSession,
         Some(session_id),
         Action::Update,
         &client,
@@ -554,7 +559,8 @@ pub async fn delete(
             .bind(session_id)
             .fetch_optional(&mut *tx)
             .await?;
-    let current = current.ok_or_else(|| ApiError::not_found("SESSION_NOT_FOUND", "session"))?;
+    let current =
+        current.ok_or_else(|| ApiError::not_found(ErrorCode::SessionNotFound, "session"))?;
     if expected.is_some_and(|v| v != current) {
         return Err(precondition_failed(current));
     }
@@ -566,7 +572,7 @@ pub async fn delete(
     audit::record(
         &state.pool,
         Some(&user),
-        "exercise_session",
+        AuditResource::ExerciseSession,
         Some(session_id),
         Action::Delete,
         &client,
@@ -736,7 +742,7 @@ pub async fn upload_data(
     audit::record(
         &state.pool,
         Some(&user),
-        "pose_data",
+        AuditResource::PoseData,
         Some(session_id),
         Action::Create,
         &client,
@@ -747,7 +753,7 @@ pub async fn upload_data(
         Json(PoseDataUploadResponse {
             session_id,
             frames_stored: u32::try_from(n).unwrap_or(u32::MAX),
-            status: SessionStatus::parse(&status).unwrap_or(SessionStatus::ReviewPending),
+            status: status.parse().unwrap_or(SessionStatus::ReviewPending),
         }),
     ))
 }

@@ -7,12 +7,13 @@ use axum::Json;
 use chrono::{TimeZone, Utc};
 use physalign_api::upload::{GenerateUploadUrlRequest, UploadKind, UploadReceipt, UploadUrl};
 use physalign_api::ErrorBody;
+use physalign_api::ErrorCode;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
 use crate::access;
-use crate::audit::{self, Action};
+use crate::audit::{self, Action, AuditResource};
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, ClientInfo};
@@ -57,7 +58,7 @@ pub async fn generate_url(
     audit::record(
         &state.pool,
         Some(&user),
-        "upload_url",
+        AuditResource::UploadUrl,
         Some(req.session_id),
         Action::Create,
         &client,
@@ -99,7 +100,7 @@ pub async fn receive(
     if sig.expires < Utc::now().timestamp() {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
-            "UPLOAD_URL_EXPIRED",
+            ErrorCode::UploadUrlExpired,
             "upload URL expired",
         ));
     }
@@ -120,7 +121,7 @@ pub async fn receive(
     audit::record(
         &state.pool,
         None,
-        "upload",
+        AuditResource::Upload,
         Some(session_id),
         Action::Create,
         &client,

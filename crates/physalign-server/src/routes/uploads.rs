@@ -22,11 +22,12 @@ use physalign_api::upload::{
     UPLOAD_OFFSET_HEADER,
 };
 use physalign_api::ErrorBody;
+use physalign_api::ErrorCode;
 use serde_json::json;
 use uuid::Uuid;
 
 use crate::access;
-use crate::audit::{self, Action};
+use crate::audit::{self, Action, AuditResource};
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiPath, ClientInfo};
@@ -124,26 +125,26 @@ fn upload_response(state: &AppState, status: StatusCode, row: &UploadRow) -> Api
 }
 
 fn not_found() -> ApiError {
-    ApiError::not_found("UPLOAD_NOT_FOUND", "upload")
+    ApiError::not_found(ErrorCode::UploadNotFound, "upload")
 }
 
 fn expired() -> ApiError {
     ApiError::new(
         StatusCode::GONE,
-        "UPLOAD_EXPIRED",
+        ErrorCode::UploadExpired,
         "the upload expired and its bytes were discarded; start a new upload",
     )
 }
 
 fn failed() -> ApiError {
     ApiError::conflict(
-        "UPLOAD_FAILED",
+        ErrorCode::UploadFailed,
         "the upload failed (checksum mismatch or lost bytes); start a new upload",
     )
 }
 
 /// A 409 that tells the client where the upload really stands.
-fn offset_conflict(code: &'static str, message: &str, row: &UploadRow) -> ApiError {
+fn offset_conflict(code: ErrorCode, message: &str, row: &UploadRow) -> ApiError {
     let mut err = ApiError::conflict(code, message).with_details(json!({
         "offset": row.offset(),
         "size_bytes": row.size(),
@@ -211,7 +212,7 @@ pub async fn create(
         .ok_or_else(|| {
             ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
-                "PAYLOAD_TOO_LARGE",
+                ErrorCode::PayloadTooLarge,
                 format!("the file exceeds the upload limit of {limit} bytes"),
             )
             .with_details(json!({ "limit_bytes": limit }))
@@ -237,7 +238,7 @@ pub async fn create(
     audit::record(
         &state.pool,
         Some(&user),
-        "upload",
+        AuditResource::Upload,
         Some(req.session_id),
         Action::Create,
         &client,
@@ -303,7 +304,7 @@ pub async fn append(
     if !content_type.is_some_and(|ct| CHUNK_CONTENT_TYPES.contains(&ct.as_str())) {
         return Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "UNSUPPORTED_MEDIA_TYPE",
+            ErrorCode::UnsupportedMediaType,
             "expected Content-Type: application/offset+octet-stream",
         ));
     }
@@ -313,7 +314,7 @@ pub async fn append(
         .and_then(|v| v.trim().parse::<u64>().ok())
         .ok_or_else(|| {
             ApiError::bad_request(
-                "INVALID_UPLOAD_OFFSET",
+                ErrorCode::InvalidUploadOffset,
                 "Upload-Offset must be the chunk's start as a non-negative integer",
             )
         })?;
@@ -348,7 +349,7 @@ async fn apply_chunk(
             count_refused(&mut tx, id, len).await?;
             tx.commit().await?;
             return Err(offset_conflict(
-                "UPLOAD_COMPLETED",
+                ErrorCode::UploadCompleted,
                 "the upload is already completed",
                 &row,
             ));
@@ -360,7 +361,7 @@ async fn apply_chunk(
         count_refused(&mut tx, id, len).await?;
         tx.commit().await?;
         return Err(offset_conflict(
-            "UPLOAD_OFFSET_MISMATCH",
+            ErrorCode::UploadOffsetMismatch,
             &format!(
                 "Upload-Offset {offset} does not match the acknowledged offset {}",
                 row.offset()
@@ -370,7 +371,7 @@ async fn apply_chunk(
     }
     if offset.saturating_add(len) > row.size() {
         return Err(ApiError::bad_request(
-            "UPLOAD_LENGTH_EXCEEDED",
+            ErrorCode::UploadLengthExceeded,
             format!(
                 "the chunk ends at byte {} but the upload was declared with {} bytes",
                 offset.saturating_add(len),
@@ -465,7 +466,7 @@ pub async fn complete(
         audit::record(
             &state.pool,
             Some(&user),
-            "upload",
+            AuditResource::Upload,
             Some(row.session_id),
             Action::Update,
             &client,
@@ -507,7 +508,7 @@ async fn finish(state: &AppState, user: AuthUser, id: Uuid) -> ApiResult<(Upload
     }
     if row.offset() < row.size() {
         return Err(offset_conflict(
-            "UPLOAD_INCOMPLETE",
+            ErrorCode::UploadIncomplete,
             &format!(
                 "only {} of {} bytes were received; send the rest first",
                 row.offset(),
@@ -532,7 +533,7 @@ async fn finish(state: &AppState, user: AuthUser, id: Uuid) -> ApiResult<(Upload
         state.staging.remove(id).await.map_err(storage_error)?;
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "UPLOAD_CHECKSUM_MISMATCH",
+            ErrorCode::UploadChecksumMismatch,
             "the received bytes do not have the declared SHA-256; the upload was discarded, start a new one",
         )
         .with_details(json!({ "expected": row.sha256, "actual": actual })));
