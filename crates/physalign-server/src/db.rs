@@ -6,6 +6,9 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 
 use crate::config::ServerConfig;
 
+/// Migrations in `migrations/postgres`, applied at start.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
+
 /// Opens the pool described by `config`.
 pub async fn connect(config: &ServerConfig) -> Result<PgPool, sqlx::Error> {
     PgPoolOptions::new()
@@ -18,5 +21,5 @@ pub async fn connect(config: &ServerConfig) -> Result<PgPool, sqlx::Error> {
 
 /// Applies the migrations in `migrations/postgres` that are not applied yet.
 pub async fn migrate(pool: &PgPool) -> Result<(), sqlx::migrate::MigrateError> {
-    crate::MIGRATOR.run(pool).await
+    MIGRATOR.run(pool).await
 }

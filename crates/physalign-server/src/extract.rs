@@ -1,21 +1,19 @@
 //! Extractors whose rejections use the API error format: JSON bodies, path and query
 //! parameters, the caller's identity and address.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::request::Parts;
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use physalign_api::auth::Role;
-use physalign_api::ErrorCode;
-use physalign_api::FieldError;
+use physalign_api::{ErrorCode, FieldError};
 use serde::de::DeserializeOwned;
 
 use crate::auth::jwt::TokenError;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::rate_limit::{bearer_token, client_ip};
 use crate::state::AppState;
 
 /// A JSON body: `Content-Type: application/json`, within the body limit, and matching `T`
@@ -233,6 +231,23 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientInfo {
                 .map(|s| s.chars().take(500).collect()),
         })
     }
+}
+
+/// The caller's address: the socket peer (no proxy headers are trusted).
+pub fn client_ip(request_extensions: &axum::http::Extensions) -> Option<std::net::IpAddr> {
+    request_extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip())
+}
+
+/// Reads a bearer token, if any.
+pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    let value = headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
 #[cfg(test)]

@@ -14,8 +14,9 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use physalign_api::ErrorCode;
 use sha2::{Digest, Sha256};
+
+use physalign_api::ErrorCode;
 
 use crate::auth::AuthUser;
 use crate::error::ApiError;
@@ -26,9 +27,6 @@ use crate::state::AppState;
 pub const HEADER: &str = "idempotency-key";
 /// Set on replayed responses.
 pub const REPLAYED_HEADER: &str = "idempotent-replayed";
-/// How long a duplicate waits for the first request to finish: the `lock_timeout` of the
-/// claim pool's connections.
-pub const WAIT_LIMIT: &str = "30s";
 /// PostgreSQL's SQLSTATE for `lock_timeout` expiring.
 const LOCK_NOT_AVAILABLE: &str = "55P03";
 

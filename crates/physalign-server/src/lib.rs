@@ -10,14 +10,16 @@ pub mod audit;
 pub mod auth;
 pub mod config;
 pub mod db;
+pub mod docs;
 pub mod error;
+pub mod etag;
 pub mod extract;
 pub mod idempotency;
+pub mod limiter;
 pub mod openapi;
 pub mod rate_limit;
+pub mod repo;
 pub mod routes;
 pub mod state;
 pub mod storage;
-
-/// Migrations in `migrations/postgres`, applied at start.
-pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
+pub mod validate;

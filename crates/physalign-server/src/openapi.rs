@@ -3,7 +3,9 @@
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{auth, health, patients, physio, progress, sessions, upload, uploads};
+use crate::routes::{
+    auth, health, patients, physio, progress, resumable_upload, sessions, signed_upload,
+};
 
 /// All operations of the API.
 #[derive(OpenApi)]
@@ -14,8 +16,8 @@ use crate::routes::{auth, health, patients, physio, progress, sessions, upload, 
         auth::signup, auth::login, auth::refresh_post, auth::refresh_get, auth::logout, auth::me,
         patients::get_profile, patients::update_profile, patients::list_own_sessions,
         sessions::create, sessions::list, sessions::get_one, sessions::update, sessions::delete, sessions::upload_data,
-        upload::generate_url, upload::receive,
-        uploads::create, uploads::status, uploads::append, uploads::complete,
+        signed_upload::generate_url, signed_upload::receive,
+        resumable_upload::create, resumable_upload::status, resumable_upload::append, resumable_upload::complete,
         physio::list_patients, physio::link_patient, physio::review_queue, physio::create_review, physio::analytics,
         progress::store_progress, progress::get_progress, progress::store_snapshots, progress::get_snapshots,
         progress::store_skills, progress::get_skills, progress::store_analytics, progress::get_analytics,

@@ -7,8 +7,12 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 
 use crate::auth::jwt::JwtKeys;
 use crate::config::ServerConfig;
-use crate::rate_limit::FixedWindowLimiter;
+use crate::limiter::FixedWindowLimiter;
 use crate::storage::{BlobStore, LocalDiskStore, UploadSigner, UploadStaging};
+
+/// How long a duplicate idempotent request waits for the first one to finish (see
+/// `idempotency`): the `lock_timeout` of the claim pool's connections.
+pub const CLAIM_LOCK_TIMEOUT: &str = "30s";
 
 /// Cheap to clone: everything is behind `Arc`s.
 #[derive(Clone)]
@@ -61,7 +65,7 @@ impl AppState {
         // A duplicate request waits on the holder's row lock for at most this long.
         let claim_options = (*pool.connect_options())
             .clone()
-            .options([("lock_timeout", crate::idempotency::WAIT_LIMIT)]);
+            .options([("lock_timeout", CLAIM_LOCK_TIMEOUT)]);
         let claim_pool = PgPoolOptions::new()
             .max_connections(config.db_pool_max.max(1))
             .acquire_timeout(Duration::from_secs(10))

@@ -9,7 +9,14 @@ use std::pin::Pin;
 
 use axum::body::Bytes;
 use hmac::{Hmac, Mac};
+use physalign_api::upload::UploadKind;
 use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+/// Storage key of a session's file: the same for a signed-URL upload and a resumable one.
+pub fn storage_key(session_id: Uuid, kind: UploadKind) -> String {
+    format!("sessions/{session_id}/{}", kind.as_str())
+}
 
 /// Why storing failed.
 #[derive(Debug, thiserror::Error)]

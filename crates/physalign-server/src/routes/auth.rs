@@ -3,11 +3,12 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
+use axum::routing::{get, post};
 use axum::Json;
+use axum::Router;
 use chrono::{DateTime, Utc};
 use physalign_api::auth::{LoginRequest, Me, RefreshRequest, Role, SignupRequest, TokenResponse};
-use physalign_api::ErrorBody;
-use physalign_api::ErrorCode;
+use physalign_api::{ErrorBody, ErrorCode};
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -16,22 +17,17 @@ use crate::auth::refresh::{self, Rotation};
 use crate::auth::{password, AuthUser};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ClientInfo};
-use crate::routes::check_text;
 use crate::state::AppState;
+use crate::validate::{check_text, normalise_email};
 
-/// 400 unless `email` looks like an address; returns it lower-cased.
-pub fn normalise_email(email: &str) -> Result<String, ApiError> {
-    let email = email.trim().to_lowercase();
-    let valid = email.len() <= 255
-        && !email.chars().any(char::is_whitespace)
-        && matches!(email.split_once('@'), Some((local, domain))
-            if !local.is_empty() && domain.contains('.') && !domain.starts_with('.')
-               && !domain.ends_with('.') && !domain.contains('@'));
-    if valid {
-        Ok(email)
-    } else {
-        Err(ApiError::field("email", "is not a valid e-mail address"))
-    }
+/// `/api/auth/*`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/auth/signup", post(signup))
+        .route("/api/auth/login", post(login))
+        .route("/api/auth/refresh", post(refresh_post).get(refresh_get))
+        .route("/api/auth/logout", post(logout))
+        .route("/api/auth/me", get(me))
 }
 
 async fn hash_password(pw: String) -> ApiResult<String> {

@@ -3,10 +3,19 @@
 use std::time::Instant;
 
 use axum::extract::State;
+use axum::routing::get;
 use axum::Json;
+use axum::Router;
 use physalign_api::health::{DatabaseHealth, DetailedHealth, Health};
 
 use crate::state::AppState;
+
+/// `/health` and `/health/detailed` (outside the rate limit: monitors poll them).
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/health", get(health))
+        .route("/health/detailed", get(detailed))
+}
 
 /// Liveness.
 #[utoipa::path(get, path = "/health", tag = "health", responses((status = 200, body = Health)))]

@@ -3,23 +3,34 @@
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 use axum::Json;
+use axum::Router;
 use chrono::{DateTime, NaiveDate, Utc};
 use physalign_api::auth::Role;
 use physalign_api::patients::{PatientProfile, UpdatePatientProfile};
 use physalign_api::sessions::{SessionList, SessionListQuery};
-use physalign_api::ErrorBody;
-use physalign_api::ErrorCode;
+use physalign_api::{ErrorBody, ErrorCode};
 use uuid::Uuid;
 
 use crate::audit::{self, Action, AuditResource};
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult};
+use crate::etag::{etag, if_match_version, precondition_failed};
 use crate::extract::{ApiJson, ApiQuery, ClientInfo};
-use crate::routes::{
-    check_optional_text, check_text, etag, if_match_version, precondition_failed, sessions,
-};
+use crate::repo;
 use crate::state::AppState;
+use crate::validate::{check_optional_text, check_text};
+
+/// `/api/patients/*`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/api/patients/profile",
+            get(get_profile).put(update_profile),
+        )
+        .route("/api/patients/sessions", get(list_own_sessions))
+}
 
 #[derive(sqlx::FromRow)]
 struct ProfileRow {
@@ -231,7 +242,7 @@ pub async fn list_own_sessions(
 ) -> ApiResult<Json<SessionList>> {
     let patient_id = own_patient_id(&user)?;
     query.patient_id = Some(patient_id);
-    let list = sessions::list_visible(&state, &user, &query).await?;
+    let list = repo::sessions::list_visible(&state.pool, &user, &query).await?;
     audit::record(
         &state.pool,
         Some(&user),

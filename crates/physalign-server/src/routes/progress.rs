@@ -4,7 +4,9 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::routing::post;
 use axum::Json;
+use axum::Router;
 use chrono::{DateTime, Utc};
 use physalign_api::progress::{
     AnalyticsData, AnalyticsResponse, Comparison, ComparisonMetrics, ComparisonQuery,
@@ -23,8 +25,38 @@ use crate::audit::{self, Action, AuditResource};
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery, ClientInfo};
-use crate::routes::{check_optional_text, check_text};
 use crate::state::AppState;
+use crate::validate::{check_optional_text, check_text};
+
+/// `/api/session/*` (progress, snapshots, skills, analytics, comparisons) and `/api/evaluation`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/api/session/progress",
+            post(store_progress).get(get_progress),
+        )
+        .route(
+            "/api/session/snapshots",
+            post(store_snapshots).get(get_snapshots),
+        )
+        .route(
+            "/api/session/progress/snapshots",
+            post(store_snapshots).get(get_snapshots),
+        )
+        .route("/api/session/skills", post(store_skills).get(get_skills))
+        .route(
+            "/api/session/analytics",
+            post(store_analytics).get(get_analytics),
+        )
+        .route(
+            "/api/session/comparison",
+            post(store_comparison).get(get_comparisons),
+        )
+        .route(
+            "/api/evaluation",
+            post(store_evaluation).get(get_evaluations),
+        )
+}
 
 fn required(session_id: Option<Uuid>) -> ApiResult<Uuid> {
     session_id.ok_or_else(|| ApiError::field("sessionId", "is required"))

@@ -5,9 +5,19 @@ use std::sync::OnceLock;
 
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
 use utoipa::OpenApi;
 
 use crate::openapi::ApiDoc;
+use crate::state::AppState;
+
+/// `/openapi.json` and `/docs` (outside the rate limit, like the health checks).
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/openapi.json", get(openapi_json))
+        .route("/docs", get(page))
+}
 
 fn document() -> &'static utoipa::openapi::OpenApi {
     static DOC: OnceLock<utoipa::openapi::OpenApi> = OnceLock::new();

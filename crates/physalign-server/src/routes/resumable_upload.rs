@@ -12,17 +12,18 @@
 //! mid-request cannot cancel it halfway (a half-done write racing the retry of the same chunk).
 
 use axum::body::Bytes;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
 use axum::Json;
-use chrono::{DateTime, Utc};
+use axum::Router;
+use chrono::Utc;
 use physalign_api::upload::{
-    CreateUploadRequest, ResumableUpload, UploadKind, UploadState, UPLOAD_LENGTH_HEADER,
-    UPLOAD_OFFSET_HEADER,
+    CreateUploadRequest, ResumableUpload, UploadState, UPLOAD_LENGTH_HEADER, UPLOAD_OFFSET_HEADER,
 };
-use physalign_api::ErrorBody;
-use physalign_api::ErrorCode;
+use physalign_api::{ErrorBody, ErrorCode};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -31,75 +32,32 @@ use crate::audit::{self, Action, AuditResource};
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiPath, ClientInfo};
-use crate::routes::upload::storage_key;
+use crate::repo::resumable_uploads::{self as repo, UploadRow};
 use crate::state::AppState;
-use crate::storage::StorageError;
+use crate::storage::{storage_key, StorageError};
+
+/// `POST /api/uploads` and `POST /api/uploads/{upload_id}/complete` (JSON; the chunks go through
+/// [`chunk_router`]).
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/uploads", post(create))
+        .route("/api/uploads/{upload_id}/complete", post(complete))
+}
+
+/// `GET`/`PATCH /api/uploads/{upload_id}`: chunks up to `limit_bytes`, without idempotency
+/// buffering (the offset check makes a repeated chunk harmless: it is refused with the current
+/// offset).
+pub fn chunk_router(limit_bytes: usize) -> Router<AppState> {
+    Router::new()
+        .route("/api/uploads/{upload_id}", get(status).patch(append))
+        .layer(DefaultBodyLimit::max(limit_bytes))
+}
 
 /// Content types a chunk may carry: tus's own and plain bytes.
 const CHUNK_CONTENT_TYPES: [&str; 2] = [
     "application/offset+octet-stream",
     "application/octet-stream",
 ];
-
-const COLUMNS: &str = "id, session_id, kind, size_bytes, sha256, received_offset, bytes_received,
-     chunks_received, status, storage_key, expires_at";
-
-#[derive(Debug, sqlx::FromRow)]
-struct UploadRow {
-    id: Uuid,
-    session_id: Uuid,
-    kind: String,
-    size_bytes: i64,
-    sha256: String,
-    received_offset: i64,
-    bytes_received: i64,
-    chunks_received: i64,
-    status: String,
-    storage_key: Option<String>,
-    expires_at: DateTime<Utc>,
-}
-
-impl UploadRow {
-    fn state(&self) -> UploadState {
-        match self.status.as_str() {
-            "completed" => UploadState::Completed,
-            "failed" => UploadState::Failed,
-            "expired" => UploadState::Expired,
-            _ if self.expires_at <= Utc::now() => UploadState::Expired,
-            _ => UploadState::Open,
-        }
-    }
-
-    fn offset(&self) -> u64 {
-        u64::try_from(self.received_offset).unwrap_or(0)
-    }
-
-    fn size(&self) -> u64 {
-        u64::try_from(self.size_bytes).unwrap_or(0)
-    }
-
-    fn kind(&self) -> Result<UploadKind, ApiError> {
-        UploadKind::parse(&self.kind)
-            .ok_or_else(|| ApiError::internal(format!("upload kind {:?} in database", self.kind)))
-    }
-
-    fn to_api(&self, state: &AppState) -> Result<ResumableUpload, ApiError> {
-        Ok(ResumableUpload {
-            upload_id: self.id,
-            session_id: self.session_id,
-            kind: self.kind()?,
-            size_bytes: self.size(),
-            sha256: self.sha256.clone(),
-            offset: self.offset(),
-            status: self.state(),
-            max_chunk_bytes: state.config.upload_chunk_limit_bytes as u64,
-            bytes_received: u64::try_from(self.bytes_received).unwrap_or(0),
-            chunks_received: u64::try_from(self.chunks_received).unwrap_or(0),
-            expires_at: self.expires_at,
-            storage_key: self.storage_key.clone(),
-        })
-    }
-}
 
 fn offset_header(offset: u64) -> (HeaderName, HeaderValue) {
     (
@@ -111,7 +69,7 @@ fn offset_header(offset: u64) -> (HeaderName, HeaderValue) {
 /// The answer for an upload: its JSON with `Upload-Offset`/`Upload-Length` headers (so `HEAD`
 /// tells a client where to resume, tus-style) and no caching.
 fn upload_response(state: &AppState, status: StatusCode, row: &UploadRow) -> ApiResult<Response> {
-    let body = row.to_api(state)?;
+    let body = row.to_api(state.config.upload_chunk_limit_bytes as u64)?;
     let mut response = (status, Json(body)).into_response();
     let headers = response.headers_mut();
     let (name, value) = offset_header(row.offset());
@@ -160,16 +118,7 @@ fn storage_error(e: StorageError) -> ApiError {
 /// Marks open uploads past their expiry as expired and deletes their bytes (a few at a time,
 /// piggybacking on uploads being created, so no background job is needed). Best effort.
 async fn sweep_expired(state: &AppState) {
-    let swept: Result<Vec<Uuid>, sqlx::Error> = sqlx::query_scalar(
-        "UPDATE resumable_uploads SET status = 'expired', updated_at = NOW()
-         WHERE id IN (SELECT id FROM resumable_uploads
-                      WHERE status = 'open' AND expires_at < NOW()
-                      ORDER BY expires_at LIMIT 100 FOR UPDATE SKIP LOCKED)
-         RETURNING id",
-    )
-    .fetch_all(&state.pool)
-    .await;
-    match swept {
+    match repo::expire_overdue(&state.pool).await {
         Ok(ids) => {
             for id in ids {
                 if let Err(e) = state.staging.remove(id).await {
@@ -221,19 +170,18 @@ pub async fn create(
     sweep_expired(&state).await;
     let id = Uuid::new_v4();
     state.staging.create(id).await.map_err(storage_error)?;
-    let row: UploadRow = sqlx::query_as(&format!(
-        "INSERT INTO resumable_uploads (id, owner_user_id, session_id, kind, size_bytes, sha256,
-                                        expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {COLUMNS}"
-    ))
-    .bind(id)
-    .bind(user.user_id)
-    .bind(req.session_id)
-    .bind(req.kind.as_str())
-    .bind(size)
-    .bind(&sha256)
-    .bind(Utc::now() + ttl(&state))
-    .fetch_one(&state.pool)
+    let row = repo::insert(
+        &state.pool,
+        &repo::NewUpload {
+            id,
+            owner_user_id: user.user_id,
+            session_id: req.session_id,
+            kind: req.kind,
+            size_bytes: size,
+            sha256: &sha256,
+            expires_at: Utc::now() + ttl(&state),
+        },
+    )
     .await?;
     audit::record(
         &state.pool,
@@ -252,14 +200,9 @@ pub async fn create(
 }
 
 async fn owned(state: &AppState, user: &AuthUser, id: Uuid) -> ApiResult<UploadRow> {
-    sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM resumable_uploads WHERE id = $1 AND owner_user_id = $2"
-    ))
-    .bind(id)
-    .bind(user.user_id)
-    .fetch_optional(&state.pool)
-    .await?
-    .ok_or_else(not_found)
+    repo::find_owned(&state.pool, id, user.user_id)
+        .await?
+        .ok_or_else(not_found)
 }
 
 /// Where an upload stands: the offset to resume from (also in `Upload-Offset`; `HEAD` works).
@@ -346,7 +289,7 @@ async fn apply_chunk(
         }
         UploadState::Failed => return Err(failed()),
         UploadState::Completed => {
-            count_refused(&mut tx, id, len).await?;
+            repo::count_refused(&mut tx, id, len).await?;
             tx.commit().await?;
             return Err(offset_conflict(
                 ErrorCode::UploadCompleted,
@@ -358,7 +301,7 @@ async fn apply_chunk(
     if offset != row.offset() {
         // A retried chunk that was acknowledged already, or a client that lost track: it must
         // ask (or take this answer's offset) and continue from there.
-        count_refused(&mut tx, id, len).await?;
+        repo::count_refused(&mut tx, id, len).await?;
         tx.commit().await?;
         return Err(offset_conflict(
             ErrorCode::UploadOffsetMismatch,
@@ -384,12 +327,7 @@ async fn apply_chunk(
         match state.staging.write_at(id, offset, body).await {
             Ok(()) => {}
             Err(StorageError::StagingLost { .. }) => {
-                sqlx::query(
-                    "UPDATE resumable_uploads SET status = 'failed', updated_at = NOW() WHERE id = $1",
-                )
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+                repo::mark_ended(&mut tx, id, UploadState::Failed).await?;
                 tx.commit().await?;
                 tracing::error!(%id, "staged bytes of an upload were lost");
                 return Err(failed());
@@ -398,35 +336,9 @@ async fn apply_chunk(
         }
     }
     // The chunk is on disk (fsynced): only now does the acknowledged offset move.
-    let row: UploadRow = sqlx::query_as(&format!(
-        "UPDATE resumable_uploads
-         SET received_offset = received_offset + $2, bytes_received = bytes_received + $2,
-             chunks_received = chunks_received + 1, expires_at = $3, updated_at = NOW()
-         WHERE id = $1 RETURNING {COLUMNS}"
-    ))
-    .bind(id)
-    .bind(i64::try_from(len).unwrap_or(i64::MAX))
-    .bind(Utc::now() + ttl(state))
-    .fetch_one(&mut *tx)
-    .await?;
+    let row = repo::advance(&mut tx, id, len, Utc::now() + ttl(state)).await?;
     tx.commit().await?;
     Ok(row)
-}
-
-async fn count_refused(
-    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
-    id: Uuid,
-    len: u64,
-) -> ApiResult<()> {
-    sqlx::query(
-        "UPDATE resumable_uploads SET bytes_received = bytes_received + $2,
-             chunks_received = chunks_received + 1 WHERE id = $1",
-    )
-    .bind(id)
-    .bind(i64::try_from(len).unwrap_or(i64::MAX))
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
 }
 
 /// Records an open upload found past its expiry as expired and drops its bytes.
@@ -435,12 +347,7 @@ async fn expire(
     mut tx: sqlx::Transaction<'_, sqlx::Postgres>,
     id: Uuid,
 ) -> ApiResult<()> {
-    sqlx::query(
-        "UPDATE resumable_uploads SET status = 'expired', updated_at = NOW() WHERE id = $1",
-    )
-    .bind(id)
-    .execute(&mut *tx)
-    .await?;
+    repo::mark_ended(&mut tx, id, UploadState::Expired).await?;
     tx.commit().await?;
     state.staging.remove(id).await.map_err(storage_error)
 }
@@ -483,14 +390,9 @@ async fn lock_own_upload(
     user: &AuthUser,
     id: Uuid,
 ) -> ApiResult<UploadRow> {
-    sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM resumable_uploads WHERE id = $1 AND owner_user_id = $2 FOR UPDATE"
-    ))
-    .bind(id)
-    .bind(user.user_id)
-    .fetch_optional(&mut **tx)
-    .await?
-    .ok_or_else(not_found)
+    repo::lock_owned(tx, id, user.user_id)
+        .await?
+        .ok_or_else(not_found)
 }
 
 /// Returns the completed row and whether this call completed it.
@@ -523,12 +425,7 @@ async fn finish(state: &AppState, user: AuthUser, id: Uuid) -> ApiResult<(Upload
         Err(e) => return Err(storage_error(e)),
     };
     if actual != row.sha256 {
-        sqlx::query(
-            "UPDATE resumable_uploads SET status = 'failed', updated_at = NOW() WHERE id = $1",
-        )
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+        repo::mark_ended(&mut tx, id, UploadState::Failed).await?;
         tx.commit().await?;
         state.staging.remove(id).await.map_err(storage_error)?;
         return Err(ApiError::new(
@@ -545,24 +442,7 @@ async fn finish(state: &AppState, user: AuthUser, id: Uuid) -> ApiResult<(Upload
         .put_file(&key, state.staging.path(id))
         .await
         .map_err(storage_error)?;
-    if kind == UploadKind::Video {
-        sqlx::query(
-            "UPDATE exercise_sessions SET video_storage_key = $2, version = version + 1 WHERE id = $1",
-        )
-        .bind(row.session_id)
-        .bind(&key)
-        .execute(&mut *tx)
-        .await?;
-    }
-    let row: UploadRow = sqlx::query_as(&format!(
-        "UPDATE resumable_uploads
-         SET status = 'completed', storage_key = $2, completed_at = NOW(), updated_at = NOW()
-         WHERE id = $1 RETURNING {COLUMNS}"
-    ))
-    .bind(id)
-    .bind(&key)
-    .fetch_one(&mut *tx)
-    .await?;
+    let row = repo::complete(&mut tx, &row, kind, &key).await?;
     tx.commit().await?;
     // The file is in place and recorded; the staged copy is no longer needed. Should this fail,
     // only disk space is lost, not data.

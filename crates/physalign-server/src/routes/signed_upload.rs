@@ -1,13 +1,15 @@
 //! Signed upload URLs (`POST /api/upload/generate-url`) and the `PUT` that receives the file.
 
 use axum::body::Bytes;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::routing::{post, put};
 use axum::Json;
+use axum::Router;
 use chrono::{TimeZone, Utc};
 use physalign_api::upload::{GenerateUploadUrlRequest, UploadKind, UploadReceipt, UploadUrl};
-use physalign_api::ErrorBody;
-use physalign_api::ErrorCode;
+use physalign_api::{ErrorBody, ErrorCode};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
@@ -18,10 +20,19 @@ use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, ClientInfo};
 use crate::state::AppState;
+use crate::storage::storage_key;
 
-/// Storage key of a session's file.
-pub fn storage_key(session_id: Uuid, kind: UploadKind) -> String {
-    format!("sessions/{session_id}/{}", kind.as_str())
+/// `POST /api/upload/generate-url` (JSON; the file itself goes through [`file_router`]).
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/upload/generate-url", post(generate_url))
+}
+
+/// `PUT /api/upload/sessions/{session_id}/{kind}`: a file body up to `limit_bytes`, without
+/// idempotency buffering (a repeated PUT of the same bytes is idempotent by nature).
+pub fn file_router(limit_bytes: usize) -> Router<AppState> {
+    Router::new()
+        .route("/api/upload/sessions/{session_id}/{kind}", put(receive))
+        .layer(DefaultBodyLimit::max(limit_bytes))
 }
 
 /// A signed `PUT` URL for a session's file, valid for the configured time.

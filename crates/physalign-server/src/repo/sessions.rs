@@ -1,0 +1,358 @@
+//! SQL of `/api/sessions`: exercise sessions and their pose frames in PostgreSQL.
+
+use chrono::{DateTime, Utc};
+use physalign_api::auth::Role;
+use physalign_api::pagination::Pagination;
+use physalign_api::sessions::{
+    CreateSessionRequest, PoseDataSummary, PoseDataUpload, Session, SessionList, SessionListQuery,
+    SessionStatus, SummaryStatistics, UpdateSessionRequest,
+};
+use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
+use uuid::Uuid;
+
+use crate::access;
+use crate::auth::AuthUser;
+use crate::error::{ApiError, ApiResult};
+use crate::validate::page_window;
+
+const SESSION_SELECT: &str = "SELECT s.id, s.patient_id,
+        TRIM(COALESCE(u.first_name, '') || ' ' || COALESCE(u.last_name, '')) AS patient_name,
+        et.name AS exercise_type, s.scheduled_datetime, s.start_time, s.end_time,
+        s.duration_seconds, s.estimated_duration, s.status, s.instructions, s.equipment_used,
+        s.environment_notes, s.video_storage_key, s.summary_statistics, s.pose_summary, s.version,
+        s.created_at, s.updated_at
+     FROM exercise_sessions s
+     JOIN patients p ON p.id = s.patient_id
+     JOIN users u ON u.id = p.user_id
+     JOIN exercise_types et ON et.id = s.exercise_type_id";
+
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    id: Uuid,
+    patient_id: Uuid,
+    patient_name: String,
+    exercise_type: String,
+    scheduled_datetime: Option<DateTime<Utc>>,
+    start_time: Option<DateTime<Utc>>,
+    end_time: Option<DateTime<Utc>>,
+    duration_seconds: Option<i32>,
+    estimated_duration: Option<i32>,
+    status: String,
+    instructions: Option<String>,
+    equipment_used: Vec<String>,
+    environment_notes: Option<String>,
+    video_storage_key: Option<String>,
+    summary_statistics: Option<serde_json::Value>,
+    pose_summary: Option<serde_json::Value>,
+    version: i32,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl SessionRow {
+    fn into_session(self) -> ApiResult<Session> {
+        Ok(Session {
+            id: self.id,
+            patient_id: self.patient_id,
+            patient_name: self.patient_name,
+            exercise_type: self.exercise_type,
+            scheduled_datetime: self.scheduled_datetime,
+            start_time: self.start_time,
+            end_time: self.end_time,
+            duration_seconds: self.duration_seconds,
+            estimated_duration: self.estimated_duration,
+            status: self
+                .status
+                .parse::<SessionStatus>()
+                .map_err(ApiError::internal)?,
+            instructions: self.instructions,
+            equipment_used: self.equipment_used,
+            environment_notes: self.environment_notes,
+            video_url: self.video_storage_key,
+            summary_statistics: self
+                .summary_statistics
+                .and_then(|v| serde_json::from_value::<SummaryStatistics>(v).ok()),
+            version: self.version,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+/// One session and the pose data summary stored at upload (no access check).
+pub async fn find_with_summary(
+    pool: &PgPool,
+    id: Uuid,
+) -> ApiResult<Option<(Session, Option<PoseDataSummary>)>> {
+    let row: Option<SessionRow> = sqlx::query_as(&format!("{SESSION_SELECT} WHERE s.id = $1"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await?;
+    let Some(mut row) = row else {
+        return Ok(None);
+    };
+    let summary = row
+        .pose_summary
+        .take()
+        .and_then(|v| serde_json::from_value::<PoseDataSummary>(v).ok());
+    Ok(Some((row.into_session()?, summary)))
+}
+
+fn push_filters(qb: &mut QueryBuilder<'_, Postgres>, user: &AuthUser, q: &SessionListQuery) {
+    match user.role {
+        Role::Admin => {}
+        Role::Patient => {
+            qb.push(" AND s.patient_id = ")
+                .push_bind(access::filter_param(user));
+        }
+        Role::Physiotherapist => {
+            qb.push(
+                " AND s.patient_id IN (SELECT patient_id FROM patient_physio_assignments
+                  WHERE status = 'active' AND physiotherapist_id = ",
+            )
+            .push_bind(access::filter_param(user))
+            .push(")");
+        }
+    }
+    if let Some(status) = q.status {
+        qb.push(" AND s.status = ").push_bind(status.as_str());
+    }
+    if let Some(pid) = q.patient_id {
+        qb.push(" AND s.patient_id = ").push_bind(pid);
+    }
+    if let Some(name) = &q.exercise_type {
+        qb.push(" AND et.name = ")
+            .push_bind(name.trim().to_lowercase());
+    }
+    if let Some(from) = q.from {
+        qb.push(" AND s.created_at >= ").push_bind(from);
+    }
+    if let Some(to) = q.to {
+        qb.push(" AND s.created_at < ").push_bind(to);
+    }
+}
+
+/// The page of sessions `user` may see that match `q`, newest first.
+pub async fn list_visible(
+    pool: &PgPool,
+    user: &AuthUser,
+    q: &SessionListQuery,
+) -> ApiResult<SessionList> {
+    let (page, per_page, offset) = page_window(q.page, q.per_page)?;
+    let mut count = QueryBuilder::<Postgres>::new(
+        "SELECT COUNT(*) FROM exercise_sessions s JOIN exercise_types et ON et.id = s.exercise_type_id WHERE TRUE",
+    );
+    push_filters(&mut count, user, q);
+    let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
+
+    let mut select = QueryBuilder::<Postgres>::new(SESSION_SELECT);
+    select.push(" WHERE TRUE");
+    push_filters(&mut select, user, q);
+    select
+        .push(" ORDER BY s.created_at DESC, s.id LIMIT ")
+        .push_bind(i64::from(per_page))
+        .push(" OFFSET ")
+        .push_bind(offset);
+    let rows: Vec<SessionRow> = select.build_query_as().fetch_all(pool).await?;
+    Ok(SessionList {
+        data: rows
+            .into_iter()
+            .map(SessionRow::into_session)
+            .collect::<ApiResult<_>>()?,
+        pagination: Pagination::new(page, per_page, u64::try_from(total).unwrap_or(0)),
+    })
+}
+
+/// Id of the exercise type called `name`, created on first use.
+pub async fn exercise_type_id(executor: impl sqlx::PgExecutor<'_>, name: &str) -> ApiResult<Uuid> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO exercise_types (name) VALUES ($1)
+         ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name RETURNING id",
+    )
+    .bind(name.trim().to_lowercase())
+    .fetch_one(executor)
+    .await?)
+}
+
+/// Whether a patient with this id exists.
+pub async fn patient_exists(pool: &PgPool, patient_id: Uuid) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM patients WHERE id = $1)")
+        .bind(patient_id)
+        .fetch_one(pool)
+        .await
+}
+
+/// Inserts a new session (the request's client-generated id, or a new one) with its exercise
+/// type; `None` when a session with that id exists.
+pub async fn insert(
+    pool: &PgPool,
+    req: &CreateSessionRequest,
+    patient_id: Uuid,
+    physio_id: Option<Uuid>,
+) -> ApiResult<Option<Uuid>> {
+    let mut tx = pool.begin().await?;
+    let type_id = exercise_type_id(&mut *tx, &req.exercise_type).await?;
+    let id: Option<Uuid> = sqlx::query_scalar(
+        "INSERT INTO exercise_sessions (id, patient_id, physiotherapist_id, exercise_type_id,
+            scheduled_datetime, estimated_duration, instructions, start_time, end_time,
+            duration_seconds, equipment_used, environment_notes)
+         VALUES (COALESCE($1, gen_random_uuid()), $2, $3, $4, $5, $6, $7, $8, $9, $10, COALESCE($11, '{}'), $12)
+         ON CONFLICT (id) DO NOTHING RETURNING id",
+    )
+    .bind(req.id)
+    .bind(patient_id)
+    .bind(physio_id)
+    .bind(type_id)
+    .bind(req.scheduled_datetime)
+    .bind(req.estimated_duration)
+    .bind(req.instructions.as_deref())
+    .bind(req.start_time)
+    .bind(req.end_time)
+    .bind(req.duration_seconds)
+    .bind(req.equipment_used.as_deref())
+    .bind(req.environment_notes.as_deref())
+    .fetch_optional(&mut *tx)
+    .await?;
+    if id.is_some() {
+        tx.commit().await?;
+    }
+    Ok(id)
+}
+
+/// Locks a session row for the rest of the transaction; its current version, `None` when the
+/// session does not exist.
+pub async fn lock_version(conn: &mut PgConnection, id: Uuid) -> Result<Option<i32>, sqlx::Error> {
+    sqlx::query_scalar("SELECT version FROM exercise_sessions WHERE id = $1 FOR UPDATE")
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+}
+
+/// Applies the fields `req` carries to a session locked by [`lock_version`] and bumps its
+/// version.
+pub async fn update(
+    conn: &mut PgConnection,
+    id: Uuid,
+    req: &UpdateSessionRequest,
+) -> ApiResult<()> {
+    let type_id = match &req.exercise_type {
+        Some(name) => Some(exercise_type_id(&mut *conn, name).await?),
+        None => None,
+    };
+    sqlx::query(
+        "UPDATE exercise_sessions SET
+            exercise_type_id = COALESCE($2, exercise_type_id),
+            scheduled_datetime = COALESCE($3, scheduled_datetime),
+            start_time = COALESCE($4, start_time),
+            end_time = COALESCE($5, end_time),
+            duration_seconds = COALESCE($6, duration_seconds),
+            estimated_duration = COALESCE($7, estimated_duration),
+            status = COALESCE($8, status),
+            instructions = COALESCE($9, instructions),
+            equipment_used = COALESCE($10, equipment_used),
+            environment_notes = COALESCE($11, environment_notes),
+            version = version + 1
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(type_id)
+    .bind(req.scheduled_datetime)
+    .bind(req.start_time)
+    .bind(req.end_time)
+    .bind(req.duration_seconds)
+    .bind(req.estimated_duration)
+    .bind(req.status.map(SessionStatus::as_str))
+    .bind(req.instructions.as_deref())
+    .bind(req.equipment_used.as_deref())
+    .bind(req.environment_notes.as_deref())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Deletes a session (its frames and reviews go with it).
+pub async fn delete(conn: &mut PgConnection, id: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM exercise_sessions WHERE id = $1")
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Replaces a session's pose frames by the upload's, stores the device's summary and the
+/// server's `pose_summary`, and moves a session still being recorded to `review_pending`.
+/// Returns the session's status afterwards.
+pub async fn replace_pose_frames(
+    pool: &PgPool,
+    session_id: Uuid,
+    upload: &PoseDataUpload,
+    pose_summary: &PoseDataSummary,
+) -> ApiResult<String> {
+    let n = upload.frames.len();
+    let mut numbers = Vec::with_capacity(n);
+    let mut timestamps = Vec::with_capacity(n);
+    let mut landmarks = Vec::with_capacity(n);
+    let mut angles = Vec::with_capacity(n);
+    let mut qualities: Vec<Option<f64>> = Vec::with_capacity(n);
+    let mut issues = Vec::with_capacity(n);
+    for (i, frame) in upload.frames.iter().enumerate() {
+        numbers.push(
+            frame
+                .frame_number
+                .unwrap_or(i32::try_from(i).unwrap_or(i32::MAX)),
+        );
+        timestamps.push(frame.timestamp);
+        landmarks.push(serde_json::to_string(&frame.landmarks).map_err(ApiError::internal)?);
+        angles.push(serde_json::to_string(&frame.angles).map_err(ApiError::internal)?);
+        qualities.push(frame.quality_score);
+        issues.push(serde_json::to_string(&frame.form_issues).map_err(ApiError::internal)?);
+    }
+    let summary = upload
+        .summary_statistics
+        .as_ref()
+        .map(serde_json::to_value)
+        .transpose()
+        .map_err(ApiError::internal)?;
+    let pose_summary = serde_json::to_value(pose_summary).map_err(ApiError::internal)?;
+
+    let mut tx = pool.begin().await?;
+    // Lock the session so concurrent uploads replace each other instead of interleaving.
+    sqlx::query("SELECT 1 FROM exercise_sessions WHERE id = $1 FOR UPDATE")
+        .bind(session_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM pose_frames WHERE session_id = $1")
+        .bind(session_id)
+        .execute(&mut *tx)
+        .await?;
+    // JSON travels as text and is parsed once, by PostgreSQL.
+    sqlx::query(
+        "INSERT INTO pose_frames (session_id, frame_number, timestamp_ms, landmarks, calculated_angles, quality_score, form_issues)
+         SELECT $1, f.n, f.t, f.l::jsonb, f.a::jsonb, f.q::numeric(3,2), f.i::jsonb
+         FROM UNNEST($2::int4[], $3::int8[], $4::text[], $5::text[], $6::float8[], $7::text[]) AS f(n, t, l, a, q, i)",
+    )
+    .bind(session_id)
+    .bind(&numbers)
+    .bind(&timestamps)
+    .bind(&landmarks)
+    .bind(&angles)
+    .bind(&qualities)
+    .bind(&issues)
+    .execute(&mut *tx)
+    .await?;
+    let status: String = sqlx::query_scalar(
+        "UPDATE exercise_sessions SET
+            summary_statistics = COALESCE($2, summary_statistics),
+            pose_summary = $3,
+            status = CASE WHEN status IN ('pending', 'recording', 'processing') THEN 'review_pending' ELSE status END,
+            version = version + 1
+         WHERE id = $1 RETURNING status",
+    )
+    .bind(session_id)
+    .bind(summary)
+    .bind(pose_summary)
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(status)
+}
