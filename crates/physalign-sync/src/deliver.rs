@@ -1,19 +1,17 @@
 //! Delivering one outbox entry: the requests it takes, in order, each acknowledged step saved
 //! so a restart resumes after the last one the server confirmed.
 
-use crate::client::{ApiClient, ApiResponse, Request, RequestError};
+use crate::client::{ApiResponse, Request};
 use crate::mapping;
 use crate::resumable;
-use crate::SyncConfig;
+pub use crate::step::Context;
+use crate::step::{classify, local, StepError};
 use physalign_api::auth::Role;
 use physalign_api::upload::UploadKind;
 use physalign_api::ErrorCode;
-use physalign_store::{
-    OutboxEntityKind, OutboxEntry, OutboxOperation, SessionDetail, SessionRow, Store,
-};
+use physalign_store::{OutboxEntityKind, OutboxEntry, OutboxOperation, SessionDetail, SessionRow};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// The result of trying to deliver one entry.
@@ -32,73 +30,6 @@ pub enum Outcome {
     Failed(String),
     /// The credentials were refused; the entry stays queued.
     LoginRequired(String),
-}
-
-/// Shared state of the delivering tasks. The store sits behind a mutex that is never held
-/// across a request.
-pub struct Context {
-    /// The sync worker's own store connection.
-    pub store: Arc<Mutex<Store>>,
-    /// The signed-in API client.
-    pub api: Arc<ApiClient>,
-    /// Tunables.
-    pub config: SyncConfig,
-    /// The signed-in user's role, which decides what the server lets this device write.
-    pub role: Option<Role>,
-}
-
-impl Context {
-    /// Runs `f` on the store.
-    pub fn db<T>(
-        &self,
-        f: impl FnOnce(&Store) -> Result<T, physalign_store::StoreError>,
-    ) -> Result<T, physalign_store::StoreError> {
-        let guard = self
-            .store
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        f(&guard)
-    }
-}
-
-/// Why a step did not go through.
-pub(crate) enum StepError {
-    Retry(String, Option<Duration>),
-    Failed(String),
-    LoginRequired(String),
-}
-
-impl From<RequestError> for StepError {
-    fn from(e: RequestError) -> Self {
-        match e {
-            RequestError::Network(detail) => StepError::Retry(detail, None),
-            RequestError::LoginRequired(detail) => StepError::LoginRequired(detail),
-            RequestError::Local(e) => StepError::Retry(format!("local: {e}"), None),
-        }
-    }
-}
-
-pub(crate) fn local(e: impl std::fmt::Display) -> StepError {
-    StepError::Retry(format!("local store: {e}"), None)
-}
-
-/// Sorts an answer into success, retry or permanent failure.
-pub(crate) fn classify(what: &str, response: ApiResponse) -> Result<ApiResponse, StepError> {
-    let status = response.status;
-    if status.is_success() {
-        return Ok(response);
-    }
-    let reason = format!("{what}: {} {}", status.as_u16(), response.error_summary());
-    if status.is_server_error()
-        || status == StatusCode::TOO_MANY_REQUESTS
-        || status == StatusCode::REQUEST_TIMEOUT
-    {
-        return Err(StepError::Retry(reason, response.retry_after()));
-    }
-    if status == StatusCode::UNAUTHORIZED {
-        return Err(StepError::LoginRequired(reason));
-    }
-    Err(StepError::Failed(reason))
 }
 
 /// A per-step idempotency key: the entry's key for its first request, suffixed for the others,

@@ -23,6 +23,7 @@ pub mod mapping;
 pub mod pull;
 mod resumable;
 pub mod status;
+mod step;
 mod worker;
 
 pub use config::SyncConfig;

@@ -6,7 +6,7 @@
 //! their review) are fetched again.
 
 use crate::client::{ApiResponse, Request, RequestError};
-use crate::deliver::Context;
+use crate::step::Context;
 use physalign_api::auth::Role;
 use physalign_api::sessions::{SessionDetail, SessionList, SessionStatus};
 use physalign_store::sync_state::{RemoteRecord, RemoteRecordKind};

@@ -8,7 +8,7 @@
 //! (expired, checksum mismatch).
 
 use crate::client::{ApiResponse, Request};
-use crate::deliver::{classify, local, Context, StepError};
+use crate::step::{classify, local, Context, StepError};
 use chrono::Utc;
 use physalign_api::upload::{
     CreateUploadRequest, ResumableUpload, UploadKind, UploadState, UPLOAD_OFFSET_HEADER,
