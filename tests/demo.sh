@@ -1,19 +1,31 @@
 #!/usr/bin/env bash
-# Sets up a Debian 12 machine, then does PhysAlign's main job on a sample recording that the set-up
-# itself obtains (a lab clip that PyPI pose2sim ships) or on VIDEO: track the pose, analyse the
-# exercise, store the session locally and print the result. Usage: tests/demo.sh [VIDEO [EXERCISE]]
+# PhysAlign's main job on a fresh Debian 12 machine: installs what it needs (build tools, FFmpeg,
+# the pose models; nothing the tests alone need), builds the command line, and analyses a real
+# exercise recording the way the app records one: pose on this computer, repetitions, range of
+# motion and form issues, the session stored locally. Prints a summary and writes an HTML report
+# (the angle over time with the repetitions marked, the skeleton at the deepest point).
+#
+#   bash tests/demo.sh [VIDEO [EXERCISE [TARGET_REPS]]]   # default: the committed squat sample
 set -euo pipefail
 # Resolve the user's video before changing directory.
 video_arg=""
 if [ $# -ge 1 ]; then video_arg=$(realpath -- "$1"); fi
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo_root"
-source tests/setup.sh
+source tests/setup.sh demo
 
-cargo build --release -q -p physalign-cli
-physalign="$CARGO_TARGET_DIR/release/physalign"
-sample="${video_arg:-${PHYSALIGN_MODELS_DIR:-$PHYSALIGN_CACHE/models}/assets/pose2sim_cam01.mp4}"
-db="${PHYSALIGN_DB:-$PHYSALIGN_CACHE/demo.sqlite}"
+echo "demo: building the physalign command line" >&2
+cargo build -q -p physalign-cli
+physalign="$CARGO_TARGET_DIR/debug/physalign"
+video="${video_arg:-$repo_root/tests/samples/nowva_squats.mp4}"
 exercise="${2:-squat}"
-echo "Analysing $sample as '$exercise' (database: $db)" >&2
-"$physalign" --db "$db" analyze "$sample" --exercise "$exercise" --json
+# The sample is five squats against a prescription of five; your own video has no target unless
+# you give one.
+target_reps="${3:-}"
+if [ -z "$video_arg" ]; then target_reps=5; fi
+db="${PHYSALIGN_DB:-$PHYSALIGN_CACHE/demo.sqlite}"
+report="${PHYSALIGN_REPORT:-$PHYSALIGN_CACHE/demo-report.html}"
+echo "demo: analysing $video as '$exercise' (database: $db)" >&2
+"$physalign" --db "$db" analyze "$video" --exercise "$exercise" --report "$report" \
+  ${target_reps:+--target-reps "$target_reps"}
+echo "demo: open the report in a browser: $report" >&2

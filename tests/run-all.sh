@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
-# Sets up a Debian 12 machine and runs every test: unit and integration tests of all crates
-# (with a real PostgreSQL, real models, real video and audio), then the evaluations on
-# ../shared/testdata when it is present. Exit status is non-zero when anything fails.
+# Sets up a Debian 12 machine and runs every test: the lints, unit and integration tests of all
+# crates (with a real PostgreSQL, real models, real video and audio), the UI's type check, lint
+# and tests, the desktop app in a real window, then the evaluations on ../shared/testdata when it
+# is present. Exit status is non-zero when anything fails.
 set -euo pipefail
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo_root"
 source tests/setup.sh
 
+echo "== lints: rustfmt, clippy (warnings are errors) =="
+cargo fmt --check
+cargo clippy -q --workspace --all-targets -- -D warnings
+
 echo "== cargo test (workspace) =="
 cargo test --workspace --no-fail-fast 2>&1
 
-echo "== desktop UI (headless Chromium, Tauri bridge mocked) =="
+echo "== desktop UI: type check, lint, headless Chromium with the Tauri bridge mocked =="
 (cd ui && npm test --silent)
 
 echo "== desktop app end to end (real window under Xvfb, tauri-driver) =="

@@ -1,7 +1,15 @@
 #!/usr/bin/env bash
-# Installs everything PhysAlign needs on Debian 12 and provisions the models. Idempotent: a second
-# run installs nothing and finishes in seconds. Sourced by tests/demo.sh and tests/run-all.sh.
+# Installs what PhysAlign needs on Debian 12 and provisions the models. Idempotent: a second run
+# installs nothing and finishes in seconds. Two profiles:
+#   source tests/setup.sh demo   # the main job (tests/demo.sh): build tools, FFmpeg, pose models
+#   source tests/setup.sh        # everything the tests need on top: PostgreSQL, WebKitGTK, Xvfb,
+#                                # PulseAudio, Chromium, Whisper models, the UI, tauri-driver
 set -euo pipefail
+setup_profile="${1:-full}"
+case "$setup_profile" in
+  demo | full) ;;
+  *) echo "setup: unknown profile '$setup_profile' (demo or full)" >&2; return 2 2>/dev/null || exit 2 ;;
+esac
 
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 source "$repo_root/tests/env.sh"
@@ -10,26 +18,30 @@ sudo_cmd=()
 if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
 
 apt_packages=(
-  # build tools and FFmpeg (video decoding), clang for bindgen (whisper.cpp)
+  # build tools and FFmpeg (video decoding), clang for bindgen (whisper.cpp), ALSA (microphone)
   pkg-config clang libclang-dev cmake build-essential
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev
-  libavfilter-dev libavdevice-dev ffmpeg
-  # audio capture and the stand-in microphone used by tests
-  libasound2-dev libasound2-plugins pulseaudio pulseaudio-utils sox
+  libavfilter-dev libavdevice-dev ffmpeg libasound2-dev
   # python for model conversion
   python3 python3-venv python3-pip
-  # the central server's database (tests start their own cluster)
-  postgresql
-  # test data that ships with Debian
-  pocketsphinx-testdata
-  # the desktop app (Tauri 2 on WebKitGTK), its end-to-end driver, a virtual display, and the
-  # browser the UI tests run in
-  libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev libxdo-dev
-  libssl-dev librsvg2-dev webkit2gtk-driver xvfb x11-utils chromium
-  # spoken form cues, offline
-  espeak-ng
   unzip curl ca-certificates
 )
+if [ "$setup_profile" = full ]; then
+  apt_packages+=(
+    # the stand-in microphone used by tests
+    libasound2-plugins pulseaudio pulseaudio-utils sox
+    # the central server's database (tests start their own cluster)
+    postgresql
+    # test data that ships with Debian
+    pocketsphinx-testdata
+    # the desktop app (Tauri 2 on WebKitGTK), its end-to-end driver, a virtual display, and the
+    # browser the UI tests run in
+    libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev libxdo-dev
+    libssl-dev librsvg2-dev webkit2gtk-driver xvfb x11-utils chromium
+    # spoken form cues, offline
+    espeak-ng
+  )
+fi
 
 missing=()
 for pkg in "${apt_packages[@]}"; do
@@ -52,6 +64,11 @@ if ! command -v cargo >/dev/null 2>&1; then
   exit 1
 fi
 
+# The pose models always; the Whisper models only for the tests (the main job does not speak).
+if [ "$setup_profile" = demo ]; then
+  PHYSALIGN_PROVISION_WHISPER=0 bash "$repo_root/models/provision.sh"
+  return 0 2>/dev/null || exit 0
+fi
 bash "$repo_root/models/provision.sh"
 
 # The desktop UI: its packages (the lock file pins them) and its build, which the Tauri app

@@ -30,14 +30,8 @@ while [ $# -gt 0 ]; do
   esac
 done
 if [ -z "$clip" ]; then
-  # The hand-counted squat clip of the evaluation data; without it, the lab clip PyPI pose2sim
-  # ships (models/provision.sh fetches it): under two seconds and no exercise, so its true count
-  # is 0 and the test checks the screens, the analysis and storage, not the counter.
-  clip="$testdata/videos/nowva_squats.mp4" reps=5
-  if [ ! -f "$clip" ]; then
-    clip="${PHYSALIGN_MODELS_DIR:-$PHYSALIGN_CACHE/models}/assets/pose2sim_cam01.mp4" reps=0
-    echo "desktop e2e: no ../shared/testdata; using the pose2sim demo clip (0 repetitions)" >&2
-  fi
+  # The hand-counted squat clip, committed as the sample (tests/samples, CC0-1.0).
+  clip="$repo_root/tests/samples/nowva_squats.mp4" reps=5
 fi
 if [ ! -f "$clip" ] || [ -z "$reps" ]; then
   echo "desktop e2e: clip $clip not found, or --reps missing (run tests/setup.sh first)" >&2

@@ -1,18 +1,28 @@
-//! `physalign analyze VIDEO --exercise ID`: tracks the pose through a video, analyses the
-//! exercise (repetitions or hold, range of motion, form issues), stores the session in the local
-//! database and prints the report.
+//! `physalign analyze VIDEO --exercise ID`: runs a video file through the recording engine (the
+//! same pipeline as a live recording in the app: pose, analysis, storage), then prints what the
+//! engine found for a person (or as JSON) and writes an HTML report.
+//!
+//! [`analyze_video`] is the evaluation path: poses from the model or a saved track, analysed
+//! without storing anything.
 
 use crate::GlobalArgs;
 use anyhow::Context;
-use chrono::{DateTime, Utc};
+use indicatif::{ProgressBar, ProgressStyle};
 use physalign_analysis::{
     Catalogue, Exercise, ExerciseOverrides, FrameRecord, FrameSize, PatientOverrides,
     SessionAnalyzer, SessionReport,
 };
 use physalign_domain::PoseFrame;
-use physalign_store::{NewSession, Store};
+use physalign_recorder::{
+    start_recording, PoseEngine, PreviewOptions, RecorderEvent, RecordingOutcome, RecordingRequest,
+    SourceSpec,
+};
+use physalign_report::{AngleTrace, SessionDocument, SkeletonSnapshot};
+use physalign_store::Store;
 use physalign_vision::{PoseConfig, PoseTracker, PoseVariant, VideoReader};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 
@@ -30,16 +40,22 @@ pub struct AnalyzeArgs {
     /// Inference threads per model.
     #[arg(long, default_value_t = 1)]
     pub threads: usize,
+    /// Prescribed repetitions (the summary counts against them).
+    #[arg(long)]
+    pub target_reps: Option<u32>,
     /// Therapist overrides for this patient (TOML or JSON), e.g. a lower knee target.
     #[arg(long)]
     pub targets: Option<PathBuf>,
     /// Extra or replacement exercise definitions (a directory of TOML/JSON files).
     #[arg(long)]
     pub exercises_dir: Option<PathBuf>,
-    /// Print the report as JSON.
+    /// Print the engine's report as JSON instead of the summary.
     #[arg(long)]
     pub json: bool,
-    /// Do not store the session in the local database.
+    /// Write the HTML report here (default: `reports/SESSION.html` beside the database).
+    #[arg(long)]
+    pub report: Option<PathBuf>,
+    /// Do not store the session in the local database (nor write a report unless `--report`).
     #[arg(long)]
     pub no_store: bool,
     /// Development: analyse a saved track (`physalign track --json-lines` output) instead of
@@ -65,12 +81,8 @@ pub struct Analysis {
     pub report: SessionReport,
     /// Per-frame analysis, after gap filling.
     pub frames: Vec<FrameRecord>,
-    /// The pose frames analysed (kept for storage).
-    pub poses: Vec<PoseFrame>,
     /// Time spent tracking and analysing.
     pub elapsed: Duration,
-    /// Time spent in analysis only.
-    pub analysis_time: Duration,
 }
 
 /// Writes `text` to stdout; a reader that went away (`| head`) is not an error.
@@ -100,7 +112,6 @@ pub fn analyze_video(
     exercise: &Exercise,
     overrides: &ExerciseOverrides,
     source: PoseSource<'_>,
-    keep_poses: bool,
     show_progress: bool,
 ) -> anyhow::Result<Analysis> {
     let started = Instant::now();
@@ -109,15 +120,8 @@ pub fn analyze_video(
     let info = reader.info().clone();
     let mut analyzer =
         SessionAnalyzer::new(exercise, overrides, FrameSize::new(info.width, info.height))?;
-    let mut poses = Vec::new();
-    let mut analysis_time = Duration::ZERO;
     let mut analyse = |frame: &PoseFrame| {
-        let t = Instant::now();
         analyzer.push(frame);
-        analysis_time += t.elapsed();
-        if keep_poses {
-            poses.push(frame.clone());
-        }
     };
     match source {
         PoseSource::Model(config) => {
@@ -143,61 +147,271 @@ pub fn analyze_video(
             }
         }
     }
-    let t = Instant::now();
     let (report, frames) = analyzer.finish_with_frames();
-    analysis_time += t.elapsed();
     Ok(Analysis {
         report,
         frames,
-        poses,
         elapsed: started.elapsed(),
-        analysis_time,
     })
 }
 
 /// Runs the subcommand.
 pub fn run(args: AnalyzeArgs, global: &GlobalArgs) -> anyhow::Result<()> {
-    let started_at = Utc::now();
     let catalogue = load_catalogue(args.exercises_dir.as_deref())?;
-    let exercise = catalogue.get(&args.exercise)?;
-    let overrides = match &args.targets {
+    let exercise = catalogue.get(&args.exercise)?.clone();
+    let mut overrides = match &args.targets {
         Some(path) => PatientOverrides::load(path)?.for_exercise(&exercise.id),
         None => ExerciseOverrides::default(),
     };
-    let config = PoseConfig {
+    if args.target_reps.is_some() {
+        overrides.target_reps = args.target_reps;
+    }
+    if let Some(track) = &args.from_track {
+        return run_from_track(&args, track, &exercise, &overrides);
+    }
+    // A session that is not kept is recorded into a scratch database, deleted afterwards: one
+    // pipeline either way.
+    let scratch = if args.no_store {
+        Some(tempfile::tempdir().context("creating a scratch directory")?)
+    } else {
+        None
+    };
+    let db = match &scratch {
+        Some(dir) => dir.path().join("scratch.sqlite"),
+        None => global.db_path(),
+    };
+    if let Some(dir) = db.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let started = Instant::now();
+    let outcome = record_file(&db, &args, exercise, overrides)?;
+    let frames = outcome.frames;
+    eprintln!(
+        "{}: {frames} frames in {:.1} s ({:.1} frames/s)",
+        args.video.display(),
+        started.elapsed().as_secs_f64(),
+        frames as f64 / started.elapsed().as_secs_f64().max(1e-9),
+    );
+    if let Some(reason) = &outcome.interrupted {
+        eprintln!("warning: the video ended early ({reason}); what was read is analysed");
+    }
+    let store = Store::open(&db).with_context(|| format!("opening {}", db.display()))?;
+    let doc = session_document(&store, &outcome)?;
+    if scratch.is_none() {
+        eprintln!("stored session {} in {}", outcome.session_id, db.display());
+    }
+    let report_path = match (&args.report, &scratch) {
+        (Some(path), _) => Some(path.clone()),
+        (None, None) => Some(default_report_path(&db, outcome.session_id)),
+        (None, Some(_)) => None,
+    };
+    if let Some(path) = &report_path {
+        write_report(path, &doc)?;
+    }
+    if args.json {
+        print_stdout(&format!("{}\n", serde_json::to_string_pretty(&doc.report)?))?;
+    } else {
+        print_stdout(&physalign_report::summary::render(&doc))?;
+        if let Some(path) = &report_path {
+            print_stdout(&format!("report: {}\n", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// Records `args.video` through the recording engine as fast as it decodes, showing progress.
+fn record_file(
+    db: &Path,
+    args: &AnalyzeArgs,
+    exercise: Exercise,
+    overrides: ExerciseOverrides,
+) -> anyhow::Result<RecordingOutcome> {
+    let engine = Arc::new(PoseEngine::new(PoseConfig {
         variant: args.model,
         threads: args.threads,
-    };
-    let source = match &args.from_track {
-        Some(path) => PoseSource::Track(path),
-        None => PoseSource::Model(&config),
-    };
+    }));
+    let progress = Arc::new(Progress::new(&args.video));
+    let on_event = progress.clone();
+    let handle = start_recording(
+        db,
+        engine,
+        RecordingRequest {
+            source: SourceSpec::VideoFile {
+                path: args.video.clone(),
+                real_time: false,
+            },
+            exercise,
+            overrides,
+            patient_id: None,
+            preview: PreviewOptions {
+                max_fps: 0.0,
+                ..PreviewOptions::default()
+            },
+            speech: None,
+        },
+        Arc::new(move |event| on_event.show(&event)),
+    )
+    .with_context(|| format!("analysing {}", args.video.display()))?;
+    let outcome = handle.wait();
+    progress.finish();
+    Ok(outcome?)
+}
+
+/// Progress of an analysis: a bar on a terminal, a line every tenth otherwise (logs stay short).
+struct Progress {
+    bar: ProgressBar,
+    last_decile: std::sync::atomic::AtomicU32,
+}
+
+impl Progress {
+    fn new(video: &Path) -> Self {
+        let bar = if std::io::stderr().is_terminal() {
+            let bar = ProgressBar::new(1000);
+            if let Ok(style) =
+                ProgressStyle::with_template("{msg} {bar:40} {percent:>3}% · {prefix} · eta {eta}")
+            {
+                bar.set_style(style);
+            }
+            bar.set_message(format!(
+                "analysing {}",
+                video.file_name().map_or_else(
+                    || video.display().to_string(),
+                    |n| n.to_string_lossy().into_owned()
+                )
+            ));
+            bar
+        } else {
+            ProgressBar::hidden()
+        };
+        Self {
+            bar,
+            last_decile: std::sync::atomic::AtomicU32::new(0),
+        }
+    }
+
+    fn show(&self, event: &RecorderEvent) {
+        match event {
+            RecorderEvent::Frame(frame) => {
+                let fraction = frame.progress.unwrap_or(0.0).clamp(0.0, 1.0);
+                let reps = frame.analysis.reps;
+                if self.bar.is_hidden() {
+                    let decile = (fraction * 10.0) as u32;
+                    let last = self
+                        .last_decile
+                        .fetch_max(decile, std::sync::atomic::Ordering::Relaxed);
+                    if decile > last {
+                        eprintln!("analysing: {}% (repetitions so far: {reps})", decile * 10);
+                    }
+                } else {
+                    self.bar.set_position((fraction * 1000.0) as u64);
+                    self.bar.set_prefix(format!("repetitions so far: {reps}"));
+                }
+            }
+            RecorderEvent::Warning { message } => self.bar.println(format!("warning: {message}")),
+            _ => {}
+        }
+    }
+
+    fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+/// What the report shows of a stored session: the engine's report, the angle the counter
+/// followed and the body at the working position of the fullest repetition.
+fn session_document(store: &Store, outcome: &RecordingOutcome) -> anyhow::Result<SessionDocument> {
+    let id = outcome.session_id;
+    let report = outcome.report.clone();
+    let series = physalign_recorder::history::angle_series(store, id, 2000)?;
+    let stored = store.get_session(id)?;
+    let skeleton = SessionDocument::fullest_repetition(&report)
+        .map(|rep| (rep.peak_ms, rep.number))
+        .map(|(peak_ms, number)| -> anyhow::Result<Option<SkeletonSnapshot>> {
+            let Some(info) = store.recording(id)? else {
+                return Ok(None);
+            };
+            let mut nearest: Option<physalign_store::FrameRecord> = None;
+            store.for_each_frame(id, |frame| {
+                let closer = nearest.as_ref().is_none_or(|n| {
+                    (frame.timestamp_ms - peak_ms).abs() < (n.timestamp_ms - peak_ms).abs()
+                });
+                if closer {
+                    nearest = Some(frame);
+                }
+                Ok(())
+            })?;
+            Ok(nearest.map(|frame| SkeletonSnapshot {
+                t_s: frame.timestamp_ms as f64 / 1000.0,
+                landmarks: frame
+                    .landmarks
+                    .iter()
+                    .map(|l| [l.x, l.y, l.visibility])
+                    .collect(),
+                frame_width: info.frame_width,
+                frame_height: info.frame_height,
+                caption: format!(
+                    "The body at {:.1} s, the working position of repetition {}, the fullest of the session.",
+                    frame.timestamp_ms as f64 / 1000.0,
+                    number.unwrap_or(0)
+                ),
+            }))
+        })
+        .transpose()?
+        .flatten();
+    Ok(SessionDocument {
+        report,
+        session_id: Some(id.to_string()),
+        source: stored
+            .as_ref()
+            .map(|d| d.session.source.clone())
+            .unwrap_or_default(),
+        recorded_at: stored.as_ref().map(|d| {
+            d.session
+                .started_at
+                .format("%Y-%m-%d %H:%M UTC")
+                .to_string()
+        }),
+        angle: AngleTrace {
+            name: series.angle,
+            t_s: series.t_s,
+            degrees: series.degrees,
+        },
+        skeleton,
+    })
+}
+
+fn default_report_path(db: &Path, session: Uuid) -> PathBuf {
+    db.parent()
+        .unwrap_or_else(|| Path::new("."))
+        .join("reports")
+        .join(format!("{session}.html"))
+}
+
+fn write_report(path: &Path, doc: &SessionDocument) -> anyhow::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    std::fs::write(path, physalign_report::html::render(doc))
+        .with_context(|| format!("writing the report {}", path.display()))
+}
+
+/// The development path: a saved track analysed without the model or the store.
+fn run_from_track(
+    args: &AnalyzeArgs,
+    track: &Path,
+    exercise: &Exercise,
+    overrides: &ExerciseOverrides,
+) -> anyhow::Result<()> {
     let analysis = analyze_video(
         &args.video,
         exercise,
-        &overrides,
-        source,
-        !args.no_store,
-        true,
+        overrides,
+        PoseSource::Track(track),
+        false,
     )?;
-    let frames = analysis.report.summary_statistics.total_frames;
-    eprintln!(
-        "{}: {} frames in {:.1} s ({:.1} frames/s end to end; analysis alone {:.0} frames/s)",
-        args.video.display(),
-        frames,
-        analysis.elapsed.as_secs_f64(),
-        frames as f64 / analysis.elapsed.as_secs_f64().max(1e-9),
-        frames as f64 / analysis.analysis_time.as_secs_f64().max(1e-9),
-    );
     if let Some(path) = &args.trace {
         write_trace(path, &analysis.frames)
             .with_context(|| format!("writing {}", path.display()))?;
-    }
-    if !args.no_store {
-        let db = global.db_path();
-        let id = store_session(&db, &args.video, started_at, &analysis)
-            .with_context(|| format!("storing the session in {}", db.display()))?;
-        eprintln!("stored session {id} in {}", db.display());
     }
     if args.json {
         print_stdout(&format!(
@@ -205,7 +419,15 @@ pub fn run(args: AnalyzeArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             serde_json::to_string_pretty(&analysis.report)?
         ))?;
     } else {
-        print_summary(&analysis.report);
+        let doc = SessionDocument {
+            report: analysis.report,
+            session_id: None,
+            source: args.video.display().to_string(),
+            recorded_at: None,
+            angle: AngleTrace::default(),
+            skeleton: None,
+        };
+        print_stdout(&physalign_report::summary::render(&doc))?;
     }
     Ok(())
 }
@@ -229,91 +451,4 @@ fn write_trace(path: &Path, frames: &[FrameRecord]) -> std::io::Result<()> {
         )?;
     }
     out.flush()
-}
-
-fn print_summary(report: &SessionReport) {
-    println!("{} ({})", report.exercise_name, report.exercise_id);
-    match report.target_reps {
-        Some(target) => println!("repetitions: {} of {target}", report.reps),
-        None => println!("repetitions: {}", report.reps),
-    }
-    if report.partial_reps > 0 {
-        println!("partial (not counted): {}", report.partial_reps);
-    }
-    for rep in &report.rep_details {
-        let label = rep.number.map_or_else(
-            || format!("{:?}", rep.outcome).to_lowercase(),
-            |n| format!("#{n}"),
-        );
-        println!(
-            "  {label:>10}  {:6.2}-{:6.2} s  {} {:>5}-{:>5} deg  down {:.1} s  up {:.1} s  issues {}",
-            rep.start_ms as f64 / 1000.0,
-            rep.end_ms as f64 / 1000.0,
-            rep.primary_angle,
-            rep.min_angle.map_or("-".into(), |v| format!("{v:.0}")),
-            rep.max_angle.map_or("-".into(), |v| format!("{v:.0}")),
-            rep.eccentric_s,
-            rep.concentric_s,
-            rep.form_issues.len()
-        );
-    }
-    for hold in &report.holds {
-        println!(
-            "hold: {:.1} s in position (target {:.0} s), {} breaks",
-            hold.time_in_range_s,
-            hold.target_s,
-            hold.breaks.len()
-        );
-    }
-    for issue in &report.form_issues {
-        println!(
-            "  {:6.2} s  {:?}  {}: {}",
-            issue.timestamp_ms as f64 / 1000.0,
-            issue.issue.severity,
-            issue.issue.joint,
-            issue.issue.message
-        );
-    }
-    println!(
-        "frames: {}, average quality {:.2}",
-        report.summary_statistics.total_frames, report.summary_statistics.average_quality
-    );
-}
-
-/// Stores the session, its frames, repetitions and summary; returns the session id.
-fn store_session(
-    db: &Path,
-    video: &Path,
-    started_at: DateTime<Utc>,
-    analysis: &Analysis,
-) -> anyhow::Result<Uuid> {
-    let store = Store::open(db)?;
-    let report = &analysis.report;
-    let session_id = store.create_session(&NewSession {
-        id: Uuid::new_v4(),
-        patient_id: None,
-        exercise_id: report.exercise_id.clone(),
-        source: video.display().to_string(),
-        started_at,
-    })?;
-    let mut writer = store.frame_writer(session_id)?;
-    for (n, (record, pose)) in analysis.frames.iter().zip(&analysis.poses).enumerate() {
-        writer.push(physalign_store::FrameRecord {
-            frame_number: n as i64,
-            timestamp_ms: record.timestamp_ms,
-            landmarks: pose.landmarks.clone(),
-            world_landmarks: pose.world_landmarks.clone(),
-            angles: record
-                .angles()
-                .into_iter()
-                .map(|(k, v)| (k, v as f32))
-                .collect(),
-            quality_score: record.quality.clamp(0.0, 1.0),
-            form_issues: record.form_issues.clone(),
-        })?;
-    }
-    writer.finish()?;
-    let completion = physalign_recorder::completion_from_report(report)?;
-    store.complete_session(session_id, &completion)?;
-    Ok(session_id)
 }

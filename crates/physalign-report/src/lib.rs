@@ -1,0 +1,20 @@
+//! A recorded session told to people rather than programs. The engine has decided everything
+//! (repetitions, range of motion, form issues); this crate only words and draws it:
+//!
+//! - [`summary::render`]: the few lines a terminal shows after `physalign analyze`;
+//! - [`html::render`]: a self-contained HTML page (no scripts, no external files) with the joint
+//!   angle over time, the repetitions marked, the skeleton at the working position, the
+//!   per-repetition table and the form issues with their times;
+//! - [`verdict::verdict`]: the one line on how it went, shared by both.
+
+#![warn(missing_docs)]
+
+pub mod document;
+mod escape;
+pub mod html;
+pub mod summary;
+mod svg_chart;
+mod svg_skeleton;
+pub mod verdict;
+
+pub use document::{AngleTrace, SessionDocument, SkeletonSnapshot};
