@@ -49,6 +49,40 @@ const BUILTIN: &[(&str, &str)] = &[
     ("push_up.toml", include_str!("../exercises/push_up.toml")),
     ("wall_sit.toml", include_str!("../exercises/wall_sit.toml")),
     ("plank.toml", include_str!("../exercises/plank.toml")),
+    (
+        "mini_squat.toml",
+        include_str!("../exercises/mini_squat.toml"),
+    ),
+    (
+        "hip_abduction.toml",
+        include_str!("../exercises/hip_abduction.toml"),
+    ),
+    (
+        "neck_rotation.toml",
+        include_str!("../exercises/neck_rotation.toml"),
+    ),
+    (
+        "straight_leg_raise.toml",
+        include_str!("../exercises/straight_leg_raise.toml"),
+    ),
+    ("step_up.toml", include_str!("../exercises/step_up.toml")),
+    (
+        "single_leg_balance.toml",
+        include_str!("../exercises/single_leg_balance.toml"),
+    ),
+    (
+        "chair_stand_30s.toml",
+        include_str!("../exercises/chair_stand_30s.toml"),
+    ),
+    (
+        "five_times_sit_to_stand.toml",
+        include_str!("../exercises/five_times_sit_to_stand.toml"),
+    ),
+    (
+        "timed_up_and_go.toml",
+        include_str!("../exercises/timed_up_and_go.toml"),
+    ),
+    ("gait.toml", include_str!("../exercises/gait.toml")),
 ];
 
 /// Exercises by id.
@@ -183,6 +217,16 @@ mod tests {
             "push_up",
             "wall_sit",
             "plank",
+            "mini_squat",
+            "hip_abduction",
+            "neck_rotation",
+            "straight_leg_raise",
+            "step_up",
+            "single_leg_balance",
+            "chair_stand_30s",
+            "five_times_sit_to_stand",
+            "timed_up_and_go",
+            "gait",
         ] {
             assert!(c.get(id).is_ok(), "{id} missing");
         }
@@ -204,12 +248,12 @@ mod tests {
         std::fs::write(dir.join("squat.toml"), squat).unwrap();
         let mut step: serde_json::Value =
             serde_json::to_value(Catalogue::builtin().unwrap().get("lunge").unwrap()).unwrap();
-        step["id"] = "step_up".into();
-        std::fs::write(dir.join("step_up.json"), step.to_string()).unwrap();
+        step["id"] = "forward_lunge".into();
+        std::fs::write(dir.join("forward_lunge.json"), step.to_string()).unwrap();
         std::fs::write(dir.join("notes.txt"), "ignored").unwrap();
         let c = Catalogue::with_dir(&dir).unwrap();
         assert_eq!(c.get("squat").unwrap().name, "Box squat");
-        assert!(c.get("step_up").is_ok());
+        assert!(c.get("forward_lunge").is_ok());
         assert_eq!(c.len(), BUILTIN.len() + 1);
 
         std::fs::write(dir.join("broken.toml"), "id = \"broken\"\nname = 3").unwrap();

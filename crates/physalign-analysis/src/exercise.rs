@@ -1,6 +1,8 @@
 //! An exercise definition as the catalogue files describe it.
 
+use crate::functional_test::FunctionalTest;
 use crate::metric::{Metric, Side};
+use crate::view::DetectedView;
 use physalign_domain::Severity;
 use serde::{Deserialize, Serialize};
 
@@ -35,6 +37,10 @@ pub struct Exercise {
     /// Form rules.
     #[serde(default)]
     pub rules: Vec<Rule>,
+    /// A timed functional test scored from the repetitions (chair stand, five-times
+    /// sit-to-stand, Timed Up and Go, cadence).
+    #[serde(default)]
+    pub test: Option<FunctionalTest>,
 }
 
 /// Recommended camera position.
@@ -86,6 +92,12 @@ pub enum Combine {
     Right,
     /// The metric has no side (e.g. `trunk_lean`).
     None,
+    /// Whichever side moves (found from each side's range of motion and visibility, re-checked
+    /// as the session goes); the mean when both move.
+    Active,
+    /// Each side counted on its own (alternating or one-sided movements); repetitions are
+    /// reported per side.
+    EachSide,
 }
 
 /// A metric followed by the counter, with its hysteresis thresholds in degrees.
@@ -107,6 +119,10 @@ pub struct Signal {
     pub leave: f32,
     /// Working position reached past this angle.
     pub work: f32,
+    /// Camera views in which this signal can be trusted (empty: any view). A signal is skipped
+    /// while the detected view is not among them.
+    #[serde(default)]
+    pub views: Vec<DetectedView>,
 }
 
 impl Signal {
@@ -160,6 +176,10 @@ pub struct RepSettings {
     /// A cycle that leaves rest but never reaches work is a partial repetition when it gets at
     /// least this far (progress 0..1); smaller excursions are ignored as noise.
     pub partial_min_progress: f32,
+    /// Excursion from the person's own resting level (in units of `work - rest` of the first
+    /// signal) the first repetition must reach; later ones are judged against the person's own
+    /// typical excursion.
+    pub min_excursion: f32,
     /// Gaps in the signal longer than this abandon the repetition in progress (someone left the
     /// frame, or the video was cut).
     pub max_gap_s: f32,
@@ -175,6 +195,7 @@ impl Default for RepSettings {
             min_duration_s: 0.6,
             max_duration_s: 12.0,
             partial_min_progress: 0.4,
+            min_excursion: 0.75,
             max_gap_s: 1.0,
             first_half: FirstHalf::Eccentric,
             target: None,
@@ -370,7 +391,8 @@ impl Rule {
 impl Exercise {
     /// Checks that the definition is consistent; returns what is wrong.
     pub fn validate(&self) -> Result<(), String> {
-        if self.id.is_empty() || !self.id.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+        let snake = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_';
+        if !self.id.starts_with(|c: char| c.is_ascii_lowercase()) || !self.id.chars().all(snake) {
             return Err("id must be lower_snake_case".into());
         }
         if self.signals.is_empty() && self.mode == Mode::Reps {
@@ -399,6 +421,12 @@ impl Exercise {
         if !(0.0..=1.0).contains(&r.partial_min_progress) || r.max_gap_s <= 0.0 {
             return Err("reps: partial_min_progress in 0..1 and max_gap_s > 0".into());
         }
+        if !(r.min_excursion > 0.0 && r.min_excursion.is_finite()) {
+            return Err("reps: min_excursion must be > 0".into());
+        }
+        if let Some(test) = &self.test {
+            test.validate()?;
+        }
         match (self.mode, &self.hold) {
             (Mode::Hold, None) => return Err("mode hold needs a [hold] table".into()),
             (_, Some(h)) => {
@@ -409,6 +437,7 @@ impl Exercise {
                     let probe = Signal {
                         metric: c.metric.clone(),
                         combine: c.combine,
+                        views: Vec::new(),
                         rest: 0.0,
                         leave: 1.0,
                         work: 2.0,

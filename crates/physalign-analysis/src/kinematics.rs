@@ -170,6 +170,33 @@ pub fn measure(frame: &PoseFrame, size: FrameSize, config: &KinematicsConfig) ->
     ] {
         out.set(metric, view.shrug(ear, shoulder), Source::Image);
     }
+    for (metric, hip, knee) in [
+        (Metric::HipAbductionLeft, L::LeftHip, L::LeftKnee),
+        (Metric::HipAbductionRight, L::RightHip, L::RightKnee),
+    ] {
+        if let Some((value, source)) = view.hip_abduction(hip, knee) {
+            out.set(metric, Some(value), source);
+        }
+    }
+    if let Some(yaw) = view.head_yaw() {
+        out.set(Metric::NeckRotationLeft, Some(yaw.max(0.0)), Source::Image);
+        out.set(
+            Metric::NeckRotationRight,
+            Some((-yaw).max(0.0)),
+            Source::Image,
+        );
+    }
+    if let Some((left, right)) = view.foot_lift() {
+        out.set(Metric::FootLiftLeft, Some(left), Source::Image);
+        out.set(Metric::FootLiftRight, Some(right), Source::Image);
+    }
+    out.set(Metric::AnkleSpread, view.ankle_spread(), Source::Image);
+    for (metric, heel, toe) in [
+        (Metric::HeelHeightLeft, L::LeftHeel, L::LeftFootIndex),
+        (Metric::HeelHeightRight, L::RightHeel, L::RightFootIndex),
+    ] {
+        out.set(metric, view.heel_height(heel, toe), Source::Image);
+    }
     out
 }
 
@@ -334,6 +361,81 @@ impl<'a> View<'a> {
         } else {
             -deviation
         })
+    }
+
+    /// Thigh against the trunk axis in the frontal plane (0 = hanging straight down).
+    fn hip_abduction(&self, hip: L, knee: L) -> Option<(f32, Source)> {
+        let ([h, k, ls, rs, lh, rh], source) = self.points([
+            hip,
+            knee,
+            L::LeftShoulder,
+            L::RightShoulder,
+            L::LeftHip,
+            L::RightHip,
+        ])?;
+        let thigh = k.sub(h);
+        let down = lh.mid(rh).sub(ls.mid(rs));
+        if source == Source::Image {
+            return Some((angle_between(thigh, down)?, source));
+        }
+        // Remove the forward component (hip flexion) so that only the sideways swing remains.
+        let forward = down.cross(rh.sub(lh));
+        Some((angle_between(thigh.reject(forward), down)?, source))
+    }
+
+    /// Head yaw in degrees, positive towards the subject's left, from the nose's offset between
+    /// the ears: on a head seen from the front the ears are at +-90 degrees of a circle, so the
+    /// nose's offset `d` and the ears' half distance `w` give `atan2(d, w)`.
+    fn head_yaw(&self) -> Option<f32> {
+        let lm = |k: L| self.frame.landmarks.get(k.index());
+        let (nose, le, re) = (lm(L::Nose)?, lm(L::LeftEar)?, lm(L::RightEar)?);
+        // The ear turned away is often hidden; its predicted position still follows the head,
+        // so only the nose must be seen.
+        if nose.visibility < self.config.min_visibility {
+            return None;
+        }
+        let x = |l: &physalign_domain::Landmark| l.x * self.size.width as f32;
+        let half = (x(le) - x(re)) / 2.0;
+        // Seen from behind (ears in mirrored order) there is no face to measure.
+        if half <= 1.0 {
+            return None;
+        }
+        let d = x(nose) - (x(le) + x(re)) / 2.0;
+        Some(d.atan2(half).to_degrees())
+    }
+
+    /// Hip-to-ankle length in pixels, the larger of the two legs (a bent leg looks shorter).
+    fn leg_length(&self) -> Option<f32> {
+        let l = self.px(L::LeftHip)?.sub(self.px(L::LeftAnkle)?).norm();
+        let r = self.px(L::RightHip)?.sub(self.px(L::RightAnkle)?).norm();
+        Some(l.max(r)).filter(|v| *v > 1.0)
+    }
+
+    /// How far each ankle is above the other, percent of leg length (0 when below).
+    fn foot_lift(&self) -> Option<(f32, f32)> {
+        let leg = self.leg_length()?;
+        let (la, ra) = (self.px(L::LeftAnkle)?, self.px(L::RightAnkle)?);
+        let up = (ra.y - la.y) / leg * 100.0;
+        Some((up.max(0.0), (-up).max(0.0)))
+    }
+
+    /// Heel above the toes, percent of leg length. Seen from behind the toes are hidden by the
+    /// heel, yet the model still places them: they only need to be inside the frame.
+    fn heel_height(&self, heel: L, toe: L) -> Option<f32> {
+        let leg = self.leg_length()?;
+        let h = self.px(heel)?;
+        let t = self.frame.landmarks.get(toe.index())?;
+        if t.presence < self.config.min_presence {
+            return None;
+        }
+        Some((t.y * self.size.height as f32 - h.y) / leg * 100.0)
+    }
+
+    /// Horizontal ankle distance, percent of leg length.
+    fn ankle_spread(&self) -> Option<f32> {
+        let leg = self.leg_length()?;
+        let (la, ra) = (self.px(L::LeftAnkle)?, self.px(L::RightAnkle)?);
+        Some((la.x - ra.x).abs() / leg * 100.0)
     }
 
     fn shrug(&self, ear: L, shoulder: L) -> Option<f32> {

@@ -8,8 +8,10 @@
 //! per-patient therapist overrides ([`overrides`]). [`SessionAnalyzer`] runs it incrementally.
 
 pub mod catalogue;
+pub mod continuity;
 pub mod error;
 pub mod exercise;
+pub mod functional_test;
 pub mod geometry;
 pub mod hold;
 pub mod kinematics;
@@ -17,12 +19,15 @@ pub mod metric;
 pub mod one_euro;
 pub mod overrides;
 pub mod quality;
+pub mod reliability;
 pub mod rep_stats;
 pub mod report;
 pub mod reps;
 pub mod rules;
 pub mod session;
+pub mod side;
 pub mod track_file;
+pub mod view;
 
 pub use catalogue::Catalogue;
 pub use error::AnalysisError;
@@ -33,3 +38,4 @@ pub use overrides::{ExerciseOverrides, PatientOverrides};
 pub use report::{FrameRecord, SessionReport};
 pub use session::{AnalyzerConfig, FrameAnalysis, SessionAnalyzer};
 pub use track_file::read_track;
+pub use view::DetectedView;

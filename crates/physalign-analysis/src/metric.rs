@@ -14,6 +14,16 @@
 //!   negative = hips sagging.
 //! - `shoulder_shrug_*` (not an angle): vertical ear-to-shoulder gap divided by shoulder width;
 //!   it shrinks when the shoulders are shrugged.
+//! - `hip_abduction_*`: thigh against the trunk axis in the frontal plane, 0 = leg hanging
+//!   straight down, positive as the leg moves out to the side.
+//! - `neck_rotation_*`: head turned towards that side (yaw from the nose between the ears),
+//!   0 = facing forwards; the other direction reads 0.
+//! - `foot_lift_*` (not an angle): how far this ankle is above the other, in percent of the
+//!   hip-to-ankle length (0 = both feet on the floor).
+//! - `ankle_spread` (not an angle): horizontal distance between the ankles in percent of the
+//!   hip-to-ankle length (the stride while walking).
+//! - `heel_height_*` (not an angle): heel above the toes, in percent of the hip-to-ankle length;
+//!   it rises on the toes, and unlike the ankle angle it is seen from the front and from behind.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -44,10 +54,19 @@ pub enum Metric {
     BodyLineRight,
     ShoulderShrugLeft,
     ShoulderShrugRight,
+    HipAbductionLeft,
+    HipAbductionRight,
+    NeckRotationLeft,
+    NeckRotationRight,
+    FootLiftLeft,
+    FootLiftRight,
+    AnkleSpread,
+    HeelHeightLeft,
+    HeelHeightRight,
 }
 
 /// Number of metrics.
-pub const METRIC_COUNT: usize = 21;
+pub const METRIC_COUNT: usize = 30;
 
 const NAMES: [&str; METRIC_COUNT] = [
     "knee_left",
@@ -71,6 +90,15 @@ const NAMES: [&str; METRIC_COUNT] = [
     "body_line_right",
     "shoulder_shrug_left",
     "shoulder_shrug_right",
+    "hip_abduction_left",
+    "hip_abduction_right",
+    "neck_rotation_left",
+    "neck_rotation_right",
+    "foot_lift_left",
+    "foot_lift_right",
+    "ankle_spread",
+    "heel_height_left",
+    "heel_height_right",
 ];
 
 impl Metric {
@@ -97,6 +125,15 @@ impl Metric {
         Self::BodyLineRight,
         Self::ShoulderShrugLeft,
         Self::ShoulderShrugRight,
+        Self::HipAbductionLeft,
+        Self::HipAbductionRight,
+        Self::NeckRotationLeft,
+        Self::NeckRotationRight,
+        Self::FootLiftLeft,
+        Self::FootLiftRight,
+        Self::AnkleSpread,
+        Self::HeelHeightLeft,
+        Self::HeelHeightRight,
     ];
 
     /// Position in [`Metric::ALL`].
@@ -109,9 +146,31 @@ impl Metric {
         NAMES[self.index()]
     }
 
-    /// Whether the value is an angle in degrees (everything but the shrug ratio).
+    /// Whether the value is an angle in degrees (everything but the ratios: shrug, foot lift,
+    /// ankle spread).
     pub fn is_angle(self) -> bool {
-        !matches!(self, Self::ShoulderShrugLeft | Self::ShoulderShrugRight)
+        !matches!(
+            self,
+            Self::ShoulderShrugLeft
+                | Self::ShoulderShrugRight
+                | Self::FootLiftLeft
+                | Self::FootLiftRight
+                | Self::AnkleSpread
+                | Self::HeelHeightLeft
+                | Self::HeelHeightRight
+        )
+    }
+
+    /// The body side this metric belongs to, `None` for unsided metrics.
+    pub fn side(self) -> Option<Side> {
+        let name = self.name();
+        if name.ends_with("_left") {
+            Some(Side::Left)
+        } else if name.ends_with("_right") {
+            Some(Side::Right)
+        } else {
+            None
+        }
     }
 
     /// The metric for `base` (e.g. `knee`) and a side, or the unsided metric (`trunk_lean`).
@@ -161,7 +220,7 @@ impl<'de> Deserialize<'de> for Metric {
 
 /// Body side.
 #[allow(missing_docs)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Side {
     Left,
@@ -169,6 +228,25 @@ pub enum Side {
 }
 
 impl Side {
+    /// Both sides, left first.
+    pub const BOTH: [Side; 2] = [Side::Left, Side::Right];
+
+    /// The other side.
+    pub fn other(self) -> Side {
+        match self {
+            Side::Left => Side::Right,
+            Side::Right => Side::Left,
+        }
+    }
+
+    /// 0 for left, 1 for right (index into per-side arrays).
+    pub fn index(self) -> usize {
+        match self {
+            Side::Left => 0,
+            Side::Right => 1,
+        }
+    }
+
     /// `left` or `right`.
     pub fn suffix(self) -> &'static str {
         match self {

@@ -3,10 +3,13 @@
 //! `summary_statistics` and `pose_data` have exactly seed 003's shape.
 
 use crate::exercise::Mode;
+use crate::functional_test::FunctionalTestResult;
 use crate::hold::Hold;
-use crate::metric::{Metric, MetricValues, Source};
+use crate::metric::{Metric, MetricValues, Side, Source};
+use crate::reliability::Reliability;
 use crate::reps::CycleOutcome;
 use crate::rules::TimedIssue;
+use crate::side::ActiveSides;
 use physalign_domain::FormIssue;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -65,6 +68,25 @@ pub struct RepDetail {
     pub symmetry: Option<Symmetry>,
     /// Form issues raised during the repetition.
     pub form_issues: Vec<TimedIssue>,
+    /// Whether the working position was reached (an unfinished cycle may have reached it).
+    #[serde(default)]
+    pub reached_work: bool,
+    /// The side that did the movement, when one side alone (or counted per side).
+    #[serde(default)]
+    pub side: Option<Side>,
+    /// Confidence in this repetition's measurement, 0..1 (mean over its frames of the joints'
+    /// visibility and steadiness, lowered when the view does not suit the exercise).
+    #[serde(default)]
+    pub confidence: Option<f64>,
+}
+
+/// Full repetitions per side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct SideCounts {
+    /// Left side.
+    pub left: u32,
+    /// Right side.
+    pub right: u32,
 }
 
 /// Seed 003's `summary_statistics`.
@@ -129,6 +151,18 @@ pub struct SessionReport {
     pub angle_sources: BTreeMap<String, Source>,
     /// First to last frame, seconds.
     pub duration_s: f64,
+    /// Full repetitions per side, for exercises counted per side.
+    #[serde(default)]
+    pub reps_by_side: Option<SideCounts>,
+    /// The side(s) that did the movement over most of the session.
+    #[serde(default)]
+    pub active_side: ActiveSides,
+    /// How far the measurement can be trusted, and why not (view, visibility, jitter).
+    #[serde(default)]
+    pub reliability: Option<Reliability>,
+    /// The score of the exercise's functional test, when it is one.
+    #[serde(default)]
+    pub functional_test: Option<FunctionalTestResult>,
 }
 
 /// The analysis of one stored frame, after short gaps were filled.

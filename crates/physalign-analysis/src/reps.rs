@@ -1,21 +1,51 @@
 //! The repetition counter: a hysteresis state machine over the smoothed primary signal, expressed
-//! as progress from rest (0) to the working position (1).
+//! as progress from the catalogue's rest threshold (0) towards its working threshold (1).
 //!
-//! A repetition is counted when the signal, having reached the working position, comes back to
-//! rest. Coming back without reaching it is a partial repetition (reported, not counted). A
-//! stream that starts (or resumes after a gap) away from rest begins a repetition there, so a clip
-//! that opens mid-movement still counts its first repetition. Gaps longer than `max_gap_s` (the
-//! person left, the video was cut) abandon the repetition in progress.
+//! The thresholds only give the direction and the scale of the movement; what counts is measured
+//! against the person: a cycle starts when the signal leaves the person's own resting level (not
+//! a fixed angle), reaches the working position when its excursion from that level is large enough
+//! (the first time a fixed share of the catalogue's range, then a share of the person's own typical
+//! excursion) and ends when it has come back a clear share of its own excursion, so a patient who
+//! does not return fully to rest between repetitions is still counted. Coming back without enough
+//! excursion is a partial repetition (reported, not counted). A stream that starts away from rest
+//! begins a repetition there, so a clip that opens mid-movement still counts its first repetition;
+//! after a gap (someone left, a cut) the counter waits for the next movement instead: nothing is
+//! counted across a gap.
 
 use crate::exercise::RepSettings;
 use serde::{Deserialize, Serialize};
 
 /// Progress within which the signal counts as still at its resting level: a repetition starts
-/// the last time the signal was this close to the lowest rest value (tremor of a few degrees).
+/// the last time the signal was this close to the resting level (tremor of a few degrees).
 const REST_TOLERANCE: f32 = 0.08;
 
 /// How fast (progress per second) the resting level may drift towards the working position.
 const REST_DRIFT_PER_S: f32 = 0.1;
+
+/// Share of the person's typical excursion a cycle must reach to be a full repetition.
+const OWN_RANGE_SHARE: f32 = 0.6;
+
+/// Share of its own excursion a cycle must come back to end (partial return is enough).
+const RETURN_SHARE: f32 = 0.6;
+
+/// A movement that stops short of the working position and stays still this long was a change
+/// of resting posture (settling, shifting weight), not the start of a repetition.
+const SETTLE_MS: i64 = 2000;
+
+/// Within this much progress the signal counts as still.
+const STILL_TOLERANCE: f32 = 0.1;
+
+/// Within this share of its excursion from the peak, a cycle is dwelling at the working position.
+const DWELL_BAND: f32 = 0.4;
+
+/// A cycle that dwells at the working position for more than this share of `max_duration_s` is
+/// a hold (a wall sit), not a repetition.
+const MAX_DWELL_SHARE: f32 = 0.5;
+
+/// A cycle already under way when the stream starts is only a full repetition when the part
+/// seen moving towards the peak is at least this share of the required excursion (a clip that
+/// opens at the peak shows only the way back).
+const UNSEEN_START_SEEN_SHARE: f32 = 0.5;
 
 /// How a movement cycle ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,6 +74,20 @@ pub struct Cycle {
     pub peak_progress: f32,
     /// How it ended.
     pub outcome: CycleOutcome,
+    /// The resting level the cycle started from (progress).
+    #[serde(default)]
+    pub base_progress: f32,
+    /// Whether the working position was reached (true for full and too-slow cycles; an
+    /// unfinished one may have reached it before the stream ended).
+    #[serde(default)]
+    pub reached_work: bool,
+}
+
+impl Cycle {
+    /// How far the cycle went from its resting level (progress units).
+    pub fn excursion(&self) -> f32 {
+        self.peak_progress - self.base_progress
+    }
 }
 
 /// Something the counter noticed on a sample.
@@ -91,7 +135,12 @@ struct InProgress {
     start_ms: i64,
     peak_ms: i64,
     peak: f32,
+    base: f32,
     reached_work: bool,
+    /// Began before the stream did: its true duration is unknown.
+    unseen_start: bool,
+    /// The first progress seen in the cycle.
+    first_seen: f32,
 }
 
 /// The counter.
@@ -100,10 +149,18 @@ pub struct RepCounter {
     settings: RepSettings,
     leave: f32,
     phase: CounterPhase,
+    /// No sample seen yet: a movement already under way then is counted (the clip opens mid-rep).
+    at_stream_start: bool,
     last_rest_ms: i64,
     rest_level: f32,
     last_sample_ms: Option<i64>,
     current: Option<InProgress>,
+    /// Excursions of the substantial cycles so far: the person's own range.
+    excursions: Vec<f32>,
+    /// Where and since when the signal has been still.
+    still: (f32, i64),
+    /// The samples of the cycle in progress (for the dwell at the working position).
+    samples: Vec<(i64, f32)>,
     full: u32,
     partial: u32,
 }
@@ -116,10 +173,14 @@ impl RepCounter {
             settings,
             leave: leave_progress.clamp(0.01, 0.99),
             phase: CounterPhase::Unknown,
+            at_stream_start: true,
             last_rest_ms: 0,
             rest_level: 0.0,
             last_sample_ms: None,
             current: None,
+            excursions: Vec::new(),
+            still: (0.0, 0),
+            samples: Vec::new(),
             full: 0,
             partial: 0,
         }
@@ -140,6 +201,45 @@ impl RepCounter {
         self.phase
     }
 
+    /// The excursion (progress units) a cycle must reach to be a full repetition now: a share
+    /// of the person's typical excursion once there is one, the catalogue's minimum before.
+    pub fn required_excursion(&self) -> f32 {
+        let floor = self.settings.min_excursion;
+        let own = match self.excursions.len() {
+            0 => return floor,
+            n => {
+                let mut sorted = self.excursions.clone();
+                sorted.sort_by(f32::total_cmp);
+                sorted[n / 2]
+            }
+        };
+        (OWN_RANGE_SHARE * own).max(self.settings.partial_min_progress)
+    }
+
+    /// Drops the cycle in progress (a gap in the signal): the next movement is waited for,
+    /// nothing is counted across it.
+    pub fn interrupt(&mut self, timestamp_ms: i64) -> Vec<RepEvent> {
+        let mut events = Vec::new();
+        if self.current.take().is_some() {
+            events.push(RepEvent::Abandoned { timestamp_ms });
+        }
+        self.phase = CounterPhase::Unknown;
+        events
+    }
+
+    /// A cut in the video at `cut_ms`, noticed at `timestamp_ms`: a cycle that started before it
+    /// spans it and is dropped; one that started after it is kept.
+    pub fn cut(&mut self, cut_ms: i64, timestamp_ms: i64) -> Vec<RepEvent> {
+        match self.current {
+            Some(cur) if cur.start_ms < cut_ms => self.interrupt(timestamp_ms),
+            Some(_) => Vec::new(),
+            None => {
+                self.phase = CounterPhase::Unknown;
+                Vec::new()
+            }
+        }
+    }
+
     /// Feeds one sample: progress at `timestamp_ms`, `None` when the signal was not measurable.
     pub fn push(&mut self, timestamp_ms: i64, progress: Option<f32>) -> Vec<RepEvent> {
         let mut events = Vec::new();
@@ -149,30 +249,33 @@ impl RepCounter {
         if let Some(last) = self.last_sample_ms {
             let gap_ms = timestamp_ms - last;
             if gap_ms < 0 || gap_ms as f32 > self.settings.max_gap_s * 1000.0 {
-                if self.current.take().is_some() {
-                    events.push(RepEvent::Abandoned { timestamp_ms });
-                }
-                self.phase = CounterPhase::Unknown;
+                events.extend(self.interrupt(timestamp_ms));
             }
         }
         let dt_s = self
             .last_sample_ms
             .map_or(0.0, |last| (timestamp_ms - last).max(0) as f32 / 1000.0);
         self.last_sample_ms = Some(timestamp_ms);
+        if (p - self.still.0).abs() > STILL_TOLERANCE {
+            self.still = (p, timestamp_ms);
+        }
 
         if self.phase == CounterPhase::Unknown {
-            if p <= 0.0 {
-                self.enter_rest(timestamp_ms, p);
-            } else {
+            if self.at_stream_start && p > self.leave {
                 // Started away from rest: the movement began before we could see it.
-                self.begin(timestamp_ms, timestamp_ms, p, &mut events);
+                self.begin(timestamp_ms, timestamp_ms, p, 0.0_f32.min(p), &mut events);
+            } else {
+                // After a gap the resting level is re-learnt from here (it follows downwards).
+                self.enter_rest(timestamp_ms, p);
             }
+            self.at_stream_start = false;
         }
 
         match self.phase {
             CounterPhase::Rest => {
-                if p > self.leave {
-                    self.begin(self.last_rest_ms, timestamp_ms, p, &mut events);
+                if p > self.rest_level + self.leave {
+                    let base = self.rest_level;
+                    self.begin(self.last_rest_ms, timestamp_ms, p, base, &mut events);
                 } else {
                     // The resting level follows slow drift (shifting weight) upwards.
                     self.rest_level = p.min(self.rest_level + REST_DRIFT_PER_S * dt_s);
@@ -183,18 +286,30 @@ impl RepCounter {
                 }
             }
             CounterPhase::Outward | CounterPhase::Return => {
-                if p <= 0.0 {
-                    self.end(timestamp_ms, &mut events);
-                    self.enter_rest(timestamp_ms, p);
-                } else if let Some(cur) = self.current.as_mut() {
+                let required = self.required_excursion();
+                self.samples.push((timestamp_ms, p));
+                if let Some(cur) = self.current.as_mut() {
                     if p > cur.peak {
                         cur.peak = p;
                         cur.peak_ms = timestamp_ms;
                     }
-                    if p >= 1.0 && !cur.reached_work {
+                    let excursion = cur.peak - cur.base;
+                    if !cur.reached_work && excursion >= required {
                         cur.reached_work = true;
                         self.phase = CounterPhase::Return;
                         events.push(RepEvent::WorkReached { timestamp_ms });
+                    }
+                    // Back by a clear share of its own excursion (and by more than the noise
+                    // margin that started it): the cycle is over.
+                    let back = cur.peak - p;
+                    let settled = !cur.reached_work && timestamp_ms - self.still.1 >= SETTLE_MS;
+                    if back >= (RETURN_SHARE * excursion).max(self.leave) {
+                        self.end(timestamp_ms, &mut events);
+                        self.enter_rest(timestamp_ms, p);
+                    } else if settled {
+                        // A new resting posture: no cycle, the rest level starts from here.
+                        self.current = None;
+                        self.enter_rest(timestamp_ms, p);
                     }
                 }
             }
@@ -209,14 +324,19 @@ impl RepCounter {
         self.rest_level = p;
     }
 
-    fn begin(&mut self, start_ms: i64, now_ms: i64, p: f32, events: &mut Vec<RepEvent>) {
-        let reached_work = p >= 1.0;
+    fn begin(&mut self, start_ms: i64, now_ms: i64, p: f32, base: f32, events: &mut Vec<RepEvent>) {
+        let reached_work = p - base >= self.required_excursion();
         self.current = Some(InProgress {
             start_ms,
             peak_ms: now_ms,
             peak: p,
+            base,
             reached_work,
+            unseen_start: start_ms == now_ms,
+            first_seen: p,
         });
+        self.samples.clear();
+        self.samples.push((now_ms, p));
         self.phase = if reached_work {
             CounterPhase::Return
         } else {
@@ -232,25 +352,55 @@ impl RepCounter {
         }
     }
 
+    /// Seconds the cycle spent near its peak (within [`DWELL_BAND`] of its excursion).
+    fn dwell_s(&self, cur: &InProgress) -> f32 {
+        let near = cur.peak - DWELL_BAND * (cur.peak - cur.base);
+        let ms: i64 = self
+            .samples
+            .windows(2)
+            .filter(|w| w[0].1 >= near && w[1].1 >= near)
+            .map(|w| w[1].0 - w[0].0)
+            .sum();
+        ms as f32 / 1000.0
+    }
+
+    /// Smallest excursion reported as a partial repetition (smaller ones are noise).
+    fn partial_floor(&self) -> f32 {
+        self.settings
+            .partial_min_progress
+            .max(0.5 * self.required_excursion())
+    }
+
     fn end(&mut self, end_ms: i64, events: &mut Vec<RepEvent>) {
         let Some(cur) = self.current.take() else {
             return;
         };
         let duration_s = (end_ms - cur.start_ms) as f32 / 1000.0;
+        let excursion = cur.peak - cur.base;
+        let seen_rise = cur.peak - cur.first_seen;
         let outcome = if cur.reached_work {
-            if duration_s > self.settings.max_duration_s {
+            if duration_s > self.settings.max_duration_s
+                || self.dwell_s(&cur) > MAX_DWELL_SHARE * self.settings.max_duration_s
+            {
                 CycleOutcome::TooSlow
-            } else if duration_s < self.settings.min_duration_s {
+            } else if cur.unseen_start
+                && seen_rise < UNSEEN_START_SEEN_SHARE * self.required_excursion()
+            {
+                CycleOutcome::Partial
+            } else if duration_s < self.settings.min_duration_s && !cur.unseen_start {
                 // Too quick to be a movement: a tracking glitch.
                 return;
             } else {
                 CycleOutcome::Full
             }
-        } else if cur.peak >= self.settings.partial_min_progress {
+        } else if excursion >= self.partial_floor() && duration_s >= self.settings.min_duration_s {
             CycleOutcome::Partial
         } else {
             return;
         };
+        if outcome != CycleOutcome::TooSlow {
+            self.excursions.push(excursion);
+        }
         match outcome {
             CycleOutcome::Full => self.full += 1,
             _ => self.partial += 1,
@@ -262,6 +412,8 @@ impl RepCounter {
                 end_ms,
                 peak_progress: cur.peak,
                 outcome,
+                base_progress: cur.base,
+                reached_work: cur.reached_work,
             },
         });
     }
@@ -270,7 +422,7 @@ impl RepCounter {
     pub fn finish(&mut self) -> Vec<RepEvent> {
         let mut events = Vec::new();
         if let (Some(cur), Some(last)) = (self.current.take(), self.last_sample_ms) {
-            if cur.reached_work || cur.peak >= self.settings.partial_min_progress {
+            if cur.reached_work || cur.peak - cur.base >= self.partial_floor() {
                 self.partial += 1;
                 events.push(RepEvent::Ended {
                     cycle: Cycle {
@@ -279,6 +431,8 @@ impl RepCounter {
                         end_ms: last,
                         peak_progress: cur.peak,
                         outcome: CycleOutcome::Unfinished,
+                        base_progress: cur.base,
+                        reached_work: cur.reached_work,
                     },
                 });
             }
@@ -418,9 +572,17 @@ mod tests {
     }
 
     #[test]
-    fn a_small_dip_is_neither_rep_nor_partial() {
+    fn a_small_dip_is_not_a_repetition() {
+        // 25 degrees down from standing: at most a partial (relative to the person's own rest,
+        // it is over half the catalogue's rest-to-work range).
         let mut trace = standing(0, 1.0);
         trace.extend(squat(1000, 0.6, 0.0, 0.6, 145.0));
+        trace.extend(standing(2200, 1.0));
+        let (c, _) = run(&trace);
+        assert_eq!(c.full_reps(), 0);
+        // A tremor-sized dip is nothing at all.
+        let mut trace = standing(0, 1.0);
+        trace.extend(squat(1000, 0.6, 0.0, 0.6, 162.0));
         trace.extend(standing(2200, 1.0));
         let (c, _) = run(&trace);
         assert_eq!((c.full_reps(), c.partial_reps()), (0, 0));
@@ -553,8 +715,22 @@ mod tests {
     }
 
     #[test]
-    fn a_clip_starting_mid_repetition_counts_it() {
-        // Starts at the bottom, stands up, then one more squat.
+    fn a_clip_starting_on_the_way_down_counts_it() {
+        // Starts half-way down, reaches the bottom, stands up, then one more squat.
+        let mut trace: Vec<_> = squat(0, 1.0, 0.0, 1.0, 90.0)
+            .into_iter()
+            .filter(|(t, _)| *t >= 300)
+            .collect();
+        trace.extend(standing(2100, 1.0));
+        trace.extend(squat(3100, 1.0, 0.0, 1.0, 90.0));
+        trace.extend(standing(5200, 0.5));
+        let (c, _) = run(&trace);
+        assert_eq!(c.full_reps(), 2);
+    }
+
+    #[test]
+    fn a_clip_starting_at_the_bottom_reports_the_first_one_partial() {
+        // Only the way back up of the first squat is seen: not a whole repetition.
         let mut trace: Vec<_> = squat(0, 1.0, 0.0, 1.0, 90.0)
             .into_iter()
             .filter(|(t, _)| *t >= 1000)
@@ -562,8 +738,8 @@ mod tests {
         trace.extend(standing(2100, 1.0));
         trace.extend(squat(3100, 1.0, 0.0, 1.0, 90.0));
         trace.extend(standing(5200, 0.5));
-        let (c, _) = run(&trace);
-        assert_eq!(c.full_reps(), 2);
+        let (c, cycles) = run(&trace);
+        assert_eq!((c.full_reps(), c.partial_reps()), (1, 1), "{cycles:?}");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 mod angles;
 mod keypoints;
 mod reps;
+mod truth;
 
 use crate::GlobalArgs;
 
@@ -11,7 +12,8 @@ use crate::GlobalArgs;
 pub enum EvalCommand {
     /// Keypoint accuracy (PCK) on COCO-annotated people.
     Keypoints(keypoints::KeypointsArgs),
-    /// Predicted against hand-counted repetitions per clip (`DIR/ground_truth.json`).
+    /// Predicted against hand-counted repetitions, holds and steps per clip
+    /// (`DIR/ground_truth.json`).
     Reps(reps::RepsArgs),
     /// Joint-angle error of predicted against annotated COCO keypoints.
     Angles(angles::AnglesArgs),
