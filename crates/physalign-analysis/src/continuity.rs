@@ -21,6 +21,9 @@ const MAX_COMPARE_MS: i64 = 250;
 /// few frames (a fast movement, blur) and finding it again is not a cut.
 const CONFIRM_MS: i64 = 500;
 
+/// The first frames of a track are not compared (the tracker is still settling on the body).
+const SETTLE_MS: i64 = 150;
+
 /// Landmarks below this visibility are not compared.
 const SEEN: f32 = 0.5;
 
@@ -28,6 +31,8 @@ const SEEN: f32 = 0.5;
 #[derive(Debug, Clone, Default)]
 pub struct CutDetector {
     last: Option<(i64, (f32, f32), f32)>,
+    /// When the current track began (the first body after a frame without one).
+    track_start: Option<i64>,
     /// The torso before a jump not yet confirmed as a cut, and when the jump happened.
     suspect: Option<(i64, (f32, f32), f32)>,
 }
@@ -38,11 +43,25 @@ impl CutDetector {
         Self::default()
     }
 
+    /// Whether a jump is being watched: until it is confirmed as a cut or found to be a glitch,
+    /// the frames are not to be counted on.
+    pub fn suspecting(&self) -> bool {
+        self.suspect.is_some()
+    }
+
     /// The time of a cut confirmed at this frame (pixel geometry with `width` x `height`): the
     /// body jumped or changed size between consecutive frames and has not come back since.
     pub fn push(&mut self, frame: &PoseFrame, width: f32, height: f32) -> Option<i64> {
-        let (centre, torso) = torso(frame, width, height)?;
+        let Some((centre, torso)) = torso(frame, width, height) else {
+            // Nobody (or no torso) in this frame: the next body found is a new track, which the
+            // analyser lets settle on its own; only consecutive bodies are compared.
+            self.last = None;
+            self.track_start = None;
+            self.suspect = None;
+            return None;
+        };
         let t = frame.timestamp_ms;
+        let track_start = *self.track_start.get_or_insert(t);
         let mut confirmed = None;
         if let Some((t0, c0, s0)) = self.suspect {
             // The body moves meanwhile (a fast squat drops it by a torso length in half a
@@ -55,7 +74,12 @@ impl CutDetector {
                 confirmed = Some(t0);
             }
         } else if let Some((t0, c0, s0)) = self.last {
-            if (0..=MAX_COMPARE_MS).contains(&(t - t0)) && differs((c0, s0), (centre, torso)) {
+            // A new track's first frames are unsettled (see the analyser's warm-up).
+            let settled = t0 - track_start >= SETTLE_MS;
+            if settled
+                && (0..=MAX_COMPARE_MS).contains(&(t - t0))
+                && differs((c0, s0), (centre, torso))
+            {
                 self.suspect = Some((t, c0, s0));
             }
         }

@@ -266,7 +266,9 @@ impl SessionAnalyzer {
         }
 
         let warming_up = self.track_warm_up(frame);
-        let selected = self.primary(&values, view).filter(|_| !warming_up);
+        let selected = self
+            .primary(&values, view)
+            .filter(|_| !warming_up && !self.cuts.suspecting());
         let (primary_angle, progress, primary_side) = match &selected {
             Some(p) => (Some(p.angle), Some(p.progress), p.side),
             None => (None, None, None),
