@@ -26,6 +26,7 @@ pub mod reps;
 pub mod rules;
 pub mod session;
 pub mod side;
+pub mod target;
 pub mod track_file;
 pub mod view;
 

@@ -49,6 +49,7 @@ const UNSEEN_START_SEEN_SHARE: f32 = 0.5;
 
 /// How a movement cycle ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum CycleOutcome {
     /// A full repetition: counted.
@@ -63,6 +64,7 @@ pub enum CycleOutcome {
 
 /// One movement cycle away from rest and back.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Cycle {
     /// Last time at rest before the movement (or the first sample when it started unseen).
     pub start_ms: i64,
@@ -92,6 +94,7 @@ impl Cycle {
 
 /// Something the counter noticed on a sample.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum RepEvent {
     /// Left rest: a repetition may be starting.
@@ -118,6 +121,7 @@ pub enum RepEvent {
 
 /// Where in the movement the counter is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum CounterPhase {
     /// No signal yet, or just after a gap.

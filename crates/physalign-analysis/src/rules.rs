@@ -21,6 +21,7 @@ const BASELINE_RATE: f32 = 0.1;
 
 /// A raised form issue with its time.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TimedIssue {
     /// When the fault began.
     pub timestamp_ms: i64,

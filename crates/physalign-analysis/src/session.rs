@@ -53,12 +53,14 @@ impl Default for AnalyzerConfig {
 
 /// What the analyser says about one frame, as it happens (serialisable for the desktop app).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FrameAnalysis {
     /// Frame time, ms.
     pub timestamp_ms: i64,
     /// Smoothed values of this frame (missing where not measurable).
     #[serde(rename = "angles")]
     // Serialised by hand as `{"knee_left": 92.3, ...}`.
+    #[cfg_attr(feature = "ts", ts(type = "Partial<Record<string, number>>"))]
     pub values: MetricValues,
     /// Quality 0..1.
     pub quality: f32,

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 /// A camera the user can pick.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CameraDevice {
     /// Index to pass to [`crate::SourceSpec::Camera`].
     pub index: u32,

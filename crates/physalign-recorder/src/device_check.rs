@@ -30,6 +30,7 @@ pub struct DeviceCheckRequest {
 
 /// An event of a running device check.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum CheckEvent {
     /// A camera picture with the person found in it.
@@ -65,6 +66,7 @@ pub enum CheckEvent {
 
 /// How well the person is framed for exercise analysis, which needs the whole body.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum Framing {
     /// Nobody found.

@@ -3,12 +3,14 @@
 
 use crate::preview::PreviewImage;
 use crate::source::SourceInfo;
+use physalign_analysis::target::TargetStatus;
 use physalign_analysis::FrameAnalysis;
 use serde::Serialize;
 use uuid::Uuid;
 
 /// An event of a recording, in the order they happen.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum RecorderEvent {
     /// The session exists in the local store and frames are flowing.
@@ -74,6 +76,7 @@ pub enum RecorderEvent {
 
 /// One analysed frame for the live screen.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct LiveFrame {
     /// The session.
     pub session_id: Uuid,
@@ -81,6 +84,9 @@ pub struct LiveFrame {
     pub frame_number: u64,
     /// What the analyser says.
     pub analysis: FrameAnalysis,
+    /// Whether `analysis.primary_angle` has reached the exercise's target angle: decided here,
+    /// in the exercise's own direction, so the screen only shows it.
+    pub target: TargetStatus,
     /// Image landmarks as `[x, y, visibility]`, x and y normalised to the frame (33, or none).
     pub landmarks: Vec<[f32; 3]>,
     /// The frame itself, downscaled, when a preview was due.

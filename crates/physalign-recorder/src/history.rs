@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 /// Where a session is on its way to the central server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum SyncState {
     /// Changes wait in the outbox.
@@ -21,6 +22,7 @@ pub enum SyncState {
 
 /// One past session.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct HistoryEntry {
     /// The session.
     pub session_id: Uuid,
@@ -54,6 +56,7 @@ pub struct HistoryEntry {
 
 /// A session with everything the summary screen shows.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SessionView {
     /// The line of the history.
     pub entry: HistoryEntry,
@@ -160,6 +163,7 @@ fn max_pain(notes: &serde_json::Value) -> Option<f32> {
 
 /// A joint angle over time, for the review chart.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AngleSeries {
     /// The angle's name, e.g. `knee`.
     pub angle: Option<String>,

@@ -32,6 +32,7 @@ impl Default for PreviewOptions {
 
 /// One encoded preview.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PreviewImage {
     /// Preview width in pixels.
     pub width: u32,

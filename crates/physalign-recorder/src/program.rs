@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 /// An exercise the patient chose, with their own targets.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ProgramItem {
     /// Catalogue id.
     pub exercise_id: String,
@@ -35,6 +36,7 @@ impl ProgramItem {
 
 /// Where a program entry comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum ProgramOrigin {
     /// Prescribed by the physiotherapist (pulled from the server).
@@ -45,6 +47,7 @@ pub enum ProgramOrigin {
 
 /// One exercise of today's program.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ProgramEntry {
     /// Catalogue id.
     pub exercise_id: String,

@@ -12,6 +12,7 @@ use crate::preview::{encode_preview, PreviewOptions};
 use crate::source::{open_source, FrameSource, SourceSpec};
 use crate::{completion_from_report, RecorderError};
 use chrono::Utc;
+use physalign_analysis::target::{target_status, AngleTarget};
 use physalign_analysis::{Exercise, ExerciseOverrides, FrameAnalysis, FrameSize, SessionAnalyzer};
 use physalign_domain::PoseFrame;
 use physalign_store::{
@@ -58,6 +59,7 @@ pub struct SpeechRequest {
 
 /// How a recording ended.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RecordingOutcome {
     /// The stored session.
     pub session_id: Uuid,
@@ -207,6 +209,8 @@ struct Worker {
     store: Store,
     source: Box<dyn FrameSource>,
     analyzer: SessionAnalyzer,
+    /// The target angle the live frames are judged against, overrides applied.
+    target: Option<AngleTarget>,
     writer: Option<FrameWriter>,
     tracker: Option<PoseTracker>,
     engine: Arc<PoseEngine>,
@@ -239,6 +243,7 @@ impl Worker {
             &request.overrides,
             FrameSize::new(info.width, info.height),
         )?;
+        let target = AngleTarget::of(&request.overrides.apply(&request.exercise)?);
         let tracker = engine.take()?;
         let store = Store::open(&store_path)?;
         let session_id = Uuid::new_v4();
@@ -269,6 +274,7 @@ impl Worker {
             store,
             source,
             analyzer,
+            target,
             writer: Some(writer),
             tracker: Some(tracker),
             engine,
@@ -400,6 +406,7 @@ impl Worker {
                         .iter()
                         .map(|l| [l.x, l.y, l.visibility])
                         .collect(),
+                    target: target_status(self.target.as_ref(), analysis.primary_angle),
                     analysis,
                     preview,
                     fps: recent.len() as f32,

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 /// What the user chose to record from.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum SourceSpec {
     /// A webcam by its index in [`crate::camera::list_cameras`].
@@ -39,6 +40,7 @@ impl SourceSpec {
 
 /// Facts about an opened source.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SourceInfo {
     /// Frame width in pixels (upright).
     pub width: u32,

@@ -43,6 +43,7 @@ pub struct FrameRecord {
 
 /// One counted repetition.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RepetitionRecord {
     /// 0-based position in the session, unique within it.
     pub index: u32,
@@ -68,6 +69,7 @@ pub struct RepetitionRecord {
 
 /// A form issue at a moment of the session.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FormIssueEvent {
     /// When it was seen, from the start of the stream.
     pub timestamp_ms: i64,
@@ -96,6 +98,7 @@ pub struct SessionCompletion {
 
 /// A stored exercise session, without its per-frame data.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SessionRow {
     /// Client-generated id.
     pub id: Uuid,
@@ -131,6 +134,7 @@ pub struct SessionRow {
 
 /// A session with its repetitions and form issues.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SessionDetail {
     /// The session row.
     pub session: SessionRow,

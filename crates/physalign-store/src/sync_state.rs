@@ -30,6 +30,7 @@ pub struct SyncIdentity {
 
 /// A failed outbox entry as shown by the status command.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FailedEntry {
     /// Outbox id.
     pub id: i64,
@@ -94,6 +95,7 @@ pub struct UploadProgress {
 
 physalign_domain::wire_enum! {
     /// What a record pulled from the server is (the `sync_remote_records.kind` column).
+    #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
     pub enum RemoteRecordKind {
         /// An exercise session, including prescriptions (sessions a therapist scheduled).
         Session = "session",

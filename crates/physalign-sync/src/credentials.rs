@@ -46,6 +46,7 @@ impl std::fmt::Debug for Tokens {
 
 /// Which backend holds the tokens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Backend {
     /// The desktop keyring (Secret Service).

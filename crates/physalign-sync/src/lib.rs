@@ -31,4 +31,4 @@ pub use credentials::{Backend, CredentialStore};
 pub use error::SyncError;
 pub use login::{login, LoginReport};
 pub use status::{read_status, SyncStatus};
-pub use worker::{RunReport, SyncWorker};
+pub use worker::{RunHooks, RunReport, SyncWorker};

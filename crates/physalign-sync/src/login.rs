@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 /// The result of a login.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct LoginReport {
     /// The server signed in to.
     pub server_url: String,

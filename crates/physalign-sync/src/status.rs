@@ -14,6 +14,7 @@ pub const LAST_ERROR: &str = "last_error";
 
 /// A conflict as listed in the status.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ConflictSummary {
     /// Conflict id.
     pub id: i64,
@@ -44,6 +45,7 @@ impl From<ConflictRecord> for ConflictSummary {
 
 /// The sync state of this device.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SyncStatus {
     /// The server, once someone logged in.
     pub server_url: Option<String>,

@@ -54,6 +54,25 @@ impl RunReport {
     }
 }
 
+/// What a long-running [`SyncWorker::run_with`] listens to and reports to.
+#[derive(Default, Clone, Copy)]
+pub struct RunHooks<'a> {
+    /// Notified to start the next round now instead of after the poll interval. A notification
+    /// during a round starts one more round after it (notifications do not pile up).
+    pub wake: Option<&'a tokio::sync::Notify>,
+    /// Called after every round with what it achieved (on the worker's task: keep it quick).
+    pub on_round: Option<&'a (dyn Fn(&RunReport) + Send + Sync)>,
+}
+
+impl std::fmt::Debug for RunHooks<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunHooks")
+            .field("wake", &self.wake.is_some())
+            .field("on_round", &self.on_round.is_some())
+            .finish()
+    }
+}
+
 /// Outcome counts of one round.
 #[derive(Debug, Default)]
 struct Round {
@@ -308,7 +327,21 @@ impl SyncWorker {
         poll: Duration,
         shutdown: impl Future<Output = ()>,
     ) -> Result<(), SyncError> {
+        self.run_with(poll, RunHooks::default(), shutdown).await
+    }
+
+    /// [`SyncWorker::run`] that also wakes early when `hooks.wake` is notified (a "sync now"
+    /// button: the next round starts at once, never beside a running one) and reports every
+    /// round to `hooks.on_round`.
+    pub async fn run_with(
+        &self,
+        poll: Duration,
+        hooks: RunHooks<'_>,
+        shutdown: impl Future<Output = ()>,
+    ) -> Result<(), SyncError> {
         tokio::pin!(shutdown);
+        let never = tokio::sync::Notify::new();
+        let wake = hooks.wake.unwrap_or(&never);
         let mut last_pull: Option<Instant> = None;
         let mut paused = false;
         loop {
@@ -324,6 +357,9 @@ impl SyncWorker {
                 let with_pull =
                     last_pull.is_none_or(|at| at.elapsed() >= self.ctx.config.pull_interval);
                 let report = self.sync(Duration::ZERO, with_pull).await?;
+                if let Some(on_round) = hooks.on_round {
+                    on_round(&report);
+                }
                 if report.pull.is_some() {
                     last_pull = Some(Instant::now());
                 }
@@ -342,6 +378,7 @@ impl SyncWorker {
             tokio::select! {
                 () = &mut shutdown => return Ok(()),
                 () = tokio::time::sleep(wait) => {}
+                () = wake.notified() => {}
             }
         }
     }
