@@ -4,6 +4,7 @@
 crate::wire_enum! {
     /// Where a session is in its life (seed 003's statuses).
     #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
     pub enum SessionStatus {
         /// Created, nothing recorded yet.
         Pending = "pending",
