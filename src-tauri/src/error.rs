@@ -1,9 +1,10 @@
 //! The error every command returns: a message the window can show as it is.
 
 use serde::Serialize;
+use ts_rs::TS;
 
 /// A failed command, serialised as `{ "message": "..." }`.
-#[derive(Debug, thiserror::Error, Serialize)]
+#[derive(Debug, thiserror::Error, Serialize, TS)]
 #[error("{message}")]
 pub struct CommandError {
     /// What went wrong, for the user.

@@ -1,21 +1,32 @@
 //! The PhysAlign desktop shell: Tauri commands and events over the engine crates. Every
 //! decision (analysis, storage, sync) is made in `crates/`; this crate wires the window to it.
+//!
+//! - [`commands`]: what the window calls, by area (settings, devices, recording, history, sync).
+//! - [`managers`]: what owns a lifecycle (the devices, background sync), in Tauri's state.
+//! - [`events`]: the names of the events the window listens to.
+//! - [`bindings`]: the TypeScript declarations of everything crossing to the window.
 
 #![warn(missing_docs)]
 
+pub mod bindings;
 pub mod commands;
 pub mod error;
+pub mod events;
+pub mod managers;
 pub mod settings;
 pub mod state;
-pub mod sync_loop;
 
-use commands::{SharedState, SyncBusy};
+use commands::SharedState;
+use managers::{CaptureManager, StatusSink, SyncManager};
+use physalign_sync::{CredentialStore, SyncConfig, SyncStatus};
 use settings::AppPaths;
 use state::AppState;
-use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
-use std::time::Instant;
-use tauri::{Manager, Runtime};
+use std::time::{Duration, Instant};
+use tauri::{AppHandle, Emitter, Manager, Runtime};
+
+/// How often background sync looks at the outbox when nothing wakes it.
+const SYNC_POLL: Duration = Duration::from_secs(60);
 
 /// The app's state for `paths`, with interrupted recordings completed first.
 pub fn prepare_state(paths: AppPaths, launched_at: Instant) -> Result<SharedState, String> {
@@ -26,11 +37,7 @@ pub fn prepare_state(paths: AppPaths, launched_at: Instant) -> Result<SharedStat
             physalign_recorder::recover_interrupted(&store, &state.catalogue)
                 .map_err(|e| e.to_string())
         }) {
-        Ok(recovered) => {
-            if let Ok(mut m) = state.metrics.lock() {
-                m.recovered_sessions = recovered.len();
-            }
-        }
+        Ok(recovered) => state.update_metrics(|m| m.recovered_sessions = recovered.len()),
         // A damaged database must not keep the app from opening: the window shows the error
         // on the first command that needs it.
         Err(e) => tracing::error!("recovering interrupted recordings: {e}"),
@@ -38,34 +45,57 @@ pub fn prepare_state(paths: AppPaths, launched_at: Instant) -> Result<SharedStat
     Ok(Arc::new(state))
 }
 
-/// Registers state and commands on a builder (the real app and the mock-runtime tests).
+/// Registers state, managers and commands on a builder (the real app and the mock-runtime
+/// tests). Background sync starts with [`start_sync`].
 pub fn with_commands<R: Runtime>(
     builder: tauri::Builder<R>,
     state: SharedState,
 ) -> tauri::Builder<R> {
+    let capture = Arc::new(CaptureManager::new(
+        state.paths.db.clone(),
+        state.engine.clone(),
+    ));
+    let sync = SyncManager::new(
+        state.paths.db.clone(),
+        CredentialStore::new(state.paths.credentials.clone()),
+        SyncConfig::default(),
+        SYNC_POLL,
+    );
     builder
         .manage(state)
-        .manage::<SyncBusy>(Arc::new(AtomicBool::new(false)))
+        .manage(capture)
+        .manage(sync)
         .invoke_handler(tauri::generate_handler![
-            commands::app_info,
-            commands::save_settings,
-            commands::list_devices,
-            commands::start_device_check,
-            commands::stop_device_check,
-            commands::list_exercises,
-            commands::todays_program,
-            commands::start_recording,
-            commands::pause_recording,
-            commands::resume_recording,
-            commands::stop_recording,
-            commands::session_history,
-            commands::session_view,
-            commands::session_angles,
-            commands::sync_status,
-            commands::sync_now,
-            commands::login,
-            commands::app_metrics,
+            commands::settings::app_info,
+            commands::settings::save_settings,
+            commands::settings::app_metrics,
+            commands::devices::list_devices,
+            commands::devices::start_device_check,
+            commands::devices::stop_device_check,
+            commands::recording::list_exercises,
+            commands::recording::todays_program,
+            commands::recording::start_recording,
+            commands::recording::pause_recording,
+            commands::recording::resume_recording,
+            commands::recording::stop_recording,
+            commands::history::session_history,
+            commands::history::session_view,
+            commands::history::session_angles,
+            commands::sync::sync_status,
+            commands::sync::sync_now,
+            commands::sync::login,
         ])
+}
+
+/// Starts background sync; every status goes to the window as a `sync-status` event.
+pub fn start_sync<R: Runtime>(app: &AppHandle<R>) {
+    let handle = app.clone();
+    let sink: StatusSink = Arc::new(move |status: &SyncStatus| {
+        if let Err(e) = handle.emit(events::SYNC_EVENT, status) {
+            tracing::warn!("cannot forward the sync status: {e}");
+        }
+    });
+    app.state::<SyncManager>().start(sink);
 }
 
 /// Runs the desktop app; `launched_at` is the process start, for the startup measurement.
@@ -96,15 +126,11 @@ pub fn run(launched_at: Instant) {
             std::thread::spawn(move || match state.engine.warm_up() {
                 Ok(took) => {
                     tracing::info!(ms = took.as_millis() as u64, "pose models loaded");
-                    if let Ok(mut m) = state.metrics.lock() {
-                        m.model_warm_up_ms = Some(took.as_millis() as u64);
-                    }
+                    state.update_metrics(|m| m.model_warm_up_ms = Some(took.as_millis() as u64));
                 }
                 Err(e) => tracing::error!("loading the pose models: {e}"),
             });
-            let state = app.state::<SharedState>().inner().clone();
-            let busy = app.state::<SyncBusy>().inner().clone();
-            sync_loop::spawn(app.handle().clone(), state.paths.db.clone(), busy);
+            start_sync(app.handle());
             Ok(())
         })
         .run(tauri::generate_context!());

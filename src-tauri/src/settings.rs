@@ -4,9 +4,10 @@
 use physalign_recorder::program::ProgramItem;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
+use ts_rs::TS;
 
 /// Who uses this device.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// A patient exercising at home.
@@ -16,7 +17,7 @@ pub enum Role {
 }
 
 /// Everything the user chose.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(default)]
 pub struct Settings {
     /// `None` until the first-run screen is done.
@@ -63,11 +64,13 @@ pub struct AppPaths {
     pub db: PathBuf,
     /// The preferences file.
     pub settings: PathBuf,
+    /// Where the sign-in's refresh token is kept when there is no OS keyring.
+    pub credentials: PathBuf,
 }
 
 impl AppPaths {
-    /// `PHYSALIGN_DB` and `PHYSALIGN_CONFIG_DIR` when set (tests, portable installs), else the
-    /// user's data and config folders.
+    /// `PHYSALIGN_DB`, `PHYSALIGN_CONFIG_DIR` and `PHYSALIGN_CREDENTIALS_DIR` when set (tests,
+    /// portable installs), else the user's data and config folders.
     pub fn from_env() -> Self {
         let db = std::env::var_os("PHYSALIGN_DB")
             .map(PathBuf::from)
@@ -87,6 +90,7 @@ impl AppPaths {
         Self {
             db,
             settings: config.join("desktop.json"),
+            credentials: physalign_sync::CredentialStore::default_dir(),
         }
     }
 }

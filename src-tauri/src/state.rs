@@ -1,18 +1,18 @@
 //! What the app holds while it runs: paths, preferences, the catalogue, the loaded pose models
-//! and the one recording that may be running.
+//! and measurements. The devices and sync have managers of their own ([`crate::managers`]).
 
 use crate::settings::{self, AppPaths, Settings};
 use physalign_analysis::Catalogue;
-use physalign_recorder::device_check::DeviceCheckHandle;
 use physalign_recorder::spoken::CueSpeaker;
-use physalign_recorder::{PoseEngine, RecordingHandle};
+use physalign_recorder::PoseEngine;
 use physalign_vision::{PoseConfig, PoseVariant};
 use serde::Serialize;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
+use ts_rs::TS;
 
 /// Startup and runtime measurements shown in the about box and read by the tests.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, TS)]
 pub struct LaunchMetrics {
     /// Milliseconds from process start to the first analysed frame of this run.
     pub launch_to_first_frame_ms: Option<u64>,
@@ -32,10 +32,6 @@ pub struct AppState {
     pub catalogue: Catalogue,
     /// The pose models, loaded once.
     pub engine: Arc<PoseEngine>,
-    /// The running (or just finished) recording.
-    pub recording: Mutex<Option<RecordingHandle>>,
-    /// The camera and microphone check of the setup screens, while it shows.
-    pub device_check: Mutex<Option<DeviceCheckHandle>>,
     /// When the process started.
     pub launched_at: Instant,
     /// Startup measurements.
@@ -59,25 +55,33 @@ impl AppState {
                 variant: PoseVariant::Full,
                 threads: 1,
             })),
-            recording: Mutex::new(None),
-            device_check: Mutex::new(None),
             launched_at,
             metrics: Mutex::new(LaunchMetrics::default()),
             speaker: CueSpeaker::system(),
         })
     }
 
-    /// Stops the device check, if one runs, and waits until it has released the camera and
-    /// the microphone.
-    pub fn stop_device_check(&self) {
-        let check = self.device_check.lock().ok().and_then(|mut c| c.take());
-        if let Some(check) = check {
-            check.stop();
-        }
-    }
-
     /// A copy of the current settings.
     pub fn settings(&self) -> Settings {
         self.settings.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    /// Replaces the settings held in memory (after they were saved).
+    pub fn set_settings(&self, settings: Settings) {
+        if let Ok(mut current) = self.settings.lock() {
+            *current = settings;
+        }
+    }
+
+    /// A copy of the measurements so far.
+    pub fn metrics(&self) -> LaunchMetrics {
+        self.metrics.lock().map(|m| m.clone()).unwrap_or_default()
+    }
+
+    /// Updates the measurements.
+    pub fn update_metrics(&self, f: impl FnOnce(&mut LaunchMetrics)) {
+        if let Ok(mut metrics) = self.metrics.lock() {
+            f(&mut metrics);
+        }
     }
 }

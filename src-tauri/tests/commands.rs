@@ -27,6 +27,7 @@ fn app() -> TestApp {
     let paths = AppPaths {
         db: dir.path().join("data/physalign.sqlite"),
         settings: dir.path().join("config/desktop.json"),
+        credentials: dir.path().join("credentials"),
     };
     let state = prepare_state(paths, Instant::now()).unwrap();
     let app = with_commands(mock_builder(), state)
