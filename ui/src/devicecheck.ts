@@ -1,7 +1,11 @@
 // The live camera picture (with the skeleton and a word on framing) and the microphone level of
 // the setup screens, so a patient sees both devices work before the first exercise.
 import { call, on } from "./ipc";
-import type { BodyPart, CheckEvent, Devices, Framing, Settings, SourceSpec } from "./ipc-types";
+import type { CheckEvent } from "./bindings/CheckEvent";
+import type { Devices } from "./bindings/Devices";
+import type { Framing } from "./bindings/Framing";
+import type { Settings } from "./bindings/Settings";
+import type { SourceSpec } from "./bindings/SourceSpec";
 import { el } from "./dom";
 import { errorMessage } from "./toast";
 import { drawFrame } from "./skeleton";
@@ -13,14 +17,13 @@ interface RunningCheck {
 
 let active: RunningCheck | null = null;
 
-const PARTS: Record<BodyPart, string> = { head: "head", shoulders: "shoulders", hips: "hips", knees: "knees", feet: "feet" };
-
 function framingText(framing: Framing): string {
   switch (framing.state) {
     case "no_person": return "Nobody in view yet: stand where you will exercise.";
     case "full_body": return "✓ Your whole body is in view.";
     case "partial": {
-      const missing = framing.missing.map((m) => PARTS[m]);
+      // Rust names the parts in plain words (head, shoulders, hips, knees, feet).
+      const missing = framing.missing;
       return `Step back or tilt the camera: your ${missing.join(", ")} ${missing.length > 1 ? "are" : "is"} out of view.`;
     }
   }

@@ -1,5 +1,7 @@
 // How numbers, times and engine states are written for the patient.
-import type { CounterPhase, Severity, SyncState } from "./ipc-types";
+import type { CounterPhase } from "./bindings/CounterPhase";
+import type { Severity } from "./bindings/Severity";
+import type { SyncState } from "./bindings/SyncState";
 
 export function seconds(s: number | null | undefined): string {
   if (s === null || s === undefined) return "–";

@@ -1,13 +1,27 @@
 // The Rust side's commands and events by name, with their argument and result types: the one
 // place that says what crosses the IPC boundary. Argument names are the commands' parameters in
 // camelCase (Tauri's convention); the types come from the Rust structs.
-import type {
-  AngleSeries, AppInfo, CheckEvent, DeviceCheckArgs, Devices, ExerciseInfo, HistoryEntry, LoginReport,
-  ProcessMetrics, ProgramEntry, RecorderEvent, RecordingOutcome, SessionView, Settings, StartRequest,
-  SyncStatus, Uuid,
-} from "./ipc-types";
+import type { AngleSeries } from "./bindings/AngleSeries";
+import type { AppInfo } from "./bindings/AppInfo";
+import type { CheckEvent } from "./bindings/CheckEvent";
+import type { DeviceCheckArgs } from "./bindings/DeviceCheckArgs";
+import type { Devices } from "./bindings/Devices";
+import type { ExerciseInfo } from "./bindings/ExerciseInfo";
+import type { HistoryEntry } from "./bindings/HistoryEntry";
+import type { LoginReport } from "./bindings/LoginReport";
+import type { ProcessMetrics } from "./bindings/ProcessMetrics";
+import type { ProgramEntry } from "./bindings/ProgramEntry";
+import type { RecorderEvent } from "./bindings/RecorderEvent";
+import type { RecordingOutcome } from "./bindings/RecordingOutcome";
+import type { SessionView } from "./bindings/SessionView";
+import type { Settings } from "./bindings/Settings";
+import type { StartRequest } from "./bindings/StartRequest";
+import type { SyncStatus } from "./bindings/SyncStatus";
 
 type NoArgs = undefined;
+
+/** A session's id (a UUID; ts-rs writes Rust's SessionId as a string). */
+export type SessionId = HistoryEntry["session_id"];
 
 export interface Commands {
   app_info: { args: NoArgs; result: AppInfo };
@@ -18,13 +32,13 @@ export interface Commands {
   stop_device_check: { args: NoArgs; result: null };
   list_exercises: { args: NoArgs; result: ExerciseInfo[] };
   todays_program: { args: NoArgs; result: ProgramEntry[] };
-  start_recording: { args: { request: StartRequest }; result: Uuid };
+  start_recording: { args: { request: StartRequest }; result: SessionId };
   pause_recording: { args: NoArgs; result: null };
   resume_recording: { args: NoArgs; result: null };
   stop_recording: { args: NoArgs; result: RecordingOutcome | null };
   session_history: { args: { limit?: number }; result: HistoryEntry[] };
-  session_view: { args: { sessionId: Uuid }; result: SessionView | null };
-  session_angles: { args: { sessionId: Uuid; maxPoints?: number }; result: AngleSeries };
+  session_view: { args: { sessionId: SessionId }; result: SessionView | null };
+  session_angles: { args: { sessionId: SessionId; maxPoints?: number }; result: AngleSeries };
   sync_status: { args: NoArgs; result: SyncStatus };
   sync_now: { args: NoArgs; result: SyncStatus };
   login: { args: { serverUrl: string; email: string; password: string }; result: LoginReport };

@@ -1,6 +1,6 @@
 // Start-up: loads the settings, wires the screens to the router and the sync badge to its event.
 import { call, on } from "./ipc";
-import type { SyncStatus } from "./ipc-types";
+import type { SyncStatus } from "./bindings/SyncStatus";
 import { startRouter } from "./router";
 import { state } from "./state";
 import { toast } from "./toast";

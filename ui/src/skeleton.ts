@@ -1,5 +1,8 @@
 // Draws the camera preview and the BlazePose skeleton on a canvas.
-import type { Landmark } from "./ipc-types";
+import type { LiveFrame } from "./bindings/LiveFrame";
+
+/** `[x, y, visibility]`, x and y normalised to the picture. */
+type Landmark = LiveFrame["landmarks"][number];
 
 // BlazePose landmark pairs (face outline omitted: it is noise at a distance).
 const BONES: readonly [number, number][] = [

@@ -1,5 +1,6 @@
 // What every screen may read and update: the settings, the devices, the last choices.
-import type { Devices, Settings } from "./ipc-types";
+import type { Devices } from "./bindings/Devices";
+import type { Settings } from "./bindings/Settings";
 
 export interface AppState {
   /** Null until app_info answered (main waits for it before the first screen). */

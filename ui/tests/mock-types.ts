@@ -3,7 +3,16 @@
 import type { Commands, Events } from "../src/ipc-api";
 
 export type { Commands, Events };
-export type * from "../src/ipc-types";
+export type { CheckEvent } from "../src/bindings/CheckEvent";
+export type { ExerciseInfo } from "../src/bindings/ExerciseInfo";
+export type { FrameAnalysis } from "../src/bindings/FrameAnalysis";
+export type { HistoryEntry } from "../src/bindings/HistoryEntry";
+export type { ProgramEntry } from "../src/bindings/ProgramEntry";
+export type { RecorderEvent } from "../src/bindings/RecorderEvent";
+export type { SessionDetail } from "../src/bindings/SessionDetail";
+export type { Settings } from "../src/bindings/Settings";
+export type { SyncStatus } from "../src/bindings/SyncStatus";
+export type { TargetStatus } from "../src/bindings/TargetStatus";
 
 /** A command's answer: its result, a function of its arguments, or the error it rejects with. */
 export type MockAnswer<C extends keyof Commands> =

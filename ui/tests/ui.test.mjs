@@ -67,6 +67,15 @@ const METRICS = { launch_to_first_frame_ms: null, model_warm_up_ms: null, recove
 /** @type {import("./mock-types").HistoryEntry} */
 const ENTRY = { session_id: SESSION_ID, exercise_id: "squat", exercise_name: "Squat", source: "/v.mp4", status: "review_pending", started_at: "2026-12-02T10:00:00Z", duration_s: 12.1, reps: 5, target_reps: 5, mean_rom: 72.4, best_rom: 80.1, form_issues: 1, pain: 3, sync: "pending" };
 
+/** @type {import("./mock-types").SessionDetail} */
+const DETAIL = {
+  session: { id: SESSION_ID, patient_id: null, exercise_id: "squat", source: "/v.mp4", status: "review_pending", started_at: ENTRY.started_at,
+    ended_at: "2026-12-02T10:00:12Z", duration_seconds: 12.1, summary_statistics: null, pose_data: null, report: null, frame_count: 365,
+    created_at: ENTRY.started_at, updated_at: ENTRY.started_at, version: 1 },
+  repetitions: [],
+  form_issues: [{ timestamp_ms: 4200, issue: { type: "knee_valgus", joint: "knee", severity: "MEDIUM", message: "Knees cave inward" } }],
+};
+
 /** @param {MockResponses} overrides @returns {MockResponses} */
 function responses(overrides = {}) {
   return {
@@ -79,10 +88,9 @@ function responses(overrides = {}) {
     session_history: [ENTRY, { ...ENTRY, session_id: "11111111-2222-3333-4444-555555555555", started_at: "2026-12-01T10:00:00Z", reps: 4, mean_rom: 60, pain: 5, sync: "synced" }],
     session_view: {
       entry: ENTRY,
-      report: {
-        rep_details: [1, 2, 3, 4, 5].map((n) => ({ number: n, rom: 60 + n * 3, peak_ms: n * 2000 })),
-        form_issues: [{ timestamp_ms: 4200, rule_id: "knee_valgus", type: "knee_valgus", joint: "knee", severity: "MEDIUM", message: "Knees cave inward" }],
-      },
+      detail: DETAIL,
+      // Untyped JSON on the Rust side (serde_json::Value): the parts the summary reads.
+      report: { rep_details: [1, 2, 3, 4, 5].map((n) => ({ number: n, rom: 60 + n * 3, peak_ms: n * 2000 })) },
       transcript: "My knee pain is 3 out of 10.",
       notes: { pain_reports: [{ score: 3, denied: false, body_part: "knee", quote: "My knee pain is 3 out of 10." }] },
     },
@@ -128,7 +136,8 @@ function frame(analysis, target) {
   /** @type {[number, number, number][]} */
   const landmarks = Array.from({ length: 33 }, (_, i) => [0.3 + (i % 5) * 0.1, 0.1 + i * 0.025, 0.9]);
   return { type: "frame", session_id: SESSION_ID, frame_number: 10, landmarks, preview: null, fps: 29.6, progress: 0.4, since_start_ms: 400, target,
-    analysis: { timestamp_ms: 333, angles: {}, quality: 0.9, primary_angle: null, progress: 0.9, phase: "outward", reps: 0, events: [], issues: [], cues: [], hold_s: null, ...analysis } };
+    analysis: { timestamp_ms: 333, angles: {}, quality: 0.9, primary_angle: null, progress: 0.9, phase: "outward", reps: 0, events: [], issues: [], cues: [], hold_s: null,
+      reps_by_side: null, view: "side", active_side: "both", confidence: 0.9, framing: null, ...analysis } };
 }
 
 /**
@@ -318,6 +327,20 @@ test("history with a single finished session shows its row and nothing else unde
   assert.doesNotMatch(await text(page, "#app"), /null|undefined/);
   assert.equal(await page.locator("svg.chart").count(), 0, "a trend needs two sessions");
   await page.close();
+});
+
+test("a session whose report and notes are missing or of another shape still shows its summary", async () => {
+  const view = { entry: ENTRY, detail: { ...DETAIL, form_issues: [] }, transcript: null };
+  for (const [report, notes] of [[null, null], [{ rep_details: "none" }, { pain_reports: [{ score: "3" }] }]]) {
+    const { page, errors } = await open({ session_view: { ...view, report, notes } });
+    await page.goto(base + `#/session/${SESSION_ID}`);
+    await page.waitForSelector("#summary-reps");
+    assert.equal(await text(page, "#summary-reps"), "5");
+    assert.match(await text(page, "#form-issues"), /No form issues/);
+    assert.doesNotMatch(await text(page, "#app"), /null|undefined|NaN/);
+    assert.deepEqual(errors, []);
+    await page.close();
+  }
 });
 
 test("every screen is reachable by keyboard alone", async () => {

@@ -1,6 +1,6 @@
 // Past sessions and progress over time.
 import { call } from "../ipc";
-import type { HistoryEntry } from "../ipc-types";
+import type { HistoryEntry } from "../bindings/HistoryEntry";
 import { el, mount } from "../dom";
 import { degrees, seconds, when, syncLabel } from "../format";
 import { lineChart } from "../charts";

@@ -1,7 +1,12 @@
 // The recording screen: live video with the skeleton, the repetition counter, the joint angle
 // against its target range, form cues, and the live transcript.
 import { call, on } from "../ipc";
-import type { Devices, LiveFrame, RecorderEvent, SourceSpec, TargetStatus, Uuid } from "../ipc-types";
+import type { SessionId } from "../ipc-api";
+import type { Devices } from "../bindings/Devices";
+import type { LiveFrame } from "../bindings/LiveFrame";
+import type { RecorderEvent } from "../bindings/RecorderEvent";
+import type { SourceSpec } from "../bindings/SourceSpec";
+import type { TargetStatus } from "../bindings/TargetStatus";
 import { el, mount } from "../dom";
 import { degrees, phaseLabel } from "../format";
 import { errorMessage, showingErrors, toast } from "../toast";
@@ -58,13 +63,13 @@ export const record: Screen = {
     const pause = el("button", { id: "pause", disabled: true, accesskey: "p" }, "Pause (P)");
     const stop = el("button", { id: "stop", disabled: true, accesskey: "s" }, "Stop (S)");
 
-    let sessionId: Uuid | null = null;
+    let sessionId: SessionId | null = null;
     let paused = false;
     // The target as the engine announced it; only shown, never compared with the angle here.
     let targetText = "";
     const img = new Image();
 
-    const finish = (id: Uuid | null) => {
+    const finish = (id: SessionId | null) => {
       start.disabled = false; pause.disabled = true; stop.disabled = true;
       if (id) go(`#/session/${id}`);
     };
@@ -72,8 +77,8 @@ export const record: Screen = {
     const showFrame = (f: LiveFrame) => {
       reps.textContent = String(f.analysis.reps);
       angle.textContent = degrees(f.analysis.primary_angle);
-      const verdict = f.target ? targetVerdict(f.target) : "";
-      if (f.target) angle.dataset.target = f.target.state;
+      angle.dataset.target = f.target.state;
+      const verdict = targetVerdict(f.target);
       range.textContent = verdict ? `${targetText} — ${verdict}` : targetText;
       phase.textContent = phaseLabel(f.analysis.phase);
       for (const cue of f.analysis.cues) {

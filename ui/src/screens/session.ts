@@ -1,10 +1,10 @@
 // After a session: repetitions, range of motion per repetition, the angle over time, form
 // issues with their times, pain and notes from speech, and the sync state.
 import { call } from "../ipc";
-import type { PainReport, RepDetail } from "../ipc-types";
 import { el, mount } from "../dom";
 import { degrees, seconds, severityLabel, when, syncLabel } from "../format";
 import { barChart, lineChart } from "../charts";
+import { countedReps, painsSaid } from "../session-report";
 import type { Screen } from "../router";
 
 function stat(label: string, value: HTMLElement, extra: string | null = null): HTMLDivElement {
@@ -20,9 +20,9 @@ export const session: Screen = {
     ]);
     if (!view) { mount(root, el("h1", {}, "Session not found")); return; }
     const e = view.entry;
-    const counted = (view.report?.rep_details ?? []).filter((r): r is RepDetail & { number: number } => r.number != null);
-    const issues = view.report?.form_issues ?? [];
-    const pains = (view.notes?.pain_reports ?? []).filter((p): p is PainReport & { score: number } => !p.denied && p.score != null);
+    const counted = countedReps(view.report);
+    const issues = view.detail.form_issues;
+    const pains = painsSaid(view.notes);
     mount(root,
       el("h1", {}, `${e.exercise_name} — ${when(e.started_at)}`),
       el("div", { class: "stats" },
@@ -35,14 +35,14 @@ export const session: Screen = {
       barChart({ labels: counted.map((r) => `#${r.number}`), values: counted.map((r) => r.rom), unit: "°", title: "Range of motion per repetition" }),
       el("h2", {}, `${series.angle ?? "Joint"} angle over time`),
       lineChart({ xs: series.t_s, ys: series.degrees, unit: "°", xLabel: "seconds", title: "Joint angle over time",
-        markers: counted.map((r) => ({ x: r.peak_ms / 1000, label: `#${r.number}` })) }),
+        markers: counted.map((r) => ({ x: r.peakMs / 1000, label: `#${r.number}` })) }),
       el("h2", {}, "Form"),
       issues.length
-        ? el("ul", { id: "form-issues" }, issues.map((i) => el("li", {}, `${seconds(i.timestamp_ms / 1000)} — ${severityLabel(i.severity)}: ${i.message}`)))
+        ? el("ul", { id: "form-issues" }, issues.map((i) => el("li", {}, `${seconds(i.timestamp_ms / 1000)} — ${severityLabel(i.issue.severity)}: ${i.issue.message}`)))
         : el("p", { id: "form-issues" }, "No form issues. Well done."),
       el("h2", {}, "What you said"),
       view.transcript ? el("blockquote", { id: "session-transcript" }, view.transcript) : el("p", { class: "muted" }, "No transcript for this session."),
-      pains.length ? el("ul", {}, pains.map((p) => el("li", {}, `Pain ${p.score}/10${p.body_part ? ` (${p.body_part})` : ""}: “${p.quote}”`))) : null,
+      pains.length ? el("ul", {}, pains.map((p) => el("li", {}, `Pain ${p.score}/10${p.bodyPart ? ` (${p.bodyPart})` : ""}: “${p.quote}”`))) : null,
       el("p", {}, el("a", { href: "#/history" }, "← All sessions")),
     );
   },

@@ -1,6 +1,7 @@
 // Preferences, server sign-in and the sync state.
 import { call } from "../ipc";
-import type { Devices, SyncStatus } from "../ipc-types";
+import type { Devices } from "../bindings/Devices";
+import type { SyncStatus } from "../bindings/SyncStatus";
 import { el, mount, type Child } from "../dom";
 import { when } from "../format";
 import { errorMessage, showingErrors, toast } from "../toast";

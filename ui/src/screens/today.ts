@@ -1,6 +1,6 @@
 // Today's program: prescribed and picked exercises with their targets.
 import { call } from "../ipc";
-import type { ProgramEntry } from "../ipc-types";
+import type { ProgramEntry } from "../bindings/ProgramEntry";
 import { el, mount } from "../dom";
 import { degrees } from "../format";
 import { showingErrors } from "../toast";

@@ -1,6 +1,7 @@
 // First run: who uses this device, an optional server, and the devices to record with.
 import { call } from "../ipc";
-import type { Devices, Role } from "../ipc-types";
+import type { Devices } from "../bindings/Devices";
+import type { Role } from "../bindings/Role";
 import { el, mount } from "../dom";
 import { errorMessage, showingErrors } from "../toast";
 import { settings, state } from "../state";
