@@ -175,11 +175,17 @@ impl Metric {
 
     /// The metric for `base` (e.g. `knee`) and a side, or the unsided metric (`trunk_lean`).
     pub fn resolve(base: &str, side: Option<Side>) -> Option<Metric> {
-        let name = match side {
-            Some(side) => format!("{base}_{}", side.suffix()),
-            None => base.to_string(),
-        };
-        name.parse().ok()
+        // Called per frame: compared in place, without building the name.
+        NAMES
+            .iter()
+            .position(|name| match side {
+                None => *name == base,
+                Some(side) => name
+                    .strip_prefix(base)
+                    .and_then(|rest| rest.strip_prefix('_'))
+                    .is_some_and(|suffix| suffix == side.suffix()),
+            })
+            .map(|i| Self::ALL[i])
     }
 }
 
