@@ -270,6 +270,19 @@ pub fn predict_person(
     image: &RgbImage,
     person: &CocoPerson,
 ) -> Result<(Option<CocoKeypoints>, RegionSource), VisionError> {
+    let (both, source) = predict_person_3d(estimator, image, person)?;
+    Ok((both.map(|(image_points, _)| image_points), source))
+}
+
+/// Predicts one annotated person's COCO keypoints in original image pixels (`[x, y,
+/// visibility]`) and the same keypoints as world landmarks in metres (`[x, y, z]`), for joint
+/// angles measured in 3D.
+#[allow(clippy::type_complexity)]
+pub fn predict_person_3d(
+    estimator: &mut PoseEstimator,
+    image: &RgbImage,
+    person: &CocoPerson,
+) -> Result<(Option<(CocoKeypoints, CocoKeypoints)>, RegionSource), VisionError> {
     let [bx, by, bw, bh] = person.bbox;
     let (cx, cy) = (bx + bw / 2.0, by + bh / 2.0);
     let (cw, ch) = (bw * CROP_MARGIN, bh * CROP_MARGIN);
@@ -307,11 +320,15 @@ pub fn predict_person(
     }
     let (w, h) = (crop.width() as f32, crop.height() as f32);
     let mut out = [[0.0; 3]; 17];
+    let mut world = [[0.0; 3]; 17];
     for (k, kind) in BLAZEPOSE_FOR_COCO.iter().enumerate() {
         let lm = region.landmarks[kind.index()];
         out[k] = [lm.x * w + x0 as f32, lm.y * h + y0 as f32, lm.visibility];
+        if let Some(wl) = region.world_landmarks.get(kind.index()) {
+            world[k] = [wl.x, wl.y, wl.z];
+        }
     }
-    Ok((Some(out), source))
+    Ok((Some((out, world)), source))
 }
 
 /// Evaluates every annotated person in the dataset at `dir`.

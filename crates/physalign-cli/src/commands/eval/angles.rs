@@ -1,14 +1,25 @@
-//! `physalign eval angles DIR`: elbow and knee angle error of predicted against annotated COCO
-//! keypoints. Both sides are 2D image angles (180 = straight), compared only where all three
-//! annotated keypoints of the joint are marked visible.
+//! `physalign eval angles DIR`: elbow and knee angles of predicted against annotated COCO
+//! keypoints. The annotation is 2D, so the reference is the angle on the picture (180 =
+//! straight), compared where all three annotated keypoints are marked visible. Each joint is
+//! predicted twice: in the image plane (what the annotation measures) and in 3D from the world
+//! landmarks (what a goniometer measures); the two agree only when the limb lies in the image
+//! plane, which is shown per joint as the out-of-plane angle of its more tilted segment.
 
 use crate::GlobalArgs;
 use anyhow::Context;
-use physalign_analysis::geometry::included_angle_2d;
-use physalign_vision::coco::{load_dataset, predict_person};
+use physalign_analysis::geometry::{included_angle, included_angle_2d, Vec3};
+use physalign_vision::coco::{load_dataset, predict_person_3d, CocoKeypoints};
 use physalign_vision::{PoseConfig, PoseEstimator, PoseVariant};
 use serde::Serialize;
 use std::path::PathBuf;
+
+/// The analysis masks joints whose landmarks the model sees with less visibility than this
+/// (`KinematicsConfig::min_visibility`): "where the joint is visible".
+const MIN_VISIBILITY: f32 = 0.5;
+
+/// A limb segment tilted less than this out of the image plane is taken as in-plane: there the
+/// image-plane and 3D angles differ by a few degrees at most.
+const IN_PLANE_DEG: f32 = 25.0;
 
 /// Arguments of `physalign eval angles`.
 #[derive(Debug, clap::Args)]
@@ -43,16 +54,65 @@ struct JointError {
     annotation_id: u64,
     joint: &'static str,
     annotated: f32,
+    /// Predicted angle on the picture.
     predicted: f32,
+    /// `|predicted - annotated|`.
     error: f32,
+    /// Predicted angle in 3D (world landmarks).
+    predicted_3d: Option<f32>,
+    /// `|predicted_3d - annotated|`: includes the projection the annotation cannot undo.
+    error_3d: Option<f32>,
+    /// Smallest model visibility of the joint's three landmarks.
+    visibility: f32,
+    /// How far the more tilted segment points out of the image plane, degrees (world).
+    out_of_plane: Option<f32>,
 }
 
-fn angle(kp: &[[f32; 3]; 17], [a, b, c]: [usize; 3]) -> Option<f32> {
+fn angle(kp: &CocoKeypoints, [a, b, c]: [usize; 3]) -> Option<f32> {
     included_angle_2d(
         (kp[a][0], kp[a][1]),
         (kp[b][0], kp[b][1]),
         (kp[c][0], kp[c][1]),
     )
+}
+
+fn point(kp: &CocoKeypoints, i: usize) -> Vec3 {
+    Vec3::new(kp[i][0], kp[i][1], kp[i][2])
+}
+
+fn angle_3d(world: &CocoKeypoints, [a, b, c]: [usize; 3]) -> Option<f32> {
+    included_angle(point(world, a), point(world, b), point(world, c))
+}
+
+/// Out-of-plane tilt of the more tilted of the joint's two segments, degrees.
+fn out_of_plane(world: &CocoKeypoints, [a, b, c]: [usize; 3]) -> Option<f32> {
+    let tilt = |from: usize, to: usize| {
+        let d = point(world, to) - point(world, from);
+        let n = d.norm();
+        (n > 1e-6).then(|| (d.z.abs() / n).clamp(0.0, 1.0).asin().to_degrees())
+    };
+    Some(tilt(b, a)?.max(tilt(b, c)?))
+}
+
+/// Mean and median absolute error and the count of a selection.
+#[derive(Debug, Clone, Copy, Serialize)]
+struct Summary {
+    mae: f32,
+    median: f32,
+    n: usize,
+}
+
+fn summarise(errors: impl Iterator<Item = f32>) -> Option<Summary> {
+    let mut v: Vec<f32> = errors.collect();
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f32::total_cmp);
+    Some(Summary {
+        mae: v.iter().sum::<f32>() / v.len() as f32,
+        median: v[v.len() / 2],
+        n: v.len(),
+    })
 }
 
 /// Runs the evaluation.
@@ -79,8 +139,8 @@ pub fn run(args: AnglesArgs, _global: &GlobalArgs) -> anyhow::Result<()> {
             .unwrap_or_default();
         for person in &entry.people {
             people += 1;
-            let (predicted, _) = predict_person(&mut estimator, &image, person)?;
-            let Some(predicted) = predicted else {
+            let (predicted, _) = predict_person_3d(&mut estimator, &image, person)?;
+            let Some((predicted, world)) = predicted else {
                 missed += 1;
                 continue;
             };
@@ -91,6 +151,7 @@ pub fn run(args: AnglesArgs, _global: &GlobalArgs) -> anyhow::Result<()> {
                 if let (Some(annotated), Some(pred)) =
                     (angle(&person.keypoints, idx), angle(&predicted, idx))
                 {
+                    let predicted_3d = angle_3d(&world, idx);
                     errors.push(JointError {
                         image: name.clone(),
                         annotation_id: person.annotation_id,
@@ -98,6 +159,13 @@ pub fn run(args: AnglesArgs, _global: &GlobalArgs) -> anyhow::Result<()> {
                         annotated,
                         predicted: pred,
                         error: (pred - annotated).abs(),
+                        predicted_3d,
+                        error_3d: predicted_3d.map(|p| (p - annotated).abs()),
+                        visibility: idx
+                            .iter()
+                            .map(|&k| predicted[k][2])
+                            .fold(f32::INFINITY, f32::min),
+                        out_of_plane: out_of_plane(&world, idx),
                     });
                 }
             }
@@ -108,49 +176,94 @@ pub fn run(args: AnglesArgs, _global: &GlobalArgs) -> anyhow::Result<()> {
         "no joint with all three keypoints annotated in {}",
         args.dir.display()
     );
-    let mae = |filter: &dyn Fn(&JointError) -> bool| {
-        let sel: Vec<f32> = errors
-            .iter()
-            .filter(|e| filter(e))
-            .map(|e| e.error)
-            .collect();
-        (!sel.is_empty()).then(|| (sel.iter().sum::<f32>() / sel.len() as f32, sel.len()))
+    let visible = |e: &JointError| e.visibility >= MIN_VISIBILITY;
+    let in_plane = |e: &JointError| e.out_of_plane.is_some_and(|t| t <= IN_PLANE_DEG);
+    let table = |filter: &dyn Fn(&JointError) -> bool| {
+        let rows = |part: &str| {
+            let sel = || {
+                errors
+                    .iter()
+                    .filter(|e| filter(e) && e.joint.starts_with(part))
+            };
+            (
+                summarise(sel().map(|e| e.error)),
+                summarise(sel().filter_map(|e| e.error_3d)),
+            )
+        };
+        [
+            ("all", rows("")),
+            ("elbow", rows("elbow")),
+            ("knee", rows("knee")),
+        ]
     };
-    let overall = mae(&|_| true);
-    let elbow = mae(&|e| e.joint.starts_with("elbow"));
-    let knee = mae(&|e| e.joint.starts_with("knee"));
+    let sets: [(&str, &dyn Fn(&JointError) -> bool); 3] = [
+        ("every annotated joint", &|_| true),
+        ("joint visible to the model", &visible),
+        ("visible and in the image plane", &|e| {
+            visible(e) && in_plane(e)
+        }),
+    ];
     if args.json {
+        let mut summary = serde_json::Map::new();
+        for (name, filter) in sets {
+            let rows: serde_json::Map<String, serde_json::Value> = table(filter)
+                .into_iter()
+                .map(|(part, (image, world))| {
+                    (
+                        part.to_string(),
+                        serde_json::json!({"image_plane": image, "world_3d": world}),
+                    )
+                })
+                .collect();
+            summary.insert(name.to_string(), rows.into());
+        }
         println!(
             "{}",
             serde_json::to_string_pretty(&serde_json::json!({
                 "people": people,
                 "people_not_found": missed,
-                "mae_deg": overall.map(|m| m.0),
-                "elbow_mae_deg": elbow.map(|m| m.0),
-                "knee_mae_deg": knee.map(|m| m.0),
+                "summary": summary,
                 "joints": errors,
             }))?
         );
     } else {
         println!(
-            "{:<28} {:>8} {:<12} {:>9} {:>9} {:>7}",
-            "IMAGE", "ANN", "JOINT", "ANNOTATED", "PREDICTED", "ERROR"
+            "{:<20} {:>8} {:<12} {:>6} {:>12} {:>12} {:>5} {:>6}",
+            "IMAGE", "ANN", "JOINT", "ANNOT", "IMAGE (ERR)", "3D (ERR)", "VIS", "TILT"
         );
         for e in &errors {
+            let world = match (e.predicted_3d, e.error_3d) {
+                (Some(p), Some(err)) => format!("{p:.0} ({err:.0})"),
+                _ => "-".to_string(),
+            };
             println!(
-                "{:<28} {:>8} {:<12} {:>9.1} {:>9.1} {:>7.1}",
-                e.image, e.annotation_id, e.joint, e.annotated, e.predicted, e.error
+                "{:<20} {:>8} {:<12} {:>6.1} {:>12} {:>12} {:>5.2} {:>6}",
+                e.image,
+                e.annotation_id,
+                e.joint,
+                e.annotated,
+                format!("{:.0} ({:.0})", e.predicted, e.error),
+                world,
+                e.visibility,
+                e.out_of_plane
+                    .map_or("-".to_string(), |t| format!("{t:.0}")),
             );
         }
-        let fmt = |m: Option<(f32, usize)>| {
-            m.map_or("-".to_string(), |(v, n)| format!("{v:.1} deg (n={n})"))
+        let fmt = |s: Option<Summary>| {
+            s.map_or("-".to_string(), |s| {
+                format!("MAE {:.1} median {:.1} (n={})", s.mae, s.median, s.n)
+            })
         };
-        println!(
-            "summary: {people} people ({missed} not found); angle MAE {} - elbow {}, knee {}",
-            fmt(overall),
-            fmt(elbow),
-            fmt(knee)
-        );
+        println!("summary: {people} people ({missed} not found); error in degrees against the annotated picture angle");
+        for (name, filter) in sets {
+            for (part, (image, world)) in table(filter) {
+                println!(
+                    "  {name:<32} {part:<6} image-plane {:<32} 3D {}",
+                    fmt(image),
+                    fmt(world)
+                );
+            }
+        }
     }
     Ok(())
 }
