@@ -99,6 +99,7 @@ impl BodyPart {
 
 /// What the live view asks of the patient when the exercise cannot be measured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum FramingCue {
     /// Nobody is in view.

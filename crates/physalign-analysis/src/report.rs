@@ -82,6 +82,7 @@ pub struct RepDetail {
 
 /// Full repetitions per side.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SideCounts {
     /// Left side.
     pub left: u32,

@@ -17,6 +17,7 @@ const MIN_MOVEMENT: f32 = 8.0;
 
 /// The sides doing the movement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum ActiveSides {
     /// Both sides move (or neither does yet).

@@ -21,6 +21,7 @@ const SEEN: f32 = 0.5;
 
 /// The camera's position relative to the body, as detected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum DetectedView {
     /// Not enough of the body seen yet.
