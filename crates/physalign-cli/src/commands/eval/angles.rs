@@ -48,6 +48,9 @@ const JOINTS: [(&str, [usize; 3]); 4] = [
     ("knee_right", [12, 14, 16]),
 ];
 
+/// Which joints a summary line covers.
+type JointFilter<'a> = &'a dyn Fn(&JointError) -> bool;
+
 #[derive(Debug, Serialize)]
 struct JointError {
     image: String,
@@ -178,7 +181,7 @@ pub fn run(args: AnglesArgs, _global: &GlobalArgs) -> anyhow::Result<()> {
     );
     let visible = |e: &JointError| e.visibility >= MIN_VISIBILITY;
     let in_plane = |e: &JointError| e.out_of_plane.is_some_and(|t| t <= IN_PLANE_DEG);
-    let table = |filter: &dyn Fn(&JointError) -> bool| {
+    let table = |filter: JointFilter| {
         let rows = |part: &str| {
             let sel = || {
                 errors
@@ -196,7 +199,7 @@ pub fn run(args: AnglesArgs, _global: &GlobalArgs) -> anyhow::Result<()> {
             ("knee", rows("knee")),
         ]
     };
-    let sets: [(&str, &dyn Fn(&JointError) -> bool); 3] = [
+    let sets: [(&str, JointFilter); 3] = [
         ("every annotated joint", &|_| true),
         ("joint visible to the model", &visible),
         ("visible and in the image plane", &|e| {
