@@ -7,6 +7,15 @@ use std::str::FromStr;
 /// Number of body landmarks BlazePose predicts.
 pub const LANDMARK_COUNT: usize = 33;
 
+/// The bones drawn for a skeleton, as pairs of landmark indices (BlazePose topology without the
+/// face outline, which is noise at a distance).
+#[rustfmt::skip]
+pub const SKELETON_BONES: [(usize, usize); 24] = [
+    (11, 12), (11, 13), (13, 15), (12, 14), (14, 16), (11, 23), (12, 24), (23, 24),
+    (23, 25), (25, 27), (27, 29), (29, 31), (27, 31), (24, 26), (26, 28), (28, 30),
+    (30, 32), (28, 32), (15, 17), (15, 19), (15, 21), (16, 18), (16, 20), (16, 22),
+];
+
 /// A BlazePose body landmark, in the model's output order.
 ///
 /// Serialised as seed 003 writes it: `LEFT_SHOULDER`.

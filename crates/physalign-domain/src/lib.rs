@@ -10,7 +10,7 @@ pub mod session;
 mod wire_enum;
 
 pub use form::{FormIssue, Severity};
-pub use landmark::{Landmark, LandmarkType, UnknownLandmark, LANDMARK_COUNT};
+pub use landmark::{Landmark, LandmarkType, UnknownLandmark, LANDMARK_COUNT, SKELETON_BONES};
 pub use pose::{PersonPose, PoseFrame};
 pub use session::SessionStatus;
 pub use wire_enum::UnknownValue;

@@ -13,7 +13,9 @@ use crate::source::{open_source, FrameSource, SourceSpec};
 use crate::{completion_from_report, RecorderError};
 use chrono::Utc;
 use physalign_analysis::target::{target_status, AngleTarget};
-use physalign_analysis::{Exercise, ExerciseOverrides, FrameAnalysis, FrameSize, SessionAnalyzer};
+use physalign_analysis::{
+    Exercise, ExerciseOverrides, FrameAnalysis, FrameSize, SessionAnalyzer, SessionReport,
+};
 use physalign_domain::PoseFrame;
 use physalign_store::{
     FrameRecord, FrameWriter, FrameWriterConfig, NewSession, RecordingInfo, Store,
@@ -71,6 +73,9 @@ pub struct RecordingOutcome {
     pub interrupted: Option<String>,
     /// The microphone transcript, when there was one.
     pub transcript_id: Option<Uuid>,
+    /// The engine's analysis of the whole session, as stored with it.
+    #[serde(skip)]
+    pub report: SessionReport,
 }
 
 enum Control {
@@ -106,6 +111,12 @@ impl RecordingHandle {
     /// outcome with [`RecordingHandle::stop`].
     pub fn request_stop(&self) {
         let _ = self.control.send(Control::Stop);
+    }
+
+    /// Waits until the recording ends on its own (the end of a video file, or an error) and
+    /// returns the outcome; for a camera, use [`RecordingHandle::stop`].
+    pub fn wait(mut self) -> Result<RecordingOutcome, RecorderError> {
+        self.join()
     }
 
     /// Whether the recording ended on its own (end of the video file, or an error).
@@ -338,6 +349,7 @@ impl Worker {
             reps: report.reps,
             interrupted,
             transcript_id,
+            report,
         })
     }
 
@@ -389,7 +401,11 @@ impl Worker {
             }
             let preview_due = preview_every
                 .is_some_and(|every| last_emit.is_none_or(|t| now.duration_since(t) >= every));
+            // Without previews the screen (or a terminal's progress bar) still hears a few
+            // times a second how far the recording has come.
+            let status_due = last_emit.is_none_or(|t| now.duration_since(t) >= STATUS_INTERVAL);
             let noteworthy = frames == 1
+                || status_due
                 || !analysis.events.is_empty()
                 || !analysis.issues.is_empty()
                 || !analysis.cues.is_empty();
@@ -456,6 +472,9 @@ impl Worker {
         }
     }
 }
+
+/// The longest a recording goes without a frame event.
+const STATUS_INTERVAL: Duration = Duration::from_millis(250);
 
 fn preview_interval(options: &PreviewOptions) -> Option<Duration> {
     (options.max_fps > 0.0).then(|| Duration::from_secs_f32(1.0 / options.max_fps))

@@ -1,29 +1,22 @@
 //! `physalign analyze VIDEO --exercise ID`: runs a video file through the recording engine (the
 //! same pipeline as a live recording in the app: pose, analysis, storage), then prints what the
 //! engine found for a person (or as JSON) and writes an HTML report.
-//!
-//! [`analyze_video`] is the evaluation path: poses from the model or a saved track, analysed
-//! without storing anything.
 
 use crate::GlobalArgs;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
-use physalign_analysis::{
-    Catalogue, Exercise, ExerciseOverrides, FrameRecord, FrameSize, PatientOverrides,
-    SessionAnalyzer, SessionReport,
-};
-use physalign_domain::PoseFrame;
+use physalign_analysis::{Catalogue, Exercise, ExerciseOverrides, PatientOverrides};
 use physalign_recorder::{
     start_recording, PoseEngine, PreviewOptions, RecorderEvent, RecordingOutcome, RecordingRequest,
     SourceSpec,
 };
 use physalign_report::{AngleTrace, SessionDocument, SkeletonSnapshot};
 use physalign_store::Store;
-use physalign_vision::{PoseConfig, PoseTracker, PoseVariant, VideoReader};
+use physalign_vision::{PoseConfig, PoseVariant};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use uuid::Uuid;
 
 /// Arguments of `physalign analyze`.
@@ -58,31 +51,6 @@ pub struct AnalyzeArgs {
     /// Do not store the session in the local database (nor write a report unless `--report`).
     #[arg(long)]
     pub no_store: bool,
-    /// Development: analyse a saved track (`physalign track --json-lines` output) instead of
-    /// running the model; the video is only opened for its frame size.
-    #[arg(long, hide = true)]
-    pub from_track: Option<PathBuf>,
-    /// Development: write the per-frame primary angle and all angles as CSV to this file.
-    #[arg(long, hide = true)]
-    pub trace: Option<PathBuf>,
-}
-
-/// Where the pose frames come from.
-pub enum PoseSource<'a> {
-    /// Run the pose model on the video.
-    Model(&'a PoseConfig),
-    /// Read a saved JSON-lines track.
-    Track(&'a Path),
-}
-
-/// The result of analysing one video.
-pub struct Analysis {
-    /// The session report.
-    pub report: SessionReport,
-    /// Per-frame analysis, after gap filling.
-    pub frames: Vec<FrameRecord>,
-    /// Time spent tracking and analysing.
-    pub elapsed: Duration,
 }
 
 /// Writes `text` to stdout; a reader that went away (`| head`) is not an error.
@@ -106,55 +74,6 @@ pub fn load_catalogue(dir: Option<&Path>) -> anyhow::Result<Catalogue> {
     })
 }
 
-/// Tracks (or reads) the poses of `video` and analyses them as `exercise`.
-pub fn analyze_video(
-    video: &Path,
-    exercise: &Exercise,
-    overrides: &ExerciseOverrides,
-    source: PoseSource<'_>,
-    show_progress: bool,
-) -> anyhow::Result<Analysis> {
-    let started = Instant::now();
-    let reader =
-        VideoReader::open(video).with_context(|| format!("opening {}", video.display()))?;
-    let info = reader.info().clone();
-    let mut analyzer =
-        SessionAnalyzer::new(exercise, overrides, FrameSize::new(info.width, info.height))?;
-    let mut analyse = |frame: &PoseFrame| {
-        analyzer.push(frame);
-    };
-    match source {
-        PoseSource::Model(config) => {
-            let mut tracker = PoseTracker::new(config).context("loading the pose models")?;
-            let mut last_decile = 0;
-            physalign_vision::track_reader(reader, &mut tracker, |frame, progress| {
-                analyse(frame);
-                let decile = (progress.fraction() * 10.0) as u64;
-                if show_progress && decile > last_decile {
-                    last_decile = decile;
-                    eprintln!(
-                        "analysing: {}% ({} frames)",
-                        decile * 10,
-                        progress.frames_done
-                    );
-                }
-            })
-            .with_context(|| format!("tracking {}", video.display()))?;
-        }
-        PoseSource::Track(path) => {
-            for frame in physalign_analysis::read_track(path)? {
-                analyse(&frame);
-            }
-        }
-    }
-    let (report, frames) = analyzer.finish_with_frames();
-    Ok(Analysis {
-        report,
-        frames,
-        elapsed: started.elapsed(),
-    })
-}
-
 /// Runs the subcommand.
 pub fn run(args: AnalyzeArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let catalogue = load_catalogue(args.exercises_dir.as_deref())?;
@@ -165,9 +84,6 @@ pub fn run(args: AnalyzeArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     };
     if args.target_reps.is_some() {
         overrides.target_reps = args.target_reps;
-    }
-    if let Some(track) = &args.from_track {
-        return run_from_track(&args, track, &exercise, &overrides);
     }
     // A session that is not kept is recorded into a scratch database, deleted afterwards: one
     // pipeline either way.
@@ -393,62 +309,4 @@ fn write_report(path: &Path, doc: &SessionDocument) -> anyhow::Result<()> {
     }
     std::fs::write(path, physalign_report::html::render(doc))
         .with_context(|| format!("writing the report {}", path.display()))
-}
-
-/// The development path: a saved track analysed without the model or the store.
-fn run_from_track(
-    args: &AnalyzeArgs,
-    track: &Path,
-    exercise: &Exercise,
-    overrides: &ExerciseOverrides,
-) -> anyhow::Result<()> {
-    let analysis = analyze_video(
-        &args.video,
-        exercise,
-        overrides,
-        PoseSource::Track(track),
-        false,
-    )?;
-    if let Some(path) = &args.trace {
-        write_trace(path, &analysis.frames)
-            .with_context(|| format!("writing {}", path.display()))?;
-    }
-    if args.json {
-        print_stdout(&format!(
-            "{}\n",
-            serde_json::to_string_pretty(&analysis.report)?
-        ))?;
-    } else {
-        let doc = SessionDocument {
-            report: analysis.report,
-            session_id: None,
-            source: args.video.display().to_string(),
-            recorded_at: None,
-            angle: AngleTrace::default(),
-            skeleton: None,
-        };
-        print_stdout(&physalign_report::summary::render(&doc))?;
-    }
-    Ok(())
-}
-
-fn write_trace(path: &Path, frames: &[FrameRecord]) -> std::io::Result<()> {
-    use physalign_analysis::Metric;
-    use std::io::Write;
-    let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
-    let names: Vec<&str> = Metric::ALL.iter().map(|m| m.name()).collect();
-    writeln!(out, "t_s,quality,primary,{}", names.join(","))?;
-    let cell = |v: Option<f32>| v.map_or(String::new(), |v| format!("{v:.1}"));
-    for f in frames {
-        let values: Vec<String> = Metric::ALL.iter().map(|m| cell(f.values.get(*m))).collect();
-        writeln!(
-            out,
-            "{:.3},{:.2},{},{}",
-            f.timestamp_ms as f64 / 1000.0,
-            f.quality,
-            cell(f.primary_angle),
-            values.join(",")
-        )?;
-    }
-    out.flush()
 }
