@@ -55,13 +55,41 @@ pub enum CheckEvent {
     },
     /// A device could not be opened or stopped working (the other one goes on).
     DeviceError {
-        /// `camera` or `microphone`.
-        device: &'static str,
+        /// Which one.
+        device: CheckedDevice,
         /// What happened, for the user.
         message: String,
     },
     /// The camera source ended (a video file played to its end).
     CameraEnded,
+}
+
+/// A device the check looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum CheckedDevice {
+    /// The camera (or the video file standing in for it).
+    Camera,
+    /// The microphone.
+    Microphone,
+}
+
+/// A part of the body the exercises need in view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum BodyPart {
+    /// The head.
+    Head,
+    /// Both shoulders.
+    Shoulders,
+    /// Both hips.
+    Hips,
+    /// Both knees.
+    Knees,
+    /// Both feet (ankles).
+    Feet,
 }
 
 /// How well the person is framed for exercise analysis, which needs the whole body.
@@ -74,19 +102,19 @@ pub enum Framing {
     /// A person, but these body parts are out of view (e.g. `feet`).
     Partial {
         /// The parts not seen.
-        missing: Vec<&'static str>,
+        missing: Vec<BodyPart>,
     },
     /// Head to feet in view.
     FullBody,
 }
 
 /// Body parts the exercises need, by their BlazePose landmark indices.
-const BODY_PARTS: [(&str, &[usize]); 5] = [
-    ("head", &[0]),
-    ("shoulders", &[11, 12]),
-    ("hips", &[23, 24]),
-    ("knees", &[25, 26]),
-    ("feet", &[27, 28]),
+const BODY_PARTS: [(BodyPart, &[usize]); 5] = [
+    (BodyPart::Head, &[0]),
+    (BodyPart::Shoulders, &[11, 12]),
+    (BodyPart::Hips, &[23, 24]),
+    (BodyPart::Knees, &[25, 26]),
+    (BodyPart::Feet, &[27, 28]),
 ];
 
 /// Says which body parts are in view: a part counts when its landmarks are confidently seen and
@@ -100,10 +128,10 @@ pub fn framing(pose: &PoseFrame) -> Framing {
             l.visibility >= 0.5 && (0.0..=1.0).contains(&l.x) && (0.0..=1.0).contains(&l.y)
         })
     };
-    let missing: Vec<&'static str> = BODY_PARTS
+    let missing: Vec<BodyPart> = BODY_PARTS
         .iter()
         .filter(|(_, points)| !points.iter().all(|&i| seen(i)))
-        .map(|(name, _)| *name)
+        .map(|(part, _)| *part)
         .collect();
     if missing.is_empty() {
         Framing::FullBody
@@ -154,7 +182,7 @@ pub fn start_device_check(
         threads.push(spawn("device-check-camera", move || {
             if let Err(e) = show_camera(&camera, &engine, &preview, &sink, &stop) {
                 sink(CheckEvent::DeviceError {
-                    device: "camera",
+                    device: CheckedDevice::Camera,
                     message: e.to_string(),
                 });
             }
@@ -165,7 +193,7 @@ pub fn start_device_check(
         threads.push(spawn("device-check-microphone", move || {
             if let Err(message) = listen(name.as_deref(), &sink, &stop) {
                 sink(CheckEvent::DeviceError {
-                    device: "microphone",
+                    device: CheckedDevice::Microphone,
                     message,
                 });
             }
@@ -346,7 +374,7 @@ mod tests {
         assert_eq!(
             framing(&pose_with(|i| i < 27)),
             Framing::Partial {
-                missing: vec!["feet"]
+                missing: vec![BodyPart::Feet]
             }
         );
         let empty = PoseFrame {

@@ -42,13 +42,7 @@ pub async fn login(
     let state = state.inner().clone();
     let credentials = sync.credentials();
     let report = blocking_task(move || {
-        let report = blocking::login(
-            &state.paths.db,
-            credentials,
-            &server_url,
-            &email,
-            &password,
-        )?;
+        let report = blocking::login(&state.paths.db, credentials, &server_url, &email, &password)?;
         let mut settings = state.settings();
         settings.server_url = Some(report.server_url.clone());
         settings::save(&state.paths.settings, &settings)?;
