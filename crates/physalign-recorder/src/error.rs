@@ -6,13 +6,15 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum RecorderError {
     /// The video file cannot be opened or decoded.
-    #[error("cannot read the video {path}: {source}")]
+    // The decoder's message names the file and says what is wrong with it; it is part of this
+    // message (the app shows one line) rather than a separate source, so a chain of errors
+    // printed by the command line does not say it twice.
+    #[error("cannot read the video: {reason}")]
     Video {
         /// The file.
         path: PathBuf,
-        /// What went wrong.
-        #[source]
-        source: physalign_vision::VisionError,
+        /// What went wrong, as the decoder says it.
+        reason: physalign_vision::VisionError,
     },
     /// No camera is connected, or the chosen one is gone.
     #[error("no camera found{0}")]

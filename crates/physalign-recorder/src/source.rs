@@ -91,9 +91,9 @@ pub struct VideoFileSource {
 impl VideoFileSource {
     /// Opens `path`; with `real_time` the frames are delivered no faster than the video plays.
     pub fn open(path: &Path, real_time: bool) -> Result<Self, RecorderError> {
-        let reader = VideoReader::open(path).map_err(|source| RecorderError::Video {
+        let reader = VideoReader::open(path).map_err(|reason| RecorderError::Video {
             path: path.to_path_buf(),
-            source,
+            reason,
         })?;
         let v = reader.info();
         let info = SourceInfo {
@@ -122,10 +122,10 @@ impl FrameSource for VideoFileSource {
     fn next_frame(&mut self) -> Result<Option<VideoFrame>, RecorderError> {
         let frame = match self.reader.next() {
             None => return Ok(None),
-            Some(Err(source)) => {
+            Some(Err(reason)) => {
                 return Err(RecorderError::Video {
                     path: self.path.clone(),
-                    source,
+                    reason,
                 })
             }
             Some(Ok(frame)) => frame,

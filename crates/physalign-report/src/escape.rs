@@ -1,4 +1,4 @@
-//! Escaping for text placed in HTML and SVG.
+//! Text helpers: escaping for HTML and SVG, capitals.
 
 /// `text` with the characters HTML gives meaning to replaced by entities.
 pub(crate) fn html(text: &str) -> String {
@@ -14,6 +14,15 @@ pub(crate) fn html(text: &str) -> String {
         }
     }
     out
+}
+
+/// `text` with its first letter in upper case.
+pub(crate) fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 
 use crate::document::SessionDocument;
 use crate::escape::html;
+use crate::measurement;
 use crate::svg_chart::{self, outcome_word};
 use crate::svg_skeleton;
 use crate::verdict::verdict;
@@ -10,7 +11,7 @@ use physalign_analysis::exercise::Mode;
 use std::fmt::Write;
 
 const STYLE: &str = "body{font:16px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:900px;padding:0 1rem;color:#1b1f24}\
-h1{font-size:1.6rem;margin-bottom:.2rem}.meta{color:#57606a;margin-top:0}.verdict{font-size:1.2rem;padding:.8rem 1rem;background:#eef6ee;border-left:5px solid #2d7d32}\
+h1{font-size:1.6rem;margin-bottom:.2rem}.meta{color:#57606a;margin-top:0}.facts{color:#57606a}.verdict{font-size:1.2rem;padding:.8rem 1rem;background:#eef6ee;border-left:5px solid #2d7d32}\
 .count{font-size:2.4rem;font-weight:700}.count small{font-size:1rem;font-weight:400;color:#57606a}\
 figure{margin:1.5rem 0}figcaption{color:#57606a;font-size:.9rem}\
 .chart{width:100%;height:auto}.grid{stroke:#d0d7de;stroke-width:1}.tick{font-size:11px;fill:#57606a}\
@@ -42,6 +43,17 @@ pub fn render(doc: &SessionDocument) -> String {
     );
     page.push_str(&headline(doc));
     let _ = write!(page, "<p class=\"verdict\">{}</p>", html(&verdict(report)));
+    let facts: Vec<String> = [
+        measurement::functional_test(report).map(|s| format!("Test result: {s}.")),
+        measurement::sides(report).map(|s| format!("Sides: {s}.")),
+        measurement::trust(report).map(|s| format!("{}.", crate::escape::capitalise(&s))),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if !facts.is_empty() {
+        let _ = write!(page, "<p class=\"facts\">{}</p>", html(&facts.join(" ")));
+    }
     let _ = write!(
         page,
         "<figure>{}<figcaption>The {} angle the counter followed. Shaded: repetitions (numbered when counted); dots: the working position; red triangles: form issues.</figcaption></figure>",
@@ -90,7 +102,7 @@ fn repetition_table(doc: &SessionDocument) -> String {
         return String::new();
     }
     let mut table = String::from(
-        "<h2>Repetitions</h2><table><thead><tr><th scope=\"col\">Repetition</th><th scope=\"col\">From</th><th scope=\"col\">To</th><th scope=\"col\">Range of motion</th><th scope=\"col\">Lowest</th><th scope=\"col\">Highest</th><th scope=\"col\">Form issues</th></tr></thead><tbody>",
+        "<h2>Repetitions</h2><table><thead><tr><th scope=\"col\">Repetition</th><th scope=\"col\">From</th><th scope=\"col\">To</th><th scope=\"col\">Range of motion</th><th scope=\"col\">Lowest</th><th scope=\"col\">Highest</th><th scope=\"col\">Form issues</th><th scope=\"col\">Confidence</th></tr></thead><tbody>",
     );
     let degrees = |v: Option<f64>| v.map_or("–".to_string(), |v| format!("{v:.0}°"));
     for rep in &report.rep_details {
@@ -99,14 +111,21 @@ fn repetition_table(doc: &SessionDocument) -> String {
             .map_or_else(|| outcome_word(rep.outcome).to_string(), |n| n.to_string());
         let _ = write!(
             table,
-            "<tr><td>{}</td><td>{:.1} s</td><td>{:.1} s</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{:.1} s</td><td>{:.1} s</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             html(&label),
             rep.start_ms as f64 / 1000.0,
             rep.end_ms as f64 / 1000.0,
             degrees(rep.rom),
             degrees(rep.min_angle),
             degrees(rep.max_angle),
-            rep.form_issues.len()
+            rep.form_issues.len(),
+            rep.confidence.map_or("–".to_string(), |c| {
+                if c < measurement::UNCERTAIN_BELOW {
+                    format!("{:.0}% (uncertain)", c * 100.0)
+                } else {
+                    format!("{:.0}%", c * 100.0)
+                }
+            })
         );
     }
     table.push_str("</tbody></table>");

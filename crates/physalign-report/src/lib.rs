@@ -12,6 +12,7 @@
 pub mod document;
 mod escape;
 pub mod html;
+pub mod measurement;
 pub mod summary;
 mod svg_chart;
 mod svg_skeleton;

@@ -1,6 +1,7 @@
 //! The session in a few lines for a terminal.
 
 use crate::document::SessionDocument;
+use crate::measurement::{self, UNCERTAIN_BELOW};
 use crate::svg_chart::outcome_word;
 use crate::verdict::verdict;
 use physalign_analysis::exercise::Mode;
@@ -31,6 +32,9 @@ pub fn render(doc: &SessionDocument) -> String {
         if report.partial_reps > 0 {
             let _ = writeln!(out, "  partial, not counted: {}", report.partial_reps);
         }
+        if let Some(sides) = measurement::sides(report) {
+            let _ = writeln!(out, "  sides: {sides}");
+        }
         if !report.rep_details.is_empty() {
             let angle = report
                 .rep_details
@@ -44,16 +48,24 @@ pub fn render(doc: &SessionDocument) -> String {
                 || outcome_word(rep.outcome).to_string(),
                 |n| format!("#{n}"),
             );
+            let uncertain = rep.confidence.is_some_and(|c| c < UNCERTAIN_BELOW);
             let _ = writeln!(
                 out,
-                "    {label:>10}  {:5.1}–{:5.1} s  {:>4}  ({}–{})",
+                "    {label:>10}  {:5.1}–{:5.1} s  {:>4}  ({}–{}){}",
                 rep.start_ms as f64 / 1000.0,
                 rep.end_ms as f64 / 1000.0,
                 rep.rom.map_or("–".into(), |v| format!("{v:.0}°")),
                 rep.min_angle.map_or("–".into(), |v| format!("{v:.0}°")),
                 rep.max_angle.map_or("–".into(), |v| format!("{v:.0}°")),
+                if uncertain { "  uncertain" } else { "" },
             );
         }
+    }
+    if let Some(score) = measurement::functional_test(report) {
+        let _ = writeln!(out, "  test result: {score}");
+    }
+    if let Some(trust) = measurement::trust(report) {
+        let _ = writeln!(out, "  {trust}");
     }
     if report.form_issues.is_empty() {
         let _ = writeln!(out, "  form issues: none");

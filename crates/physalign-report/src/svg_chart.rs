@@ -207,10 +207,5 @@ fn describe(report: &SessionReport, name: &str, lo: f64, hi: f64) -> String {
 }
 
 fn capitalised(name: &str) -> String {
-    let name = name.replace('_', " ");
-    let mut chars = name.chars();
-    match chars.next() {
-        Some(c) => c.to_uppercase().chain(chars).collect(),
-        None => name,
-    }
+    crate::escape::capitalise(&name.replace('_', " "))
 }

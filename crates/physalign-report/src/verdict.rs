@@ -32,7 +32,10 @@ pub fn verdict(report: &SessionReport) -> String {
     parts.push(issue_phrase(report));
     let mut line = parts.join("; ");
     line.push('.');
-    capitalise(&line)
+    if crate::measurement::unreliable(report) {
+        line = format!("A rough guide only (see below): {line}");
+    }
+    crate::escape::capitalise(&line)
 }
 
 fn count_phrase(report: &SessionReport) -> String {
@@ -116,13 +119,5 @@ fn hold_verdict(report: &SessionReport) -> String {
             hold.time_in_range_s, hold.target_s, hold.longest_stretch_s
         ),
         None => "The position was not held: check that the whole body is in view.".into(),
-    }
-}
-
-fn capitalise(line: &str) -> String {
-    let mut chars = line.chars();
-    match chars.next() {
-        Some(c) => c.to_uppercase().chain(chars).collect(),
-        None => String::new(),
     }
 }

@@ -41,6 +41,8 @@ fn with_reps(mut report: SessionReport, roms: &[f64]) -> SessionReport {
     }
     report.reps = roms.len() as u32;
     report.duration_s = roms.len() as f64 * 2.0;
+    // The empty session was flagged as not measured; these repetitions were.
+    report.reliability = None;
     report
 }
 
@@ -117,4 +119,36 @@ fn the_page_escapes_what_it_shows_and_breaks_the_line_at_gaps() {
     let d = &path[..path.find('"').unwrap()];
     assert_eq!(d.matches('M').count(), 2, "{d}");
     assert!(!d.contains('L'), "{d}");
+}
+
+#[test]
+fn an_unreliable_measurement_says_so_and_why() {
+    let mut report = with_reps(squat_report(None), &[90.0, 92.0]);
+    report.reliability = Some(
+        serde_json::from_value(serde_json::json!({
+            "level": "unreliable", "reasons": ["view_not_suited", "joints_out_of_view"],
+            "view": "side", "measured_share": 0.4, "confidence": 0.3
+        }))
+        .expect("a reliability flag as the analyser writes it"),
+    );
+    report.rep_details[1].confidence = Some(0.3);
+    let line = verdict(&report);
+    assert!(line.starts_with("A rough guide only"), "{line}");
+    let text = summary::render(&document(report, AngleTrace::default()));
+    assert!(
+        text.contains("measurement NOT reliable (the camera view does not suit this exercise; the joints were out of view much of the time), camera view: side"),
+        "{text}"
+    );
+    let uncertain: Vec<&str> = text.lines().filter(|l| l.ends_with("uncertain")).collect();
+    assert_eq!(uncertain.len(), 1, "{text}");
+}
+
+#[test]
+fn sides_are_reported_for_per_side_exercises() {
+    let mut report = with_reps(squat_report(None), &[40.0, 42.0]);
+    report.reps_by_side = Some(
+        serde_json::from_value(serde_json::json!({"left": 1, "right": 1})).expect("side counts"),
+    );
+    let text = summary::render(&document(report, AngleTrace::default()));
+    assert!(text.contains("sides: left 1, right 1"), "{text}");
 }

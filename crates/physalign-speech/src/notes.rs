@@ -392,10 +392,13 @@ fn pain_score(sentence: &str) -> Option<(f32, bool)> {
     Some((score, hedged))
 }
 
+/// A body part and, when said, its side.
+type PainSite = (String, Option<Laterality>);
+
 fn pain_reports(sentences: &[String]) -> Vec<PainReport> {
     let mut reports: Vec<PainReport> = Vec::new();
     // The last pain topic (from a question or a statement) for answers like "About a four."
-    let mut context: Option<(usize, Option<(String, Option<Laterality>)>)> = None;
+    let mut context: Option<(usize, Option<PainSite>)> = None;
     for (i, sentence) in sentences.iter().enumerate() {
         let is_question = sentence.trim_end().ends_with('?');
         let mentions_pain = contains_word(sentence, PAIN_WORDS);

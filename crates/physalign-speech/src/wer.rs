@@ -23,13 +23,23 @@ impl WordErrors {
         }
         self.errors as f64 / self.reference_words as f64
     }
+}
 
-    /// Sums counts of several clips (corpus-level WER).
-    pub fn add(self, other: WordErrors) -> WordErrors {
+/// Sums counts of several clips (corpus-level WER).
+impl std::ops::Add for WordErrors {
+    type Output = WordErrors;
+
+    fn add(self, other: WordErrors) -> WordErrors {
         WordErrors {
             reference_words: self.reference_words + other.reference_words,
             errors: self.errors + other.errors,
         }
+    }
+}
+
+impl std::ops::AddAssign for WordErrors {
+    fn add_assign(&mut self, other: WordErrors) {
+        *self = *self + other;
     }
 }
 

@@ -71,7 +71,7 @@ fn every_shared_clip_within_ten_percent_corpus_wer() {
         };
         let e = word_errors(&reference, &text);
         eprintln!("{}: WER {:.3} {:?}", clip.display(), e.rate(), text);
-        total = total.add(e);
+        total += e;
     }
     eprintln!(
         "corpus WER {:.3} over {} words",
@@ -138,7 +138,7 @@ fn librivox_clips_within_fifteen_percent_wer() {
             .unwrap();
         let e = word_errors(&reference, &t.text);
         eprintln!("{}: WER {:.3} {:?}", path.display(), e.rate(), t.text);
-        total = total.add(e);
+        total += e;
     }
     eprintln!(
         "LibriVox WER {:.3} over {} words",

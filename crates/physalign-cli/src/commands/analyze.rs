@@ -167,7 +167,7 @@ fn record_file(
         },
         Arc::new(move |event| on_event.show(&event)),
     )
-    .with_context(|| format!("analysing {}", args.video.display()))?;
+    .context("cannot analyse the recording")?;
     let outcome = handle.wait();
     progress.finish();
     Ok(outcome?)
