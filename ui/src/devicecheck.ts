@@ -1,6 +1,7 @@
 // The live camera picture (with the skeleton and a word on framing) and the microphone level of
 // the setup screens, so a patient sees both devices work before the first exercise.
 import { call, on } from "./ipc";
+import type { BodyPart } from "./bindings/BodyPart";
 import type { CheckEvent } from "./bindings/CheckEvent";
 import type { Devices } from "./bindings/Devices";
 import type { Framing } from "./bindings/Framing";
@@ -17,13 +18,15 @@ interface RunningCheck {
 
 let active: RunningCheck | null = null;
 
+// A new body part in the engine's vocabulary fails to compile here until it has its words.
+const PART_WORDS: Record<BodyPart, string> = { head: "head", shoulders: "shoulders", hips: "hips", knees: "knees", feet: "feet" };
+
 function framingText(framing: Framing): string {
   switch (framing.state) {
     case "no_person": return "Nobody in view yet: stand where you will exercise.";
     case "full_body": return "✓ Your whole body is in view.";
     case "partial": {
-      // Rust names the parts in plain words (head, shoulders, hips, knees, feet).
-      const missing = framing.missing;
+      const missing = framing.missing.map((part) => PART_WORDS[part]);
       return `Step back or tilt the camera: your ${missing.join(", ")} ${missing.length > 1 ? "are" : "is"} out of view.`;
     }
   }
