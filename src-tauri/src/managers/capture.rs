@@ -48,6 +48,8 @@ impl std::fmt::Debug for CaptureManager {
     }
 }
 
+// The engine's error passes through as it is: it is rare and goes straight to the window.
+#[allow(clippy::result_large_err)]
 impl CaptureManager {
     /// A manager recording into the store at `db` through the pose models of `engine`.
     pub fn new(db: PathBuf, engine: Arc<PoseEngine>) -> Self {
