@@ -294,6 +294,24 @@ test("the record screen shows the engine's verdict on the target angle, also for
   await page.close();
 });
 
+test("an exercise counted per side shows each side's count and the engine's framing cue", async () => {
+  const hips = { ...PROGRAM[0], exercise_id: "hip_abduction", name: "Standing hip abduction", target_angle: null };
+  const { page, errors } = await open({ todays_program: [hips], start_recording: SESSION_ID });
+  await page.goto(base + "#/record?exercise=hip_abduction");
+  await page.waitForSelector("#start");
+  await page.fill("#video-path", "/videos/hips.mp4");
+  await page.click("#start");
+  await page.waitForFunction(() => !document.querySelector("#stop")?.hasAttribute("disabled"));
+  await emitRecorder(page, started({ exercise_id: "hip_abduction", exercise_name: "Standing hip abduction", target_angle: null, target_tolerance: null }));
+  await emitRecorder(page, frame({ reps: 3, reps_by_side: { left: 1, right: 2 }, framing: "show_whole_leg",
+    cues: ["Move so your whole leg is visible, feet included"] }, { state: "no_target" }));
+  await page.waitForFunction(() => document.querySelector("#rep-count")?.textContent === "3");
+  assert.equal(await text(page, "#reps-by-side"), "left 1 · right 2");
+  assert.match(await text(page, "#cues"), /whole leg is visible/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test("a video that cannot be read gives its message and the start button back", async () => {
   const { page } = await open({ start_recording: { error: "cannot read the video /tmp/broken.mp4: Invalid data found when processing input" } });
   await page.goto(base + "#/record?exercise=squat");

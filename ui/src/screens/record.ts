@@ -45,6 +45,8 @@ export const record: Screen = {
     const canvas = el("canvas", { id: "preview", width: 640, height: 480, "aria-label": "Camera view with skeleton" });
     const reps = el("output", { id: "rep-count", class: "big-number", "aria-live": "polite" }, "0");
     const target = el("span", { id: "rep-target", class: "target-text" }, item.target_reps ? `of ${item.target_reps}` : "");
+    // Per side, for exercises the engine counts per side (alternating legs, neck rotation).
+    const bySide = el("div", { id: "reps-by-side", class: "target-text" }, "");
     const angle = el("output", { id: "angle-value", class: "big-number" }, "–");
     const range = el("div", { id: "angle-range", class: "range-text" }, "Target range: –");
     const phase = el("div", { id: "phase", class: "phase" }, "Waiting to start");
@@ -76,6 +78,8 @@ export const record: Screen = {
 
     const showFrame = (f: LiveFrame) => {
       reps.textContent = String(f.analysis.reps);
+      const sides = f.analysis.reps_by_side;
+      bySide.textContent = sides ? `left ${sides.left} · right ${sides.right}` : "";
       angle.textContent = degrees(f.analysis.primary_angle);
       angle.dataset.target = f.target.state;
       const verdict = targetVerdict(f.target);
@@ -177,7 +181,7 @@ export const record: Screen = {
       el("div", { class: "record-layout" },
         el("section", { class: "video-panel", "aria-label": "Video" }, canvas, progress, fps),
         el("section", { class: "live-panel", "aria-label": "Live results" },
-          el("div", { class: "counter" }, el("span", { class: "label" }, "Repetitions"), reps, target),
+          el("div", { class: "counter" }, el("span", { class: "label" }, "Repetitions"), reps, target, bySide),
           el("div", { class: "counter" }, el("span", { class: "label" }, "Joint angle"), angle, range),
           phase,
           el("h2", {}, "Cues"), cues),
