@@ -13,6 +13,7 @@ physalign_domain::wire_enum! {
     /// What an outbox entry uploads (the `outbox.entity_type` column; also the kind of
     /// `sync_remote_versions` and `sync_conflicts` rows). Only kinds the central API accepts are
     /// listed: an entry has to have somewhere to go.
+    #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
     pub enum OutboxEntityKind {
         /// An exercise session (its creation, then its summary and pose data).
         ExerciseSession = "exercise_session",
@@ -23,6 +24,7 @@ physalign_domain::wire_enum! {
 
 physalign_domain::wire_enum! {
     /// What happened to the entity of an outbox entry (the `outbox.operation` column).
+    #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
     pub enum OutboxOperation {
         /// A new entity.
         Create = "create",
