@@ -41,10 +41,13 @@ pub fn librivox() -> Option<(Vec<(PathBuf, String)>, PathBuf)> {
     Some((clips, dir))
 }
 
+/// Loaded models by name.
+type LoadedModels = Mutex<Vec<(String, Arc<WhisperTranscriber>)>>;
+
 /// A loaded model, shared by the tests of one binary (loading takes a moment); `None` (with a
 /// message) when provisioning has not run.
 pub fn model(name: &str) -> Option<Arc<WhisperTranscriber>> {
-    static MODELS: OnceLock<Mutex<Vec<(String, Arc<WhisperTranscriber>)>>> = OnceLock::new();
+    static MODELS: OnceLock<LoadedModels> = OnceLock::new();
     let models = MODELS.get_or_init(|| Mutex::new(Vec::new()));
     let mut models = models.lock().unwrap();
     if let Some((_, m)) = models.iter().find(|(n, _)| n == name) {
