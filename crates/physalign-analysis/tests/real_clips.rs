@@ -14,24 +14,10 @@ use physalign_vision::{track_video, PoseConfig, PoseVariant, VideoReader};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// The catalogue exercise of each `videos_more` clip (its ground truth names none).
-const VIDEOS_MORE_EXERCISES: [(&str, &str); 9] = [
-    ("02_mini_squat_wall_side.mp4", "mini_squat"),
-    ("05_hip_abduction_standing_front.mp4", "hip_abduction"),
-    ("08_neck_rotation_seated_front.mp4", "neck_rotation"),
-    (
-        "09_single_leg_balance_tree_pose_front.mp4",
-        "single_leg_balance",
-    ),
-    ("10_sit_to_stand_front.mp4", "sit_to_stand"),
-    ("11_sit_to_stand_then_walk_side.mp4", "timed_up_and_go"),
-    (
-        "12_straight_leg_raise_supine_side.mp4",
-        "straight_leg_raise",
-    ),
-    ("13_gait_walk_side.mp4", "gait"),
-    ("16_step_up_lateral_foot_tap_side.mp4", "step_up"),
-];
+/// The catalogue exercise of each `videos_more` clip (its ground truth names none), one
+/// `CLIP EXERCISE` per line, as `physalign eval reps` reads it.
+const VIDEOS_MORE_EXERCISES: &str =
+    include_str!("../../../tests/evaluation/videos_more_exercises.txt");
 
 fn testdata(folder: &str) -> PathBuf {
     Path::new(concat!(
@@ -83,9 +69,14 @@ fn truth(folder: &str, clip: &str, entry: &serde_json::Value) -> Option<Truth> {
         .map(str::to_string)
         .or_else(|| {
             (folder == "videos_more")
-                .then(|| VIDEOS_MORE_EXERCISES.iter().find(|(c, _)| *c == clip))
+                .then(|| {
+                    VIDEOS_MORE_EXERCISES
+                        .lines()
+                        .filter_map(|line| line.split_once(' '))
+                        .find(|(c, _)| *c == clip)
+                })
                 .flatten()
-                .map(|(_, e)| e.to_string())
+                .map(|(_, e)| e.trim().to_string())
         })?;
     let count = entry.get("count");
     let get =
