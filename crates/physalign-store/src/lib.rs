@@ -3,9 +3,9 @@
 //! Everything the device records lands here first: exercise sessions with their per-frame pose
 //! data, repetitions and form issues; transcripts with their segments; clinical notes. Each
 //! business row has a client-generated UUID, and each write of something the central API accepts
-//! (sessions, reviews) enqueues its upload in the `outbox` table in the same transaction, for the
-//! sync worker to deliver later. Transcripts and notes stay on the device until the API has
-//! endpoints for them.
+//! (sessions, their transcripts and notes, reviews, program items) enqueues its upload in the
+//! `outbox` table in the same transaction, for the sync worker to deliver later. Each entry
+//! belongs to the identity signed in when it was made and is only delivered for it.
 //!
 //! Pose frames arrive at video rate, so they go through a [`FrameWriter`]: its own thread and
 //! connection, fed by a bounded channel, committing in batches.
@@ -15,6 +15,7 @@
 
 #![warn(missing_docs)]
 
+mod clinical;
 mod connection;
 mod error;
 mod frame_writer;
@@ -29,6 +30,10 @@ mod sql_values;
 pub mod sync_state;
 mod transcripts;
 
+pub use clinical::{
+    week_start, Adherence, CarePatient, CarePatientOverview, ClinicalAlert, ConsentSettings,
+    ProgramItem, ProgramItemStatus, PulledSession, RecordOrigin, SessionOverview, SessionReview,
+};
 pub use error::StoreError;
 pub use frame_writer::{FrameWriter, FrameWriterConfig, WriteStats};
 pub use landmark_codec::LandmarkEncoding;

@@ -35,10 +35,11 @@ const MIGRATIONS: &[Migration] = &[
     migration!(2, "0100_sync_state.sql"),
     migration!(3, "0200_recordings.sql"),
     migration!(4, "0300_drop_undeliverable_outbox.sql"),
+    migration!(5, "0400_clinical_loop.sql"),
 ];
 
 /// The schema version this build creates.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
 /// Brings the database up to [`SCHEMA_VERSION`]; does nothing when it already is.
 /// Returns the version found before migrating.

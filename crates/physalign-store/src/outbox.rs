@@ -19,6 +19,8 @@ physalign_domain::wire_enum! {
         ExerciseSession = "exercise_session",
         /// A review written on this device by a physiotherapist.
         Review = "review",
+        /// A program item a clinician prescribed on this device.
+        ProgramItem = "program_item",
     }
 }
 
@@ -30,6 +32,10 @@ physalign_domain::wire_enum! {
         Create = "create",
         /// A completed exercise session (summary, repetitions, form issues, pose data).
         Complete = "complete",
+        /// A session's transcript (sent as stored at delivery, subject to consent).
+        Transcript = "transcript",
+        /// A session's clinical notes (sent as stored at delivery, subject to consent).
+        Notes = "notes",
     }
 }
 
@@ -42,9 +48,18 @@ pub struct OutboxCounts {
     pub failed: i64,
     /// Delivered.
     pub done: i64,
+    /// Pending entries of another identity (or of nobody) that wait for it to sign in again.
+    #[serde(default)]
+    pub other_identities: i64,
 }
 
+/// SQL condition: the entry `o` belongs to the signed-in identity. `IS` makes "nobody signed in"
+/// match entries created while nobody was.
+pub(crate) const OWNED_BY_CURRENT: &str =
+    "o.owner_user_id IS (SELECT user_id FROM sync_identity WHERE id = 1)";
+
 /// Enqueues an entry on `conn`, which must be the transaction that writes the business rows.
+/// The entry belongs to the identity signed in now (see [`OutboxEntry::owner_user_id`]).
 pub(crate) fn enqueue(
     conn: &Connection,
     entity_type: OutboxEntityKind,
@@ -56,8 +71,8 @@ pub(crate) fn enqueue(
     let now_text = time_text(now);
     conn.prepare_cached(
         "INSERT INTO outbox (entity_type, entity_id, operation, payload, idempotency_key,
-                             created_at, next_attempt_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+                             created_at, next_attempt_at, owner_user_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, (SELECT user_id FROM sync_identity WHERE id = 1))",
     )?
     .execute(params![
         entity_type.as_str(),
@@ -71,7 +86,7 @@ pub(crate) fn enqueue(
 }
 
 const ENTRY_COLUMNS: &str = "id, entity_type, entity_id, operation, payload, idempotency_key,
-     created_at, attempts, next_attempt_at, status, last_error";
+     created_at, attempts, next_attempt_at, status, last_error, owner_user_id";
 
 fn entry_from_row(row: &Row<'_>) -> Result<OutboxEntry, StoreError> {
     Ok(OutboxEntry {
@@ -87,11 +102,15 @@ fn entry_from_row(row: &Row<'_>) -> Result<OutboxEntry, StoreError> {
         next_attempt_at: parse_time("outbox.next_attempt_at", &row.get::<_, String>(8)?)?,
         status: parse_text("outbox.status", &row.get::<_, String>(9)?)?,
         last_error: row.get(10)?,
+        owner_user_id: crate::sql_values::parse_opt_uuid("outbox.owner_user_id", row.get(11)?)?,
     })
 }
 
 impl Store {
     /// Up to `limit` entries ready for delivery now, oldest first.
+    ///
+    /// Only entries of the signed-in identity are listed: on a shared device one person's queue
+    /// is never sent under another's account.
     ///
     /// An entry is ready when it is pending, its back-off has passed, and every earlier entry of
     /// the same entity is done: a session's `complete` never overtakes its `create`, even while
@@ -108,7 +127,7 @@ impl Store {
     ) -> Result<Vec<OutboxEntry>, StoreError> {
         let sql = format!(
             "SELECT {ENTRY_COLUMNS} FROM outbox AS o
-             WHERE o.status = 'pending' AND o.next_attempt_at <= ?1
+             WHERE o.status = 'pending' AND o.next_attempt_at <= ?1 AND {OWNED_BY_CURRENT}
                AND NOT EXISTS (SELECT 1 FROM outbox AS e
                                WHERE e.entity_type = o.entity_type AND e.entity_id = o.entity_id
                                  AND e.id < o.id AND e.status != 'done')
@@ -117,6 +136,23 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let mut rows = stmt.query(params![time_text(now), limit])?;
+        let mut entries = Vec::new();
+        while let Some(row) = rows.next()? {
+            entries.push(entry_from_row(row)?);
+        }
+        Ok(entries)
+    }
+
+    /// Entries (`o`) matching `condition`, in enqueue order.
+    pub(crate) fn outbox_where(
+        &self,
+        condition: &str,
+        values: &[&dyn rusqlite::ToSql],
+    ) -> Result<Vec<OutboxEntry>, StoreError> {
+        let sql =
+            format!("SELECT {ENTRY_COLUMNS} FROM outbox AS o WHERE {condition} ORDER BY o.id");
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let mut rows = stmt.query(values)?;
         let mut entries = Vec::new();
         while let Some(row) = rows.next()? {
             entries.push(entry_from_row(row)?);
@@ -144,12 +180,19 @@ impl Store {
         rows.next()?.map(entry_from_row).transpose()
     }
 
-    /// Counts of entries by status.
+    /// Counts of the signed-in identity's entries by status, and the pending entries of others.
     pub fn outbox_counts(&self) -> Result<OutboxCounts, StoreError> {
         let mut counts = OutboxCounts::default();
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT status, count(*) FROM outbox GROUP BY status")?;
+        counts.other_identities = self.conn.query_row(
+            &format!(
+                "SELECT count(*) FROM outbox AS o WHERE o.status != 'done' AND NOT ({OWNED_BY_CURRENT})"
+            ),
+            [],
+            |row| row.get(0),
+        )?;
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT o.status, count(*) FROM outbox AS o WHERE {OWNED_BY_CURRENT} GROUP BY o.status"
+        ))?;
         let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {
             let status: String = row.get(0)?;

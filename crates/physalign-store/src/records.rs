@@ -215,4 +215,8 @@ pub struct OutboxEntry {
     pub status: OutboxStatus,
     /// Why the last attempt failed.
     pub last_error: Option<String>,
+    /// The identity (server user id) signed in when the entry was created; `None` when nobody
+    /// was. Only the signed-in identity's entries are delivered.
+    #[serde(default)]
+    pub owner_user_id: Option<Uuid>,
 }

@@ -126,7 +126,7 @@ fn read_detail(conn: &Connection, id: Uuid) -> Result<Option<SessionDetail>, Sto
     }))
 }
 
-fn insert_repetition(
+pub(crate) fn insert_repetition(
     conn: &Connection,
     session: &str,
     rep: &RepetitionRecord,
@@ -153,7 +153,7 @@ fn insert_repetition(
     Ok(())
 }
 
-fn insert_form_issue_event(
+pub(crate) fn insert_form_issue_event(
     conn: &Connection,
     session: &str,
     seq: usize,
@@ -178,14 +178,38 @@ fn insert_form_issue_event(
 }
 
 impl Store {
-    /// Records a new session (status `recording`) and enqueues its `create` upload.
+    /// Records a new session (status `recording`) and enqueues its `create` upload. The
+    /// session is linked to the only active program item of its exercise, when there is
+    /// exactly one (see [`Store::create_session_for_item`] to name one).
     pub fn create_session(&self, session: &NewSession) -> Result<Uuid, StoreError> {
+        self.create_session_for_item(session, None)
+            .map(|(id, _)| id)
+    }
+
+    /// [`Store::create_session`] for a named program item (`None`: the only active item of
+    /// the exercise, if exactly one exists). Returns the session id and the item it is linked
+    /// to. The session records the identity signed in now.
+    pub fn create_session_for_item(
+        &self,
+        session: &NewSession,
+        program_item: Option<Uuid>,
+    ) -> Result<(Uuid, Option<Uuid>), StoreError> {
         let now = Utc::now();
         let tx = self.write_transaction()?;
+        let item = match program_item {
+            Some(item) => Some(item),
+            None => crate::clinical::auto_link(
+                &tx,
+                &session.exercise_id,
+                session.patient_id,
+                session.started_at.date_naive(),
+            )?,
+        };
         tx.execute(
             "INSERT INTO exercise_sessions (id, patient_id, exercise_id, source, status,
-                 started_at, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+                 started_at, created_at, updated_at, program_item_id, created_by)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8,
+                     (SELECT user_id FROM sync_identity WHERE id = 1))",
             params![
                 uuid_text(session.id),
                 session.patient_id.map(uuid_text),
@@ -194,9 +218,14 @@ impl Store {
                 SessionStatus::Recording.as_str(),
                 time_text(session.started_at),
                 time_text(now),
+                item.map(uuid_text),
             ],
         )?;
-        let payload = serde_json::to_value(read_session(&tx, session.id)?)?;
+        let mut payload = serde_json::to_value(read_session(&tx, session.id)?)?;
+        // The row type is shared with the desktop app; the link travels beside it.
+        if let (Some(map), Some(item)) = (payload.as_object_mut(), item) {
+            map.insert("program_item_id".into(), serde_json::json!(item));
+        }
         enqueue(
             &tx,
             OutboxEntityKind::ExerciseSession,
@@ -206,7 +235,7 @@ impl Store {
             now,
         )?;
         tx.commit()?;
-        Ok(session.id)
+        Ok((session.id, item))
     }
 
     /// Completes a session in one transaction: end time and summaries, repetitions, form-issue
@@ -265,6 +294,7 @@ impl Store {
             &serde_json::to_value(&detail)?,
             now,
         )?;
+        crate::transcripts::queue_session_speech(&tx, id, now)?;
         tx.commit()?;
         Ok(())
     }

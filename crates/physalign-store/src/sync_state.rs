@@ -123,6 +123,41 @@ pub struct RemoteRecord {
     pub record: serde_json::Value,
 }
 
+/// `sync_meta` key: the user id of the identity that used this device last (kept across a
+/// sign-out, so a sign-in can tell whether it is the same person).
+const LAST_USER_KEY: &str = "identity_last_user_id";
+
+/// What [`Store::set_sync_identity`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct IdentitySwitch {
+    /// The identity is another person than the one who used the device last.
+    pub changed: bool,
+    /// Server-derived rows cleared because of the change.
+    pub cleared_records: usize,
+    /// Outbox entries created while nobody was signed in, now owned by this identity.
+    pub adopted_entries: usize,
+}
+
+/// Deletes everything this device holds only because the server sent it. Pulled sessions go
+/// with their frames, repetitions, form issues (cascade) and transcripts (explicitly: their
+/// foreign key only nulls).
+fn clear_server_derived(conn: &rusqlite::Connection) -> Result<usize, StoreError> {
+    let mut n = 0;
+    n += conn.execute(
+        "DELETE FROM transcripts WHERE session_id IN
+             (SELECT id FROM exercise_sessions WHERE origin = 'pulled')",
+        [],
+    )?;
+    n += conn.execute("DELETE FROM exercise_sessions WHERE origin = 'pulled'", [])?;
+    n += conn.execute("DELETE FROM sync_remote_records", [])?;
+    n += conn.execute("DELETE FROM sync_meta WHERE key LIKE 'pull_cursor%'", [])?;
+    n += conn.execute("DELETE FROM program_items WHERE origin = 'pulled'", [])?;
+    n += conn.execute("DELETE FROM session_reviews WHERE origin = 'pulled'", [])?;
+    n += conn.execute("DELETE FROM clinical_alerts", [])?;
+    n += conn.execute("DELETE FROM care_patients", [])?;
+    Ok(n)
+}
+
 impl Store {
     /// The identity this device syncs as, if someone logged in.
     pub fn sync_identity(&self) -> Result<Option<SyncIdentity>, StoreError> {
@@ -160,8 +195,62 @@ impl Store {
     }
 
     /// Replaces the identity (after a login).
-    pub fn set_sync_identity(&self, identity: &SyncIdentity) -> Result<(), StoreError> {
-        self.conn.execute(
+    ///
+    /// When the new identity is another person than the one who used the device last, the
+    /// server-derived data of the previous one (pulled records, cursors, pulled sessions, the
+    /// roster, alerts) is cleared first, in the same transaction. Outbox entries created while
+    /// nobody was signed in are adopted by the identity that used the device last (or by the
+    /// first one ever); entries of other identities stay untouched and undelivered.
+    pub fn set_sync_identity(&self, identity: &SyncIdentity) -> Result<IdentitySwitch, StoreError> {
+        let tx = self.write_transaction()?;
+        let previous: Option<String> = tx
+            .query_row(
+                "SELECT value FROM sync_meta WHERE key = ?1",
+                [LAST_USER_KEY],
+                |row| row.get(0),
+            )
+            .optional()?;
+        let current: Option<String> = tx
+            .query_row(
+                "SELECT user_id FROM sync_identity WHERE id = 1",
+                [],
+                |row| row.get(0),
+            )
+            .optional()?
+            .flatten();
+        let new_user = identity.user_id.map(uuid_text);
+        let last = current.or(previous);
+        let changed = match (&last, &new_user) {
+            (Some(last), Some(new)) => last != new,
+            _ => false,
+        };
+        let mut switch = IdentitySwitch {
+            changed,
+            cleared_records: 0,
+            adopted_entries: 0,
+        };
+        if changed {
+            switch.cleared_records = clear_server_derived(&tx)?;
+        }
+        if let Some(new) = &new_user {
+            if last.is_none() || last.as_deref() == Some(new.as_str()) {
+                switch.adopted_entries = tx.execute(
+                    "UPDATE outbox SET owner_user_id = ?1 WHERE owner_user_id IS NULL",
+                    [new],
+                )?;
+                tx.execute(
+                    "UPDATE exercise_sessions SET created_by = ?1
+                     WHERE created_by IS NULL AND origin = 'local'",
+                    [new],
+                )?;
+            }
+            tx.execute(
+                "INSERT INTO sync_meta (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [LAST_USER_KEY, new],
+            )?;
+        }
+        tx.execute(
             "INSERT INTO sync_identity (id, server_url, email, user_id, role, logged_in_at,
                                         login_required_reason)
              VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6)
@@ -172,13 +261,56 @@ impl Store {
             params![
                 identity.server_url,
                 identity.email,
-                identity.user_id.map(uuid_text),
+                new_user,
                 identity.role,
                 time_text(identity.logged_in_at),
                 identity.login_required_reason,
             ],
         )?;
-        Ok(())
+        tx.commit()?;
+        Ok(switch)
+    }
+
+    /// Signs this device out: forgets the identity and clears what the server sent it (pulled
+    /// records, cursors, pulled sessions, roster, alerts), so the next person sees none of it.
+    /// Outbox entries are kept for their identity's next sign-in. Returns the rows cleared.
+    pub fn clear_sync_identity(&self) -> Result<usize, StoreError> {
+        let tx = self.write_transaction()?;
+        let cleared = clear_server_derived(&tx)?;
+        tx.execute("DELETE FROM sync_identity", [])?;
+        tx.commit()?;
+        Ok(cleared)
+    }
+
+    /// Pending or failed outbox entries that belong to another identity than the signed-in one
+    /// (or to nobody), oldest first: what waits for someone else's sign-in.
+    pub fn other_identities_outbox(&self) -> Result<Vec<crate::OutboxEntry>, StoreError> {
+        self.outbox_where(
+            "o.status != 'done' AND NOT
+                 (o.owner_user_id IS (SELECT user_id FROM sync_identity WHERE id = 1))",
+            params![],
+        )
+    }
+
+    /// Every undelivered entry of one identity (`None`: created while nobody was signed in),
+    /// for an explicit export by the user.
+    pub fn export_outbox_of(
+        &self,
+        owner: Option<Uuid>,
+    ) -> Result<Vec<crate::OutboxEntry>, StoreError> {
+        self.outbox_where(
+            "o.status != 'done' AND o.owner_user_id IS ?1",
+            params![owner.map(uuid_text)],
+        )
+    }
+
+    /// Deletes every undelivered entry of one identity (an explicit decision of the user);
+    /// returns how many went. The records themselves stay on this device.
+    pub fn delete_outbox_of(&self, owner: Option<Uuid>) -> Result<usize, StoreError> {
+        Ok(self.conn.execute(
+            "DELETE FROM outbox WHERE status != 'done' AND owner_user_id IS ?1",
+            params![owner.map(uuid_text)],
+        )?)
     }
 
     /// Marks (or, with `None`, clears) that the stored credentials were refused.
@@ -424,7 +556,9 @@ impl Store {
     pub fn failed_outbox(&self, limit: usize) -> Result<Vec<FailedEntry>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, entity_type, entity_id, operation, attempts, last_error
-             FROM outbox WHERE status = 'failed' ORDER BY id LIMIT ?1",
+             FROM outbox AS o WHERE status = 'failed' AND o.owner_user_id IS
+                 (SELECT user_id FROM sync_identity WHERE id = 1)
+             ORDER BY id LIMIT ?1",
         )?;
         let mut rows = stmt.query([i64::try_from(limit).unwrap_or(i64::MAX)])?;
         let mut failed = Vec::new();
@@ -444,7 +578,9 @@ impl Store {
     /// Puts failed entries back in the queue (after a person fixed the cause); returns how many.
     pub fn retry_failed_outbox(&self) -> Result<usize, StoreError> {
         Ok(self.conn.execute(
-            "UPDATE outbox SET status = 'pending', next_attempt_at = ?1 WHERE status = 'failed'",
+            "UPDATE outbox SET status = 'pending', next_attempt_at = ?1
+             WHERE status = 'failed'
+               AND owner_user_id IS (SELECT user_id FROM sync_identity WHERE id = 1)",
             [time_text(Utc::now())],
         )?)
     }
@@ -455,6 +591,7 @@ impl Store {
         let text: Option<String> = self.conn.query_row(
             "SELECT min(o.next_attempt_at) FROM outbox AS o
              WHERE o.status = 'pending'
+               AND o.owner_user_id IS (SELECT user_id FROM sync_identity WHERE id = 1)
                AND NOT EXISTS (SELECT 1 FROM outbox AS e
                                WHERE e.entity_type = o.entity_type AND e.entity_id = o.entity_id
                                  AND e.id < o.id AND e.status != 'done')",
@@ -483,6 +620,7 @@ impl Store {
                 time_text(now)
             ],
         )?;
+        crate::clinical::insert_local_review(&tx, id, session_id, request, now)?;
         enqueue(
             &tx,
             OutboxEntityKind::Review,

@@ -1,10 +1,11 @@
 //! Transcripts, their segments (whole or streamed) and clinical notes.
 //!
-//! They are kept on this device only: the central API has no transcript or clinical-note
-//! endpoint yet, so nothing is queued in the outbox for them (an entry with nowhere to go would
-//! fail for good and keep the sync status at "failed" for ever). The issue that adds the
-//! endpoints adds their outbox entity kinds and queues what is stored here.
+//! A completed session's transcript and notes are queued for the care team (outbox operations
+//! `transcript` and `notes` of the session, after its `complete`); the delivery reads what is
+//! stored then and applies the patient's consent settings. Transcripts without a session, or of
+//! a session still recording, stay on the device until the session completes.
 
+use crate::outbox::{enqueue, OutboxEntityKind, OutboxOperation};
 use crate::records::{SegmentRecord, TranscriptRecord};
 use crate::sql_values::{parse_opt_uuid, parse_time, parse_uuid, time_text, uuid_text};
 use crate::{Store, StoreError};
@@ -108,10 +109,83 @@ fn read_transcript(conn: &Connection, id: Uuid) -> Result<Option<TranscriptRecor
     }))
 }
 
+/// Queues the upload of a completed session's transcript and notes, once per change burst: an
+/// entry still pending already sends the latest text when it is delivered.
+pub(crate) fn queue_session_speech(
+    conn: &Connection,
+    session_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let key = uuid_text(session_id);
+    let completed = conn
+        .query_row(
+            "SELECT 1 FROM exercise_sessions
+             WHERE id = ?1 AND origin = 'local' AND status = 'completed'",
+            [&key],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some();
+    if !completed {
+        return Ok(());
+    }
+    let (transcripts, notes): (i64, i64) = conn.query_row(
+        "SELECT count(*), (SELECT count(*) FROM clinical_notes AS n
+                            JOIN transcripts AS t ON t.id = n.transcript_id
+                           WHERE t.session_id = ?1)
+         FROM transcripts WHERE session_id = ?1",
+        [&key],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    for (present, operation) in [
+        (transcripts > 0, OutboxOperation::Transcript),
+        (notes > 0, OutboxOperation::Notes),
+    ] {
+        if !present {
+            continue;
+        }
+        let queued = conn
+            .query_row(
+                "SELECT 1 FROM outbox WHERE entity_type = ?1 AND entity_id = ?2
+                     AND operation = ?3 AND status = 'pending'",
+                params![
+                    OutboxEntityKind::ExerciseSession.as_str(),
+                    key,
+                    operation.as_str()
+                ],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some();
+        if !queued {
+            enqueue(
+                conn,
+                OutboxEntityKind::ExerciseSession,
+                session_id,
+                operation,
+                &serde_json::json!({ "session_id": session_id }),
+                now,
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn transcript_session(conn: &Connection, key: &str) -> Result<Option<Uuid>, StoreError> {
+    let session: Option<Option<String>> = conn
+        .query_row(
+            "SELECT session_id FROM transcripts WHERE id = ?1",
+            [key],
+            |r| r.get(0),
+        )
+        .optional()?;
+    parse_opt_uuid("transcripts.session_id", session.flatten())
+}
+
 impl Store {
     /// Saves a transcript with its segments. Saving an existing id replaces its text, metadata
-    /// and segments (e.g. the final pass after streaming). Stored locally only (see the module
-    /// documentation).
+    /// and segments (e.g. the final pass after streaming). Queued for the care team when its
+    /// session is completed (see the module documentation).
     pub fn save_transcript(&self, transcript: &TranscriptRecord) -> Result<Uuid, StoreError> {
         let now = time_text(Utc::now());
         let key = uuid_text(transcript.id);
@@ -168,6 +242,9 @@ impl Store {
         for (seq, segment) in transcript.segments.iter().enumerate() {
             insert_segment(&tx, &key, i64::try_from(seq).unwrap_or(i64::MAX), segment)?;
         }
+        if let Some(session_id) = transcript.session_id {
+            queue_session_speech(&tx, session_id, Utc::now())?;
+        }
         tx.commit()?;
         Ok(transcript.id)
     }
@@ -220,8 +297,8 @@ impl Store {
     }
 
     /// Saves the clinical notes of a transcript, replacing earlier ones. Returns the notes' id,
-    /// which stays the same across replacements. Stored locally only (see the module
-    /// documentation).
+    /// which stays the same across replacements. Queued for the care team when the transcript's
+    /// session is completed (see the module documentation).
     pub fn save_clinical_notes(
         &self,
         transcript_id: Uuid,
@@ -248,6 +325,9 @@ impl Store {
         )?;
         let row = read_clinical_notes(&tx, transcript_id)?
             .ok_or(StoreError::TranscriptNotFound(transcript_id))?;
+        if let Some(session_id) = transcript_session(&tx, &key)? {
+            queue_session_speech(&tx, session_id, now)?;
+        }
         tx.commit()?;
         Ok(row.id)
     }

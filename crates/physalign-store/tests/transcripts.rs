@@ -180,7 +180,8 @@ fn a_transcribed_session_queues_nothing_undeliverable() {
         OutboxCounts {
             pending: 1,
             failed: 0,
-            done: 0
+            done: 0,
+            other_identities: 0,
         }
     );
     assert!(store.failed_outbox(100).unwrap().is_empty());
