@@ -79,7 +79,7 @@ pub struct ProgramItem {
 /// Adherence of a program item, computed from its linked sessions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Adherence {
-    /// Linked sessions started in the current ISO week (Monday 00:00 UTC onwards).
+    /// Ended linked sessions started in the current ISO week (Monday 00:00 UTC onwards).
     pub done_this_week: i64,
     /// Distinct UTC days with a linked session in the last 30 days (today and the 29 before).
     pub days_with_data_30d: i64,
@@ -516,29 +516,34 @@ impl Store {
     }
 
     /// Adherence of a program item as of `now`, from the sessions linked to it (recorded here
-    /// or pulled), the same definition as the server's: sessions started in the current ISO
-    /// week (Monday 00:00 UTC onwards), and distinct UTC days with a session among today and
-    /// the 29 days before.
+    /// or pulled), the server's definition (`physalign_api::programs::Adherence`): a linked
+    /// session counts once it has ended; sessions started in the current ISO week (Monday
+    /// 00:00 UTC inclusive to the next Monday exclusive), and distinct UTC start dates among
+    /// today and the 29 days before.
     pub fn adherence(&self, item: Uuid, now: DateTime<Utc>) -> Result<Adherence, StoreError> {
         let week = week_start(now);
-        let first_day = (now.date_naive() - Duration::days(29))
+        let next_week = week + Duration::days(7);
+        let today = now.date_naive();
+        let first_day = (today - Duration::days(29))
             .and_time(chrono::NaiveTime::MIN)
             .and_utc();
-        let counted = "program_item_id = ?1 AND status NOT IN ('pending', 'recording')";
+        let tomorrow = first_day + Duration::days(30);
+        // A linked session counts once it has ended; its day is the UTC date of its start.
+        let counted = "program_item_id = ?1 AND ended_at IS NOT NULL";
         let done_this_week: i64 = self.conn.query_row(
             &format!(
                 "SELECT count(*) FROM exercise_sessions
-                 WHERE {counted} AND started_at >= ?2 AND started_at <= ?3"
+                 WHERE {counted} AND started_at >= ?2 AND started_at < ?3"
             ),
-            params![uuid_text(item), time_text(week), time_text(now)],
+            params![uuid_text(item), time_text(week), time_text(next_week)],
             |r| r.get(0),
         )?;
         let days_with_data_30d: i64 = self.conn.query_row(
             &format!(
                 "SELECT count(DISTINCT substr(started_at, 1, 10)) FROM exercise_sessions
-                 WHERE {counted} AND started_at >= ?2 AND started_at <= ?3"
+                 WHERE {counted} AND started_at >= ?2 AND started_at < ?3"
             ),
-            params![uuid_text(item), time_text(first_day), time_text(now)],
+            params![uuid_text(item), time_text(first_day), time_text(tomorrow)],
             |r| r.get(0),
         )?;
         Ok(Adherence {

@@ -27,6 +27,34 @@ pub fn login(
     runtime()?.block_on(crate::login(db, credentials, server_url, email, password))
 }
 
+/// [`crate::claim`] on its own runtime.
+pub fn claim(
+    db: &Path,
+    credentials: CredentialStore,
+    server_url: &str,
+    invitation_code: &str,
+    email: &str,
+    password: &str,
+) -> Result<LoginReport, SyncError> {
+    runtime()?.block_on(crate::claim(
+        db,
+        credentials,
+        server_url,
+        invitation_code,
+        email,
+        password,
+    ))
+}
+
+/// [`crate::register_patient`] on its own runtime.
+pub fn register_patient(
+    db: &Path,
+    credentials: CredentialStore,
+    request: &physalign_api::patients::RegisterPatientRequest,
+) -> Result<physalign_api::patients::RegisteredPatient, SyncError> {
+    runtime()?.block_on(crate::register_patient(db, credentials, request))
+}
+
 /// One [`SyncWorker::run_once`] on its own runtime.
 pub fn sync_once(
     db: &Path,

@@ -199,12 +199,37 @@ impl ApiClient {
             email: email.to_string(),
             password: password.to_string(),
         })?;
+        self.sign_in("/api/auth/login", &body).await
+    }
+
+    /// Claims a clinician's invitation (`POST /api/auth/claim`), which answers tokens like a
+    /// login; stores them and returns who the server says we are.
+    pub async fn claim(
+        &self,
+        invitation_code: &str,
+        email: &str,
+        password: &str,
+    ) -> Result<(Me, crate::credentials::Backend), SyncError> {
+        let body = serde_json::to_value(physalign_api::auth::ClaimRequest {
+            invitation_code: invitation_code.to_string(),
+            email: email.to_string(),
+            password: password.to_string(),
+        })?;
+        self.sign_in("/api/auth/claim", &body).await
+    }
+
+    /// Posts credentials to a token-issuing endpoint, keeps the tokens, reads `/api/auth/me`.
+    async fn sign_in(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> Result<(Me, crate::credentials::Backend), SyncError> {
         let response = self
             .raw(
                 Method::POST,
                 &Request {
-                    path: "/api/auth/login",
-                    json: Some(&body),
+                    path,
+                    json: Some(body),
                     anonymous: true,
                     ..Request::default()
                 },

@@ -14,6 +14,10 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use std::time::Duration;
 
+/// Frames per piece of a pose data upload (well under the server's body limit with 33
+/// landmarks and the angles per frame).
+const POSE_PIECE_FRAMES: usize = 500;
+
 /// The result of trying to deliver one entry.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
@@ -62,11 +66,16 @@ async fn deliver_steps(ctx: &Context, entry: &OutboxEntry) -> Result<(), StepErr
             Step::Snapshots,
             Step::RawFrames,
         ],
+        (OutboxEntityKind::ExerciseSession, OutboxOperation::Transcript) => &[Step::Transcript],
+        (OutboxEntityKind::ExerciseSession, OutboxOperation::Notes) => &[Step::Notes],
         (OutboxEntityKind::Review, OutboxOperation::Create) => &[Step::Review],
-        (OutboxEntityKind::Review, OutboxOperation::Complete) => {
-            return Err(StepError::Failed(
-                "outbox entry review/complete has no delivery: reviews are only created".into(),
-            ))
+        (OutboxEntityKind::ProgramItem, OutboxOperation::Create) => &[Step::ProgramItem],
+        (kind, operation) => {
+            return Err(StepError::Failed(format!(
+                "outbox entry {}/{} has no delivery",
+                kind.as_str(),
+                operation.as_str()
+            )))
         }
     };
     let (done, mut detail) = ctx
@@ -100,6 +109,9 @@ enum Step {
     Snapshots,
     RawFrames,
     Review,
+    Transcript,
+    Notes,
+    ProgramItem,
 }
 
 impl Step {
@@ -112,6 +124,9 @@ impl Step {
             Step::Snapshots => "snapshots",
             Step::RawFrames => "raw_frames",
             Step::Review => "review",
+            Step::Transcript => "transcript",
+            Step::Notes => "notes",
+            Step::ProgramItem => "program_item",
         }
     }
 }
@@ -130,6 +145,8 @@ async fn run_step(
         Step::Progress | Step::Snapshots => progress(ctx, entry, step, key).await,
         Step::RawFrames => raw_frames(ctx, entry).await,
         Step::Review => review(ctx, entry, key).await,
+        Step::Transcript | Step::Notes => speech(ctx, entry, step, key).await,
+        Step::ProgramItem => program_item(ctx, entry, key).await,
     }
 }
 
@@ -140,11 +157,14 @@ async fn create_session(
 ) -> Result<Option<Value>, StepError> {
     let row: SessionRow = serde_json::from_value(entry.payload.clone())
         .map_err(|e| StepError::Failed(format!("outbox payload is not a session: {e}")))?;
-    let body = serde_json::to_value(mapping::create_session_request(
-        &row,
-        ctx.role != Some(Role::Patient),
-    ))
-    .map_err(local)?;
+    let mut request = mapping::create_session_request(&row, ctx.role != Some(Role::Patient));
+    // The link to a program item travels beside the row (the row type is the desktop's).
+    request.program_item_id = entry
+        .payload
+        .get("program_item_id")
+        .and_then(Value::as_str)
+        .and_then(|t| uuid::Uuid::parse_str(t).ok());
+    let body = serde_json::to_value(request).map_err(local)?;
     let Some(response) = post_new(
         ctx,
         "create session",
@@ -261,26 +281,41 @@ async fn pose_data(
         // The API needs at least one frame to accept a summary.
         return Ok(Some(json!("no frames recorded; summary not uploadable")));
     }
-    let upload = physalign_api::sessions::PoseDataUpload {
-        frames: mapping::downsample(&frames, ctx.config.frame_stride),
-        summary_statistics: Some(mapping::summary_statistics(&detail)),
-    };
-    let sent = upload.frames.len();
-    let body = serde_json::to_value(&upload).map_err(local)?;
+    let all = mapping::downsample(&frames, ctx.config.frame_stride);
+    let sent = all.len();
+    // In pieces, so a session of any length stays under the server's body limit; each piece
+    // replaces only itself on the server, so resending one after a failure is harmless. The
+    // repetition table, form issues and summary go with the last piece.
+    let pieces: Vec<_> = all.chunks(POSE_PIECE_FRAMES).collect();
+    let parts = u32::try_from(pieces.len()).unwrap_or(u32::MAX);
     let path = format!("/api/sessions/{id}/data");
-    let response = ctx
-        .api
-        .send(
-            Method::POST,
-            &Request {
-                path: &path,
-                json: Some(&body),
-                idempotency_key: Some(key),
-                ..Request::default()
-            },
-        )
-        .await?;
-    classify("upload pose data", response)?;
+    for (index, piece) in pieces.iter().enumerate() {
+        let part = u32::try_from(index).unwrap_or(u32::MAX);
+        let last = part + 1 == parts;
+        let upload = physalign_api::sessions::PoseDataUpload {
+            frames: piece.to_vec(),
+            summary_statistics: last.then(|| mapping::summary_statistics(&detail)),
+            part: Some(part),
+            parts: Some(parts),
+            repetitions: last.then(|| mapping::repetition_rows(&detail)),
+            form_issues: last.then(|| mapping::timed_form_issues(&detail)),
+        };
+        let body = serde_json::to_value(&upload).map_err(local)?;
+        let piece_key = format!("{key}-p{part}of{parts}");
+        let response = ctx
+            .api
+            .send(
+                Method::POST,
+                &Request {
+                    path: &path,
+                    json: Some(&body),
+                    idempotency_key: Some(&piece_key),
+                    ..Request::default()
+                },
+            )
+            .await?;
+        classify("upload pose data", response)?;
+    }
     // The upload bumped the server's version by one; a concurrent edit makes this stale, which
     // the next If-Match turns into a surfaced conflict rather than a lost edit.
     let known = ctx
@@ -400,4 +435,70 @@ async fn post_new(
         return Ok(None);
     }
     classify(what, response).map(Some)
+}
+
+/// The session's transcript or clinical notes as stored now, subject to the patient's consent:
+/// what the patient does not share is not sent (the entry is done, with a note saying so).
+async fn speech(
+    ctx: &Context,
+    entry: &OutboxEntry,
+    step: Step,
+    key: &str,
+) -> Result<Option<Value>, StepError> {
+    let id = entry.entity_id;
+    let consent = ctx.db(|s| s.consent_settings()).map_err(local)?;
+    let (shared, what) = match step {
+        Step::Transcript => (consent.share_transcript, "transcript"),
+        _ => (consent.share_notes, "notes"),
+    };
+    if !shared {
+        return Ok(Some(json!(format!(
+            "withheld: the patient does not share the {what}"
+        ))));
+    }
+    let body = ctx
+        .db(|s| match step {
+            Step::Transcript => mapping::transcript_request(s, id),
+            _ => mapping::notes_request(s, id, consent.share_transcript),
+        })
+        .map_err(local)?;
+    let Some(body) = body else {
+        return Ok(Some(json!(format!("no {what} stored"))));
+    };
+    let path = format!("/api/sessions/{id}/{what}");
+    let response = ctx
+        .api
+        .send(
+            Method::PUT,
+            &Request {
+                path: &path,
+                json: Some(&body),
+                idempotency_key: Some(key),
+                ..Request::default()
+            },
+        )
+        .await?;
+    classify(what, response)?;
+    Ok(None)
+}
+
+/// A program item prescribed on this device (`POST /api/programs`).
+async fn program_item(
+    ctx: &Context,
+    entry: &OutboxEntry,
+    key: &str,
+) -> Result<Option<Value>, StepError> {
+    let item: physalign_store::ProgramItem = serde_json::from_value(entry.payload.clone())
+        .map_err(|e| StepError::Failed(format!("outbox payload is not a program item: {e}")))?;
+    let body = serde_json::to_value(mapping::program_item_request(&item)).map_err(local)?;
+    let created = post_new(
+        ctx,
+        "create program item",
+        "/api/programs",
+        &body,
+        key,
+        ErrorCode::ProgramItemExists,
+    )
+    .await?;
+    Ok(created.is_none().then(|| json!("already on server")))
 }

@@ -14,6 +14,7 @@
 pub mod backoff;
 pub mod blocking;
 pub mod client;
+mod clinic;
 mod config;
 pub mod credentials;
 pub mod deliver;
@@ -26,9 +27,10 @@ pub mod status;
 mod step;
 mod worker;
 
+pub use clinic::{logout, register_patient};
 pub use config::SyncConfig;
 pub use credentials::{Backend, CredentialStore};
 pub use error::SyncError;
-pub use login::{login, LoginReport};
+pub use login::{claim, login, LoginReport};
 pub use status::{read_status, SyncStatus};
 pub use worker::{RunHooks, RunReport, SyncWorker};

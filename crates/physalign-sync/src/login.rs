@@ -44,6 +44,41 @@ pub async fn login(
     }
     let client = ApiClient::new(server_url, email, credentials, Duration::from_secs(30))?;
     let (me, backend) = client.login(email, password).await?;
+    remember(db, &client, email, me, backend)
+}
+
+/// Claims a clinician's invitation code and makes the (new or existing) patient account this
+/// database's sync identity, like [`login`].
+pub async fn claim(
+    db: &Path,
+    credentials: CredentialStore,
+    server_url: &str,
+    invitation_code: &str,
+    email: &str,
+    password: &str,
+) -> Result<LoginReport, SyncError> {
+    let email = email.trim();
+    if email.is_empty() || password.is_empty() || invitation_code.trim().is_empty() {
+        return Err(SyncError::LoginFailed(
+            "invitation code, email and password must not be empty".into(),
+        ));
+    }
+    let client = ApiClient::new(server_url, email, credentials, Duration::from_secs(30))?;
+    let (me, backend) = client
+        .claim(invitation_code.trim(), email, password)
+        .await?;
+    remember(db, &client, email, me, backend)
+}
+
+/// Makes the signed-in account this database's identity (clearing another person's
+/// server-derived data, see `Store::set_sync_identity`).
+fn remember(
+    db: &Path,
+    client: &ApiClient,
+    email: &str,
+    me: physalign_api::auth::Me,
+    backend: Backend,
+) -> Result<LoginReport, SyncError> {
     let store = Store::open(db)?;
     store.set_sync_identity(&SyncIdentity {
         server_url: client.base_url().to_string(),

@@ -1,10 +1,12 @@
 //! Local store records turned into the central API's request bodies.
 
+use physalign_api::programs::{CreateProgramItemRequest, ProgramItem};
 use physalign_api::progress::{
     ProgressMetrics, Snapshot, StoreProgressRequest, StoreSnapshotsRequest,
 };
 use physalign_api::sessions::{
-    CreateSessionRequest, SummaryStatistics, UpdateSessionRequest, UploadFrame,
+    CreateSessionRequest, ExerciseMention, PainScore, PutNotesRequest, PutTranscriptRequest,
+    RiskFlag, SummaryStatistics, TranscriptSegment, UpdateSessionRequest, UploadFrame,
 };
 use physalign_store::{FrameRecord, SessionDetail, SessionRow, Store, StoreError};
 use std::collections::BTreeMap;
@@ -17,6 +19,7 @@ pub fn create_session_request(row: &SessionRow, send_patient_id: bool) -> Create
         id: Some(row.id),
         patient_id: row.patient_id.filter(|_| send_patient_id),
         exercise_type: row.exercise_id.clone(),
+        program_item_id: None,
         scheduled_datetime: None,
         estimated_duration: None,
         instructions: None,
@@ -72,6 +75,8 @@ pub fn summary_statistics(detail: &SessionDetail) -> SummaryStatistics {
         average_quality: number("average_quality").map(|q| q.clamp(0.0, 1.0)),
         peak_angles,
         rep_count,
+        primary_angle: None,
+        reliability: None,
     }
 }
 
@@ -190,4 +195,236 @@ mod tests {
         assert_eq!(downsample(&frames, 0).len(), 11);
         assert!(downsample(&[], 3).is_empty());
     }
+}
+
+/// `PUT /api/sessions/{id}/transcript` from the session's latest stored transcript.
+pub fn transcript_request(
+    store: &Store,
+    session_id: Uuid,
+) -> Result<Option<serde_json::Value>, StoreError> {
+    let Some(id) = store.transcripts_for_session(session_id)?.pop() else {
+        return Ok(None);
+    };
+    let Some(t) = store.get_transcript(id)? else {
+        return Ok(None);
+    };
+    let request = PutTranscriptRequest {
+        id: Some(t.id),
+        language: t.language,
+        text: t.text,
+        segments: t
+            .segments
+            .into_iter()
+            .map(|s| TranscriptSegment {
+                start_ms: s.start_ms,
+                end_ms: s.end_ms,
+                text: s.text,
+                confidence: s.confidence.map(f64::from),
+                speaker: s.speaker,
+            })
+            .collect(),
+        model: t.model,
+        audio_seconds: Some(t.audio_seconds),
+    };
+    Ok(Some(serde_json::to_value(request)?))
+}
+
+/// `PUT /api/sessions/{id}/notes` from the clinical notes of the session's latest transcript
+/// (the speech crate's document). Quotes are the patient's words: sent only when the
+/// transcript is shared.
+pub fn notes_request(
+    store: &Store,
+    session_id: Uuid,
+    share_quotes: bool,
+) -> Result<Option<serde_json::Value>, StoreError> {
+    let Some(transcript) = store.transcripts_for_session(session_id)?.pop() else {
+        return Ok(None);
+    };
+    let Some(row) = store.clinical_notes(transcript)? else {
+        return Ok(None);
+    };
+    let n = &row.notes;
+    let quote = |v: &serde_json::Value| {
+        v.get("quote")
+            .and_then(serde_json::Value::as_str)
+            .filter(|_| share_quotes)
+            .map(str::to_owned)
+    };
+    let list = |key: &str| {
+        n.get(key)
+            .and_then(serde_json::Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+    };
+    let strings = |key: &str| -> Vec<String> {
+        list(key)
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect()
+    };
+    let crisis = n.get("crisis_alert").filter(|v| !v.is_null());
+    let request = PutNotesRequest {
+        id: Some(row.id),
+        transcript_id: Some(transcript),
+        pain: list("pain_reports")
+            .iter()
+            .map(|p| PainScore {
+                body_part: p
+                    .get("body_part")
+                    .and_then(|v| v.as_str())
+                    .map(str::to_owned),
+                laterality: p
+                    .get("laterality")
+                    .and_then(|v| v.as_str())
+                    .and_then(|t| t.parse().ok()),
+                score: p
+                    .get("score")
+                    .and_then(serde_json::Value::as_f64)
+                    .map(|v| v as f32),
+                at_ms: None,
+                approximate: p.get("approximate").and_then(|v| v.as_bool()) == Some(true),
+                denied: p.get("denied").and_then(|v| v.as_bool()) == Some(true),
+                quote: quote(p),
+            })
+            .collect(),
+        mood: n
+            .get("session_mood")
+            .and_then(|v| v.as_str())
+            .and_then(|t| t.parse().ok()),
+        mood_score: n
+            .get("mood_score")
+            .and_then(serde_json::Value::as_u64)
+            .and_then(|v| u8::try_from(v).ok()),
+        action_items: strings("action_items"),
+        risk_flags: list("risk_flags")
+            .iter()
+            .filter_map(|r| {
+                Some(RiskFlag {
+                    kind: r.get("kind")?.as_str()?.to_owned(),
+                    quote: quote(r),
+                })
+            })
+            .collect(),
+        crisis: crisis.is_some(),
+        crisis_keywords: crisis
+            .and_then(|c| c.get("keywords_matched"))
+            .and_then(serde_json::Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        key_topics: strings("key_topics"),
+        exercises: list("exercises")
+            .iter()
+            .filter_map(|e| {
+                let count = |k: &str| {
+                    e.get(k)
+                        .and_then(serde_json::Value::as_u64)
+                        .and_then(|v| u32::try_from(v).ok())
+                };
+                Some(ExerciseMention {
+                    exercise: e.get("exercise")?.as_str()?.to_owned(),
+                    sets: count("sets"),
+                    reps: count("reps"),
+                    hold_seconds: count("hold_seconds"),
+                    frequency: e
+                        .get("frequency")
+                        .and_then(|v| v.as_str())
+                        .map(str::to_owned),
+                    quote: quote(e),
+                })
+            })
+            .collect(),
+        extractor: n
+            .get("extractor")
+            .and_then(|v| v.as_str())
+            .map(str::to_owned),
+    };
+    Ok(Some(serde_json::to_value(request)?))
+}
+
+/// `POST /api/programs` for an item prescribed on this device. The API needs sets, sessions
+/// per week and a start date: absent ones default to 1 set, 1 a week, from today (UTC).
+pub fn program_item_request(item: &physalign_store::ProgramItem) -> CreateProgramItemRequest {
+    let count = |v: Option<i64>| v.and_then(|n| u32::try_from(n).ok());
+    CreateProgramItemRequest {
+        id: Some(item.id),
+        patient_id: item.patient_id,
+        exercise_id: item.exercise_id.clone(),
+        sets: count(item.sets).unwrap_or(1),
+        reps: count(item.reps),
+        hold_seconds: count(item.hold_seconds),
+        target_angle_deg: item.target_angle,
+        tolerance_deg: item.tolerance,
+        side: item.side.as_deref().and_then(|s| s.parse().ok()),
+        sessions_per_week: count(item.per_week).unwrap_or(1),
+        start_date: item
+            .start_date
+            .unwrap_or_else(|| item.created_at.date_naive()),
+        end_date: item.end_date,
+        instructions: item.instructions.clone(),
+    }
+}
+
+/// A program item from the server, as the store keeps it.
+pub fn stored_program_item(item: &ProgramItem) -> physalign_store::ProgramItem {
+    physalign_store::ProgramItem {
+        id: item.id,
+        patient_id: item.patient_id,
+        exercise_id: item.exercise_id.clone(),
+        sets: Some(i64::from(item.sets)),
+        reps: item.reps.map(i64::from),
+        hold_seconds: item.hold_seconds.map(i64::from),
+        target_angle: item.target_angle_deg,
+        tolerance: item.tolerance_deg,
+        side: item.side.map(|s| s.as_str().to_string()),
+        per_week: Some(i64::from(item.sessions_per_week)),
+        start_date: Some(item.start_date),
+        end_date: item.end_date,
+        instructions: item.instructions.clone(),
+        status: if item.status.as_str() == "active" {
+            physalign_store::ProgramItemStatus::Active
+        } else {
+            physalign_store::ProgramItemStatus::Ended
+        },
+        version: i64::from(item.version),
+        created_at: item.created_at,
+        updated_at: item.updated_at,
+    }
+}
+
+/// The per-repetition table as the API takes it.
+pub fn repetition_rows(detail: &SessionDetail) -> Vec<physalign_api::sessions::RepetitionRow> {
+    detail
+        .repetitions
+        .iter()
+        .map(|r| physalign_api::sessions::RepetitionRow {
+            index: r.index,
+            start_ms: r.start_ms,
+            end_ms: r.end_ms,
+            min_angle: f64::from(r.min_angle),
+            max_angle: f64::from(r.max_angle),
+            eccentric_ms: r.eccentric_ms,
+            concentric_ms: r.concentric_ms,
+            symmetry: r.symmetry.map(f64::from),
+            partial: r.partial,
+            form_issues: r.form_issues.clone(),
+            confidence: None,
+            side: None,
+        })
+        .collect()
+}
+
+/// The timed form issues as the API takes them.
+pub fn timed_form_issues(detail: &SessionDetail) -> Vec<physalign_api::sessions::TimedFormIssue> {
+    detail
+        .form_issues
+        .iter()
+        .map(|f| physalign_api::sessions::TimedFormIssue {
+            timestamp_ms: f.timestamp_ms,
+            issue: f.issue.clone(),
+        })
+        .collect()
 }

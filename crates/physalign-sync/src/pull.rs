@@ -1,5 +1,10 @@
-//! Downloads: sessions visible to the account (the physiotherapist's prescriptions among them),
-//! their reviews, and the patient profile or the physiotherapist's patient list.
+//! Downloads: sessions visible to the account with their reviews, transcripts and notes (and,
+//! for a clinician, their frames, so the chart can be drawn offline), program items, the
+//! patient profile or the clinician's roster, and the clinician's alerts.
+//!
+//! Sessions are sessions: a scheduled one without a start never becomes a "prescription"
+//! (program items are the prescriptions), and a session recorded on this device is never
+//! replaced by its server copy.
 //!
 //! The API has no "changed since" filter, so the session list is read whole (100 per page) and
 //! the cursor — the newest `updated_at` already pulled — decides which sessions' details (with
@@ -7,9 +12,15 @@
 
 use crate::client::{ApiResponse, Request, RequestError};
 use crate::step::Context;
+use physalign_api::alerts::AlertList;
 use physalign_api::auth::Role;
-use physalign_api::sessions::{SessionDetail, SessionList, SessionStatus};
+use physalign_api::programs::ProgramItemList;
+use physalign_api::sessions::{PoseDataPage, Session, SessionDetail, SessionList, SessionStatus};
 use physalign_store::sync_state::{RemoteRecord, RemoteRecordKind};
+use physalign_store::{
+    CarePatient, ClinicalAlert, FormIssueEvent, FrameRecord, PulledSession, RepetitionRecord,
+    SessionReview,
+};
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
 
@@ -28,6 +39,12 @@ pub struct PullReport {
     pub reviews: usize,
     /// Profile or patient-list records stored.
     pub people: usize,
+    /// Program items stored.
+    pub program_items: usize,
+    /// Alerts stored (clinicians).
+    pub alerts: usize,
+    /// Pose frames stored for pulled sessions (clinicians).
+    pub frames: usize,
 }
 
 /// Why a pull stopped.
@@ -110,25 +127,7 @@ pub async fn pull(ctx: &Context) -> Result<PullReport, PullError> {
                     .map_err(|e| PullError::Status(e.to_string()))?,
             };
             ctx.db(|s| s.upsert_remote_record(&record))?;
-            if matches!(
-                session.status,
-                SessionStatus::Reviewed | SessionStatus::Completed
-            ) {
-                let detail_path = format!("/api/sessions/{}", session.id);
-                let detail: SessionDetail = parse(&detail_path, &get(ctx, &detail_path).await?)?;
-                if let Some(review) = detail.review {
-                    let record = RemoteRecord {
-                        kind: RemoteRecordKind::Review,
-                        id: review.id.to_string(),
-                        version: None,
-                        updated_at: Some(review.reviewed_at),
-                        record: serde_json::to_value(&review)
-                            .map_err(|e| PullError::Status(e.to_string()))?,
-                    };
-                    ctx.db(|s| s.upsert_remote_record(&record))?;
-                    report.reviews += 1;
-                }
-            }
+            pull_session(ctx, session, &mut report).await?;
         }
         if u64::from(page) >= list.pagination.total_pages || list.data.is_empty() {
             break;
@@ -136,6 +135,10 @@ pub async fn pull(ctx: &Context) -> Result<PullReport, PullError> {
         page += 1;
     }
     report.people += pull_people(ctx).await?;
+    report.program_items += pull_program_items(ctx).await?;
+    if ctx.role == Some(Role::Physiotherapist) {
+        report.alerts += pull_alerts(ctx).await?;
+    }
     if let Some(newest) = newest {
         ctx.db(|s| s.set_sync_meta(SESSION_CURSOR, &newest.to_rfc3339()))?;
     }
@@ -166,6 +169,7 @@ async fn pull_people(ctx: &Context) -> Result<usize, PullError> {
         }
         Some(Role::Physiotherapist) => {
             let mut stored = 0;
+            let mut roster = Vec::new();
             let mut page = 1u32;
             loop {
                 let path = format!("/api/physio/patients?page={page}&per_page={PER_PAGE}");
@@ -191,6 +195,9 @@ async fn pull_people(ctx: &Context) -> Result<usize, PullError> {
                             record: row.clone(),
                         })
                     })?;
+                    if let Some(patient) = care_patient(row) {
+                        roster.push((patient, row.clone()));
+                    }
                     stored += 1;
                 }
                 let pages = list
@@ -202,8 +209,247 @@ async fn pull_people(ctx: &Context) -> Result<usize, PullError> {
                 }
                 page += 1;
             }
+            // The whole list replaces the roster: a patient who ended the relationship goes.
+            ctx.db(|s| s.replace_care_patients(&roster))?;
             Ok(stored)
         }
         _ => Ok(0),
     }
+}
+
+fn json_err(e: serde_json::Error) -> PullError {
+    PullError::Status(e.to_string())
+}
+
+/// One changed session: stored as pulled (unless recorded here), its latest review, its
+/// transcript and notes, and for a clinician its frames, repetitions and form issues.
+async fn pull_session(
+    ctx: &Context,
+    session: &Session,
+    report: &mut PullReport,
+) -> Result<(), PullError> {
+    let Some(started_at) = session.start_time else {
+        // Scheduled but never recorded: nothing to show.
+        return Ok(());
+    };
+    let pulled = PulledSession {
+        id: session.id,
+        patient_id: Some(session.patient_id),
+        exercise_id: session.exercise_type.clone(),
+        status: session
+            .status
+            .as_str()
+            .parse()
+            .unwrap_or(physalign_store::SessionStatus::Completed),
+        started_at,
+        ended_at: session.end_time,
+        duration_seconds: session.duration_seconds.map(f64::from),
+        program_item_id: session.program_item_id,
+        summary_statistics: session
+            .summary_statistics
+            .as_ref()
+            .map(serde_json::to_value)
+            .transpose()
+            .map_err(json_err)?,
+        version: i64::from(session.version),
+        updated_at: session.updated_at,
+    };
+    let is_pulled = ctx.db(|s| s.upsert_pulled_session(&pulled))?;
+    if matches!(
+        session.status,
+        SessionStatus::Pending | SessionStatus::Recording
+    ) {
+        return Ok(());
+    }
+    let detail_path = format!("/api/sessions/{}", session.id);
+    let detail: SessionDetail = parse(&detail_path, &get(ctx, &detail_path).await?)?;
+    if let Some(review) = &detail.review {
+        let record = serde_json::to_value(review).map_err(json_err)?;
+        ctx.db(|s| {
+            s.upsert_remote_record(&RemoteRecord {
+                kind: RemoteRecordKind::Review,
+                id: review.id.to_string(),
+                version: None,
+                updated_at: Some(review.reviewed_at),
+                record: record.clone(),
+            })?;
+            s.upsert_pulled_review(
+                &SessionReview {
+                    id: review.id,
+                    session_id: review.session_id,
+                    physiotherapist_id: Some(review.physiotherapist_id),
+                    assessment: review.overall_assessment.as_str().to_string(),
+                    notes: review.notes.clone(),
+                    next_steps: review
+                        .next_steps
+                        .as_ref()
+                        .and_then(|n| serde_json::to_value(n).ok()),
+                    reviewed_at: review.reviewed_at,
+                    origin: physalign_store::RecordOrigin::Pulled,
+                },
+                &record,
+            )
+        })?;
+        report.reviews += 1;
+    }
+    if !is_pulled {
+        return Ok(());
+    }
+    let notes = detail.notes.as_ref().map(|n| local_notes(n)).transpose()?;
+    let text = detail.transcript.as_ref().map(|t| t.text.as_str());
+    ctx.db(|s| s.store_pulled_transcript(session.id, text, notes.as_ref()))?;
+    if ctx.role == Some(Role::Physiotherapist) {
+        report.frames += pull_frames(ctx, session.id).await?;
+    }
+    Ok(())
+}
+
+/// The server's notes in the speech crate's document shape the device stores.
+fn local_notes(n: &physalign_api::sessions::SessionNotes) -> Result<serde_json::Value, PullError> {
+    Ok(serde_json::json!({
+        "pain_reports": n.pain.iter().map(|p| serde_json::json!({
+            "body_part": p.body_part, "laterality": p.laterality, "score": p.score,
+            "approximate": p.approximate, "denied": p.denied, "quote": p.quote,
+        })).collect::<Vec<_>>(),
+        "session_mood": n.mood,
+        "mood_score": n.mood_score,
+        "action_items": n.action_items,
+        "risk_flags": serde_json::to_value(&n.risk_flags).map_err(json_err)?,
+        "crisis_alert": if n.crisis {
+            serde_json::json!({"keywords_matched": n.crisis_keywords})
+        } else {
+            serde_json::Value::Null
+        },
+        "key_topics": n.key_topics,
+        "exercises": serde_json::to_value(&n.exercises).map_err(json_err)?,
+        "extractor": n.extractor,
+    }))
+}
+
+/// Every page of a pulled session's frames, with its repetitions and form issues.
+async fn pull_frames(ctx: &Context, id: uuid::Uuid) -> Result<usize, PullError> {
+    let mut stored = 0;
+    let mut page = 1u32;
+    loop {
+        let path = format!("/api/sessions/{id}/data?page={page}&per_page=2000");
+        let data: PoseDataPage = parse(&path, &get(ctx, &path).await?)?;
+        let frames: Vec<FrameRecord> = data
+            .frames
+            .iter()
+            .enumerate()
+            .map(|(i, f)| FrameRecord {
+                frame_number: f
+                    .frame_number
+                    .map_or_else(|| i64::from(page - 1) * 2000 + i as i64, i64::from),
+                timestamp_ms: f.timestamp,
+                landmarks: f.landmarks.clone(),
+                world_landmarks: Vec::new(),
+                angles: f
+                    .angles
+                    .iter()
+                    .map(|(k, v)| (k.clone(), *v as f32))
+                    .collect(),
+                quality_score: f.quality_score.unwrap_or(0.0).clamp(0.0, 1.0) as f32,
+                form_issues: f.form_issues.clone(),
+            })
+            .collect();
+        if page == 1 {
+            let reps: Vec<RepetitionRecord> = data
+                .repetitions
+                .iter()
+                .map(|r| RepetitionRecord {
+                    index: r.index,
+                    start_ms: r.start_ms,
+                    end_ms: r.end_ms,
+                    min_angle: r.min_angle as f32,
+                    max_angle: r.max_angle as f32,
+                    eccentric_ms: r.eccentric_ms,
+                    concentric_ms: r.concentric_ms,
+                    symmetry: r.symmetry.map(|v| v as f32),
+                    partial: r.partial,
+                    form_issues: r.form_issues.clone(),
+                })
+                .collect();
+            let issues: Vec<FormIssueEvent> = data
+                .form_issues
+                .iter()
+                .map(|f| FormIssueEvent {
+                    timestamp_ms: f.timestamp_ms,
+                    issue: f.issue.clone(),
+                })
+                .collect();
+            ctx.db(|s| s.replace_pulled_analysis(id, &reps, &issues))?;
+        }
+        stored += frames.len();
+        ctx.db(|s| s.store_pulled_frames(id, &frames))?;
+        if data.frames.is_empty() || u64::from(page) >= data.pagination.total_pages {
+            break;
+        }
+        page += 1;
+    }
+    Ok(stored)
+}
+
+/// Every program item the account sees (the patient's own, or the clinician's patients').
+async fn pull_program_items(ctx: &Context) -> Result<usize, PullError> {
+    let mut stored = 0;
+    let mut page = 1u32;
+    loop {
+        let path = format!("/api/programs?page={page}&per_page={PER_PAGE}");
+        let list: ProgramItemList = parse(&path, &get(ctx, &path).await?)?;
+        for item in &list.data {
+            let local = crate::mapping::stored_program_item(item);
+            ctx.db(|s| s.upsert_pulled_program_item(&local))?;
+            stored += 1;
+        }
+        if list.data.is_empty() || u64::from(page) >= list.pagination.total_pages {
+            break;
+        }
+        page += 1;
+    }
+    Ok(stored)
+}
+
+/// The clinician's alerts (all statuses), replacing the stored list.
+async fn pull_alerts(ctx: &Context) -> Result<usize, PullError> {
+    let mut alerts = Vec::new();
+    let mut page = 1u32;
+    loop {
+        let path = format!("/api/physio/alerts?page={page}&per_page={PER_PAGE}");
+        let list: AlertList = parse(&path, &get(ctx, &path).await?)?;
+        for alert in &list.data {
+            alerts.push((
+                ClinicalAlert {
+                    id: alert.id,
+                    patient_id: Some(alert.patient_id),
+                    session_id: Some(alert.session_id),
+                    kind: alert.kind.as_str().to_string(),
+                    message: alert.summary.clone(),
+                    created_at: alert.created_at,
+                    acknowledged_at: alert.acknowledged_at,
+                },
+                serde_json::to_value(alert).map_err(json_err)?,
+            ));
+        }
+        if list.data.is_empty() || u64::from(page) >= list.pagination.total_pages {
+            break;
+        }
+        page += 1;
+    }
+    let n = alerts.len();
+    ctx.db(|s| s.replace_alerts(&alerts))?;
+    Ok(n)
+}
+
+/// A roster row of `/api/physio/patients` as the store keeps it.
+fn care_patient(row: &serde_json::Value) -> Option<CarePatient> {
+    let text = |k: &str| row.get(k).and_then(serde_json::Value::as_str);
+    Some(CarePatient {
+        patient_id: text("patient_id")
+            .or_else(|| text("id"))
+            .and_then(|t| uuid::Uuid::parse_str(t).ok())?,
+        first_name: text("first_name").unwrap_or_default().to_string(),
+        last_name: text("last_name").unwrap_or_default().to_string(),
+        email: text("email").map(str::to_owned),
+    })
 }
