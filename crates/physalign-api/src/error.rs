@@ -101,6 +101,14 @@ physalign_domain::wire_enum! {
         UploadExpired = "UPLOAD_EXPIRED",
         /// The signed upload URL expired or its signature does not match.
         UploadUrlExpired = "UPLOAD_URL_EXPIRED",
+        /// No program item with this id that the caller may see.
+        ProgramItemNotFound = "PROGRAM_ITEM_NOT_FOUND",
+        /// No alert with this id that the caller may see.
+        AlertNotFound = "ALERT_NOT_FOUND",
+        /// The session has no transcript (none was shared).
+        TranscriptNotFound = "TRANSCRIPT_NOT_FOUND",
+        /// The session has no clinical notes (none were shared).
+        NotesNotFound = "NOTES_NOT_FOUND",
         // --- conflicts with stored state (409, 412, 422)
         /// A record with this key already exists.
         Conflict = "CONFLICT",
@@ -110,6 +118,10 @@ physalign_domain::wire_enum! {
         SessionExists = "SESSION_EXISTS",
         /// A review with this id exists (an earlier create of the same device).
         ReviewExists = "REVIEW_EXISTS",
+        /// A program item with this id exists (an earlier create of the same device).
+        ProgramItemExists = "PROGRAM_ITEM_EXISTS",
+        /// The program item has ended and can no longer be changed or linked to.
+        ProgramItemEnded = "PROGRAM_ITEM_ENDED",
         /// `If-Match` names a version the record no longer has.
         PreconditionFailed = "PRECONDITION_FAILED",
         /// The idempotency key was used for a different request.

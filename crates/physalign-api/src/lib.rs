@@ -5,12 +5,14 @@
 //! silently dropped value. The endpoint list and the conventions (errors, pagination, ETags,
 //! idempotency keys) are described in `crates/physalign-server/API.md`.
 
+pub mod alerts;
 pub mod auth;
 pub mod error;
 pub mod health;
 pub mod pagination;
 pub mod patients;
 pub mod physio;
+pub mod programs;
 pub mod progress;
 pub mod sessions;
 pub mod upload;

@@ -56,6 +56,8 @@ impl SessionRow {
             patient_id: self.patient_id,
             patient_name: self.patient_name,
             exercise_type: self.exercise_type,
+            physiotherapist_id: None,
+            program_item_id: None,
             scheduled_datetime: self.scheduled_datetime,
             start_time: self.start_time,
             end_time: self.end_time,

@@ -275,6 +275,8 @@ pub async fn get_one(
             session,
             pose_data,
             review,
+            transcript: None,
+            notes: None,
         },
         version,
     ))
@@ -483,6 +485,9 @@ pub async fn upload_data(
             session_id,
             frames_stored: u32::try_from(req.frames.len()).unwrap_or(u32::MAX),
             status: status.parse().unwrap_or(SessionStatus::ReviewPending),
+            parts_received: 1,
+            parts: 1,
+            complete: true,
         }),
     ))
 }
