@@ -69,8 +69,26 @@ enum Command {
     Notes(commands::notes::NotesArgs),
     /// Sign this device in to the central API (the identity is kept for sync).
     Login(commands::login::LoginArgs),
-    /// Upload the local outbox to the central API and pull reviews and prescriptions.
+    /// Upload the local outbox to the central API and pull reviews, programs and sessions.
     Sync(commands::sync::SyncArgs),
+    /// Accept a clinician's invitation code and sign this device in as the patient.
+    Claim(commands::claim::ClaimArgs),
+    /// Sign this device out (what the server sent is cleared; queued entries wait).
+    Logout(commands::logout::LogoutArgs),
+    /// The clinician's patients (local); `patients add` registers one (needs the server).
+    Patients(commands::patients::PatientsArgs),
+    /// Sessions on this device, recorded here or pulled, with their latest review.
+    Sessions(commands::sessions::SessionsArgs),
+    /// One session in detail.
+    Session(commands::session::SessionArgs),
+    /// Review a session (stored here, sent by `sync`).
+    Review(commands::review::ReviewArgs),
+    /// Prescribe a program item for a patient (stored here, sent by `sync`).
+    Prescribe(commands::prescribe::PrescribeArgs),
+    /// Program items with their adherence.
+    Program(commands::program::ProgramArgs),
+    /// The clinician's open alerts.
+    Alerts(commands::alerts::AlertsArgs),
 }
 
 fn main() {
@@ -109,5 +127,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Notes(args) => commands::notes::run(args, &global),
         Command::Login(args) => commands::login::run(args, &global),
         Command::Sync(args) => commands::sync::run(args, &global),
+        Command::Claim(args) => commands::claim::run(args, &global),
+        Command::Logout(args) => commands::logout::run(args, &global),
+        Command::Patients(args) => commands::patients::run(args, &global),
+        Command::Sessions(args) => commands::sessions::run(args, &global),
+        Command::Session(args) => commands::session::run(args, &global),
+        Command::Review(args) => commands::review::run(args, &global),
+        Command::Prescribe(args) => commands::prescribe::run(args, &global),
+        Command::Program(args) => commands::program::run(args, &global),
+        Command::Alerts(args) => commands::alerts::run(args, &global),
     }
 }

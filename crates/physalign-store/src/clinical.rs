@@ -486,19 +486,28 @@ impl Store {
         auto_link(&self.conn, exercise_id, patient_id, Utc::now().date_naive())
     }
 
-    /// Links a session to a program item (the recording was made for it).
+    /// Links a session to a program item (the recording was made for it), and its create
+    /// upload when that is still queued.
     pub fn link_session_program_item(
         &self,
         session_id: Uuid,
         item: Option<Uuid>,
     ) -> Result<(), StoreError> {
-        let changed = self.conn.execute(
+        let tx = self.write_transaction()?;
+        let changed = tx.execute(
             "UPDATE exercise_sessions SET program_item_id = ?2 WHERE id = ?1",
             params![uuid_text(session_id), item.map(uuid_text)],
         )?;
         if changed == 0 {
             return Err(StoreError::SessionNotFound(session_id));
         }
+        tx.execute(
+            "UPDATE outbox SET payload = json_set(payload, '$.program_item_id', ?2)
+             WHERE entity_type = 'exercise_session' AND entity_id = ?1
+               AND operation = 'create' AND status = 'pending'",
+            params![uuid_text(session_id), item.map(uuid_text)],
+        )?;
+        tx.commit()?;
         Ok(())
     }
 

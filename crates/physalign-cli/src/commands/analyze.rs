@@ -51,6 +51,22 @@ pub struct AnalyzeArgs {
     /// Do not store the session in the local database (nor write a report unless `--report`).
     #[arg(long)]
     pub no_store: bool,
+    /// The patient the session is recorded for (on a clinician's device).
+    #[arg(long)]
+    pub patient: Option<String>,
+    /// The program item the session is recorded for (default: the only active item of the
+    /// exercise, if there is exactly one).
+    #[arg(long)]
+    pub program_item: Option<String>,
+    /// A recording of what was said during the session: transcribed on this device, its
+    /// transcript and clinical notes attached to the session.
+    #[cfg(feature = "speech")]
+    #[arg(long)]
+    pub audio: Option<PathBuf>,
+    /// Whisper model for `--audio`.
+    #[cfg(feature = "speech")]
+    #[arg(long, default_value = "tiny.en")]
+    pub speech_model: String,
 }
 
 /// Writes `text` to stdout; a reader that went away (`| head`) is not an error.
@@ -78,6 +94,13 @@ pub fn load_catalogue(dir: Option<&Path>) -> anyhow::Result<Catalogue> {
 pub fn run(args: AnalyzeArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let catalogue = load_catalogue(args.exercises_dir.as_deref())?;
     let exercise = catalogue.get(&args.exercise)?.clone();
+    let parse = |what: &str, text: &Option<String>| {
+        text.as_deref()
+            .map(|t| crate::commands::clinical_json::parse_id(what, t))
+            .transpose()
+    };
+    let patient = parse("patient", &args.patient)?;
+    let program_item = parse("program item", &args.program_item)?;
     let mut overrides = match &args.targets {
         Some(path) => PatientOverrides::load(path)?.for_exercise(&exercise.id),
         None => ExerciseOverrides::default(),
@@ -100,7 +123,7 @@ pub fn run(args: AnalyzeArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
     let started = Instant::now();
-    let outcome = record_file(&db, &args, exercise, overrides)?;
+    let outcome = record_file(&db, &args, exercise, overrides, patient)?;
     let frames = outcome.frames;
     eprintln!(
         "{}: {frames} frames in {:.1} s ({:.1} frames/s)",
@@ -112,6 +135,13 @@ pub fn run(args: AnalyzeArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         eprintln!("warning: the video ended early ({reason}); what was read is analysed");
     }
     let store = Store::open(&db).with_context(|| format!("opening {}", db.display()))?;
+    if let Some(item) = program_item {
+        store.link_session_program_item(outcome.session_id, Some(item))?;
+    }
+    #[cfg(feature = "speech")]
+    if let Some(audio) = &args.audio {
+        attach_speech(&store, outcome.session_id, audio, &args.speech_model)?;
+    }
     let doc = session_document(&store, &outcome)?;
     if scratch.is_none() {
         eprintln!("stored session {} in {}", outcome.session_id, db.display());
@@ -125,7 +155,17 @@ pub fn run(args: AnalyzeArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         write_report(path, &doc)?;
     }
     if args.json {
-        print_stdout(&format!("{}\n", serde_json::to_string_pretty(&doc.report)?))?;
+        let mut report = serde_json::to_value(&doc.report)?;
+        if let Some(map) = report.as_object_mut() {
+            // Where the session went, so a script can refer to it (`session`, `review`).
+            map.insert("session_id".into(), serde_json::json!(outcome.session_id));
+            map.insert(
+                "program_item_id".into(),
+                serde_json::json!(store.session_program_item(outcome.session_id)?),
+            );
+            map.insert("patient_id".into(), serde_json::json!(patient));
+        }
+        print_stdout(&format!("{}\n", serde_json::to_string_pretty(&report)?))?;
     } else {
         print_stdout(&physalign_report::summary::render(&doc))?;
         if let Some(path) = &report_path {
@@ -141,6 +181,7 @@ fn record_file(
     args: &AnalyzeArgs,
     exercise: Exercise,
     overrides: ExerciseOverrides,
+    patient_id: Option<Uuid>,
 ) -> anyhow::Result<RecordingOutcome> {
     let engine = Arc::new(PoseEngine::new(PoseConfig {
         variant: args.model,
@@ -158,7 +199,7 @@ fn record_file(
             },
             exercise,
             overrides,
-            patient_id: None,
+            patient_id,
             preview: PreviewOptions {
                 max_fps: 0.0,
                 ..PreviewOptions::default()
@@ -309,4 +350,38 @@ fn write_report(path: &Path, doc: &SessionDocument) -> anyhow::Result<()> {
     }
     std::fs::write(path, physalign_report::html::render(doc))
         .with_context(|| format!("writing the report {}", path.display()))
+}
+
+/// Transcribes `audio` as `physalign transcribe` does, extracts the clinical notes as
+/// `physalign notes` does, and attaches both to the session (queued for the care team,
+/// subject to the patient's consent at delivery).
+#[cfg(feature = "speech")]
+fn attach_speech(store: &Store, session: Uuid, audio: &Path, model: &str) -> anyhow::Result<()> {
+    use physalign_speech::notes::{NoteExtractor, RuleBasedExtractor};
+    let model = crate::commands::transcribe::ModelArgs {
+        model: model.to_string(),
+        model_file: None,
+        threads: None,
+        prompt: None,
+        clinic_prompt: true,
+        language: "en".into(),
+        beam: None,
+    };
+    let transcriber = model.load()?;
+    let (transcript, seconds) = crate::commands::transcribe::transcribe_file(
+        &transcriber,
+        audio,
+        false,
+        &model.options()?,
+    )?;
+    let transcript_id =
+        physalign_speech::persist::save_transcript(store, &transcript, Some(session))?;
+    let notes = RuleBasedExtractor.extract(&transcript.text);
+    physalign_speech::persist::save_notes(store, transcript_id, &notes)?;
+    eprintln!(
+        "{}: {:.1} s of speech transcribed in {seconds:.1} s and attached to the session",
+        audio.display(),
+        transcript.audio_seconds
+    );
+    Ok(())
 }

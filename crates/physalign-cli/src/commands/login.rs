@@ -20,7 +20,7 @@ pub struct LoginArgs {
 }
 
 /// The password from `PHYSALIGN_PASSWORD`, else the first line of standard input.
-fn read_password() -> anyhow::Result<String> {
+pub fn read_password() -> anyhow::Result<String> {
     if let Ok(password) = std::env::var("PHYSALIGN_PASSWORD") {
         if !password.is_empty() {
             return Ok(password);

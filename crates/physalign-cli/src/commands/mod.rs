@@ -1,18 +1,28 @@
 //! One module per subcommand.
 
+pub mod alerts;
 #[cfg(feature = "vision")]
 pub mod analyze;
+pub mod claim;
+pub mod clinical_json;
 #[cfg(feature = "vision")]
 pub mod eval;
 #[cfg(feature = "vision")]
 pub mod exercises;
 pub mod login;
+pub mod logout;
 #[cfg(feature = "speech")]
 pub mod notes;
+pub mod patients;
 #[cfg(feature = "vision")]
 pub mod pose;
+pub mod prescribe;
+pub mod program;
 #[cfg(feature = "vision")]
 pub mod record;
+pub mod review;
+pub mod session;
+pub mod sessions;
 pub mod sync;
 #[cfg(feature = "vision")]
 pub mod track;
