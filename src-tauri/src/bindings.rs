@@ -8,6 +8,7 @@
 //! without the variable the same test fails while the committed files are stale.
 
 use crate::commands::devices::{DeviceCheckArgs, Devices};
+use crate::commands::history::SessionSummary;
 use crate::commands::recording::{ExerciseInfo, StartRequest};
 use crate::commands::settings::{AppInfo, ProcessMetrics};
 use crate::error::CommandError;
@@ -53,6 +54,7 @@ pub fn export(dir: &Path) -> Result<(), ExportError> {
         RecordingOutcome,
         HistoryEntry,
         SessionView,
+        SessionSummary,
         AngleSeries,
         SyncStatus,
         LoginReport,

@@ -13,7 +13,7 @@ import type { ProcessMetrics } from "./bindings/ProcessMetrics";
 import type { ProgramEntry } from "./bindings/ProgramEntry";
 import type { RecorderEvent } from "./bindings/RecorderEvent";
 import type { RecordingOutcome } from "./bindings/RecordingOutcome";
-import type { SessionView } from "./bindings/SessionView";
+import type { SessionSummary } from "./bindings/SessionSummary";
 import type { Settings } from "./bindings/Settings";
 import type { StartRequest } from "./bindings/StartRequest";
 import type { SyncStatus } from "./bindings/SyncStatus";
@@ -37,7 +37,7 @@ export interface Commands {
   resume_recording: { args: NoArgs; result: null };
   stop_recording: { args: NoArgs; result: RecordingOutcome | null };
   session_history: { args: { limit?: number }; result: HistoryEntry[] };
-  session_view: { args: { sessionId: SessionId }; result: SessionView | null };
+  session_view: { args: { sessionId: SessionId }; result: SessionSummary | null };
   session_angles: { args: { sessionId: SessionId; maxPoints?: number }; result: AngleSeries };
   sync_status: { args: NoArgs; result: SyncStatus };
   sync_now: { args: NoArgs; result: SyncStatus };

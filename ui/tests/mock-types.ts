@@ -10,6 +10,8 @@ export type { HistoryEntry } from "../src/bindings/HistoryEntry";
 export type { ProgramEntry } from "../src/bindings/ProgramEntry";
 export type { RecorderEvent } from "../src/bindings/RecorderEvent";
 export type { SessionDetail } from "../src/bindings/SessionDetail";
+export type { SessionSummary } from "../src/bindings/SessionSummary";
+export type { MeasurementView } from "../src/bindings/MeasurementView";
 export type { Settings } from "../src/bindings/Settings";
 export type { SyncStatus } from "../src/bindings/SyncStatus";
 export type { TargetStatus } from "../src/bindings/TargetStatus";

@@ -93,6 +93,7 @@ function responses(overrides = {}) {
       report: { rep_details: [1, 2, 3, 4, 5].map((n) => ({ number: n, rom: 60 + n * 3, peak_ms: n * 2000 })) },
       transcript: "My knee pain is 3 out of 10.",
       notes: { pain_reports: [{ score: 3, denied: false, body_part: "knee", quote: "My knee pain is 3 out of 10." }] },
+      measurement: null,
     },
     session_angles: { angle: "knee", t_s: [0, 1, 2, 3, 4], degrees: [170, 120, 90, 130, 168] },
     ...overrides,
@@ -338,6 +339,80 @@ test("history lists sessions with sync state and draws progress", async () => {
   await page.close();
 });
 
+/**
+ * What the engine says about a standing hip abduction filmed from the front with the feet cut
+ * off (physalign_report::screen::measurement_view): less reliable, why, where to put the camera,
+ * counted per side, one repetition measured with little confidence, the last one cut off.
+ * @type {import("./mock-types").MeasurementView}
+ */
+const HIP_MEASUREMENT = {
+  trust: {
+    verdict: "less_reliable", view: "front", headline: "Measured from the front: hip abduction angle less reliable",
+    reasons: ["The joints were out of view much of the time."],
+    framing_warning: "Next time: move so your whole leg is visible, feet included.",
+  },
+  sides: { active: "both", counts: { left: 3, right: 2 }, text: "Left 3 · right 2" },
+  functional_test: null,
+  repetitions: [
+    ...[["1", "Left", 0.91], ["2", "Right", 0.88], ["3", "Left", 0.42], ["4", "Right", 0.86], ["5", "Left", 0.9]].map(([label, side, c], i) => ({
+      label: String(label), counted: true, outcome: /** @type {const} */ ("full"), start_s: i * 3, end_s: i * 3 + 2.5, rom: 30 + i,
+      side: String(side), confidence: Number(c), confidence_text: Number(c) < 0.5 ? `${Math.round(Number(c) * 100)}% (uncertain)` : `${Math.round(Number(c) * 100)}%`,
+      uncertain: Number(c) < 0.5,
+    })),
+    { label: "unfinished", counted: false, outcome: "unfinished", start_s: 15, end_s: 16.2, rom: 12, side: "Right", confidence: 0.8, confidence_text: "80%", uncertain: false },
+  ],
+};
+
+test("the summary shows the engine's trust verdict, the framing advice, the sides and each repetition's confidence", async () => {
+  const entry = { ...ENTRY, exercise_id: "hip_abduction", exercise_name: "Standing hip abduction", reps: 5, target_reps: null };
+  const base_view = /** @type {import("./mock-types").SessionSummary} */ (responses().session_view);
+  const { page, errors } = await open({ session_view: { ...base_view, entry, measurement: HIP_MEASUREMENT } });
+  await page.goto(base + `#/session/${SESSION_ID}`);
+  await page.waitForSelector("#summary-trust");
+  assert.equal(await text(page, "#summary-trust-headline"), "Measured from the front: hip abduction angle less reliable");
+  assert.match(await text(page, "#summary-trust"), /out of view much of the time/);
+  assert.equal(await text(page, "#summary-framing"), "Next time: move so your whole leg is visible, feet included.");
+  assert.equal(await page.getAttribute("#summary-trust", "class"), "trust trust-less_reliable");
+  assert.equal(await text(page, "#summary-sides"), "Left 3 · right 2");
+  assert.equal(await page.locator("#summary-test").count(), 0, "not a functional test");
+
+  const header = await page.$$eval("#summary-repetitions thead th", (ths) => ths.map((t) => t.textContent));
+  assert.deepEqual(header, ["Repetition", "Time", "Range of motion", "Side", "Confidence"]);
+  const rows = await page.$$eval("#summary-repetitions tbody tr", (trs) =>
+    trs.map((tr) => ({ cells: [...tr.children].map((c) => c.textContent), cls: tr.className })));
+  assert.equal(rows.length, 6);
+  assert.deepEqual(rows[0].cells, ["#1", "0.0–2.5 s", "30°", "Left", "91%"]);
+  assert.deepEqual(rows[2].cells, ["#3", "6.0–8.5 s", "32°", "Left", "42% (uncertain)"]);
+  assert.equal(rows[2].cls, "uncertain", "an uncertain repetition is marked beyond its words");
+  assert.deepEqual(rows[5].cells, ["unfinished", "15.0–16.2 s", "12°", "Right", "80%"]);
+  assert.equal(rows[5].cls, "not-counted");
+  assert.doesNotMatch(await text(page, "#app"), /null|undefined|NaN/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("a reliable side-on functional test shows its score and no side column", async () => {
+  /** @type {import("./mock-types").MeasurementView} */
+  const measurement = {
+    trust: { verdict: "reliable", view: "side", headline: "Side view — knee angles reliable", reasons: [], framing_warning: null },
+    sides: null,
+    functional_test: "5 stands in 11.4 s",
+    repetitions: [{ label: "1", counted: true, outcome: "full", start_s: 0.4, end_s: 2.6, rom: 78, side: null, confidence: 0.93, confidence_text: "93%", uncertain: false }],
+  };
+  const base_view = /** @type {import("./mock-types").SessionSummary} */ (responses().session_view);
+  const { page, errors } = await open({ session_view: { ...base_view, measurement } });
+  await page.goto(base + `#/session/${SESSION_ID}`);
+  await page.waitForSelector("#summary-trust");
+  assert.equal(await text(page, "#summary-trust-headline"), "Side view — knee angles reliable");
+  assert.equal(await page.locator("#summary-framing").count(), 0);
+  assert.equal(await page.locator("#summary-sides").count(), 0);
+  assert.equal(await text(page, "#summary-test"), "5 stands in 11.4 s");
+  const header = await page.$$eval("#summary-repetitions thead th", (ths) => ths.map((t) => t.textContent));
+  assert.deepEqual(header, ["Repetition", "Time", "Range of motion", "Confidence"]);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test("history with a single finished session shows its row and nothing else under the table", async () => {
   const { page } = await open({ session_history: [ENTRY] });
   await page.goto(base + "#/history");
@@ -348,7 +423,7 @@ test("history with a single finished session shows its row and nothing else unde
 });
 
 test("a session whose report and notes are missing or of another shape still shows its summary", async () => {
-  const view = { entry: ENTRY, detail: { ...DETAIL, form_issues: [] }, transcript: null };
+  const view = { entry: ENTRY, detail: { ...DETAIL, form_issues: [] }, transcript: null, measurement: null };
   for (const [report, notes] of [[null, null], [{ rep_details: "none" }, { pain_reports: [{ score: "3" }] }]]) {
     const { page, errors } = await open({ session_view: { ...view, report, notes } });
     await page.goto(base + `#/session/${SESSION_ID}`);

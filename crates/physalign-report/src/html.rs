@@ -119,13 +119,7 @@ fn repetition_table(doc: &SessionDocument) -> String {
             degrees(rep.min_angle),
             degrees(rep.max_angle),
             rep.form_issues.len(),
-            rep.confidence.map_or("–".to_string(), |c| {
-                if c < measurement::UNCERTAIN_BELOW {
-                    format!("{:.0}% (uncertain)", c * 100.0)
-                } else {
-                    format!("{:.0}%", c * 100.0)
-                }
-            })
+            measurement::confidence_text(rep.confidence)
         );
     }
     table.push_str("</tbody></table>");

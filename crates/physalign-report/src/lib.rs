@@ -5,7 +5,9 @@
 //! - [`html::render`]: a self-contained HTML page (no scripts, no external files) with the joint
 //!   angle over time, the repetitions marked, the skeleton at the working position, the
 //!   per-repetition table and the form issues with their times;
-//! - [`verdict::verdict`]: the one line on how it went, shared by both.
+//! - [`verdict::verdict`]: the one line on how it went, shared by both;
+//! - [`screen::measurement_view`]: the desktop summary screen's trust verdict, sides and
+//!   repetition table, worded here and only laid out by the window.
 
 #![warn(missing_docs)]
 
@@ -13,6 +15,7 @@ pub mod document;
 mod escape;
 pub mod html;
 pub mod measurement;
+pub mod screen;
 pub mod summary;
 mod svg_chart;
 mod svg_skeleton;

@@ -35,12 +35,23 @@ pub fn unreliable(report: &SessionReport) -> bool {
         .is_some_and(|r| r.level == ReliabilityLevel::Unreliable)
 }
 
-fn reason(reason: ReliabilityReason) -> &'static str {
+/// A reason in words, lower case, no full stop.
+pub(crate) fn reason(reason: ReliabilityReason) -> &'static str {
     match reason {
         ReliabilityReason::ViewNotSuited => "the camera view does not suit this exercise",
         ReliabilityReason::JointsOutOfView => "the joints were out of view much of the time",
         ReliabilityReason::LowVisibility => "the joints were hard to see",
         ReliabilityReason::Jitter => "the tracking was unsteady",
+    }
+}
+
+/// A repetition's confidence as shown: "92%", "41% (uncertain)" below [`UNCERTAIN_BELOW`], or
+/// "–" when the engine did not rate it.
+pub fn confidence_text(confidence: Option<f64>) -> String {
+    match confidence {
+        None => "–".to_string(),
+        Some(c) if c < UNCERTAIN_BELOW => format!("{:.0}% (uncertain)", c * 100.0),
+        Some(c) => format!("{:.0}%", c * 100.0),
     }
 }
 

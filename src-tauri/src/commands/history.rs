@@ -2,10 +2,41 @@
 
 use super::{blocking_task, SharedState};
 use crate::error::CommandResult;
+use physalign_analysis::{Catalogue, SessionReport};
 use physalign_recorder::history::{self, AngleSeries, HistoryEntry, SessionView};
+use physalign_report::screen::{measurement_view, MeasurementView};
 use physalign_store::Store;
+use serde::Serialize;
 use tauri::State;
+use ts_rs::TS;
 use uuid::Uuid;
+
+/// A session for the summary screen: the stored session and, read from its stored report,
+/// how it was measured (trust verdict, sides, per-repetition confidence) in the engine's words.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct SessionSummary {
+    /// The session as the history keeps it.
+    #[serde(flatten)]
+    pub view: SessionView,
+    /// How it was measured; `None` while recording or when the stored report cannot be read
+    /// (a report from another version is shown without it rather than failing the screen).
+    pub measurement: Option<MeasurementView>,
+}
+
+impl SessionSummary {
+    /// The summary of `view`; the catalogue says which camera view the exercise asks for.
+    pub fn new(view: SessionView, catalogue: &Catalogue) -> Self {
+        let measurement = view
+            .report
+            .as_ref()
+            .and_then(|r| serde_json::from_value::<SessionReport>(r.clone()).ok())
+            .map(|report| {
+                let camera = catalogue.get(&report.exercise_id).ok().map(|e| e.view);
+                measurement_view(&report, camera)
+            });
+        Self { view, measurement }
+    }
+}
 
 /// Past sessions, most recent first.
 #[tauri::command]
@@ -26,11 +57,12 @@ pub async fn session_history(
 pub async fn session_view(
     state: State<'_, SharedState>,
     session_id: Uuid,
-) -> CommandResult<Option<SessionView>> {
-    let db = state.paths.db.clone();
+) -> CommandResult<Option<SessionSummary>> {
+    let state = state.inner().clone();
     blocking_task(move || {
-        let store = Store::open(&db)?;
-        Ok(history::session_view(&store, session_id)?)
+        let store = Store::open(&state.paths.db)?;
+        Ok(history::session_view(&store, session_id)?
+            .map(|view| SessionSummary::new(view, &state.catalogue)))
     })
     .await
 }
