@@ -76,7 +76,14 @@ pub fn summary_statistics(detail: &SessionDetail) -> SummaryStatistics {
         peak_angles,
         rep_count,
         primary_angle: None,
-        reliability: None,
+        // The engine's flag as the stored report keeps it; a flag this API version cannot
+        // read is left out rather than failing the upload.
+        reliability: detail
+            .session
+            .report
+            .as_ref()
+            .and_then(|r| r.get("reliability"))
+            .and_then(|r| serde_json::from_value(r.clone()).ok()),
     }
 }
 
