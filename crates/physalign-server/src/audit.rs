@@ -59,6 +59,14 @@ physalign_domain::wire_enum! {
         Upload = "upload",
         /// A signed upload URL.
         UploadUrl = "upload_url",
+        /// A program item (issue 15).
+        ProgramItem = "program_item",
+        /// A session's transcript.
+        SessionTranscript = "session_transcript",
+        /// A session's clinical notes.
+        SessionNotes = "session_notes",
+        /// A clinician alert.
+        ClinicalAlert = "clinical_alert",
     }
 }
 

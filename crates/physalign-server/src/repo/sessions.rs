@@ -20,7 +20,7 @@ const SESSION_SELECT: &str = "SELECT s.id, s.patient_id,
         et.name AS exercise_type, s.scheduled_datetime, s.start_time, s.end_time,
         s.duration_seconds, s.estimated_duration, s.status, s.instructions, s.equipment_used,
         s.environment_notes, s.video_storage_key, s.summary_statistics, s.pose_summary, s.version,
-        s.created_at, s.updated_at
+        s.created_at, s.updated_at, s.physiotherapist_id, s.program_item_id
      FROM exercise_sessions s
      JOIN patients p ON p.id = s.patient_id
      JOIN users u ON u.id = p.user_id
@@ -47,6 +47,8 @@ struct SessionRow {
     version: i32,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    physiotherapist_id: Option<Uuid>,
+    program_item_id: Option<Uuid>,
 }
 
 impl SessionRow {
@@ -56,8 +58,8 @@ impl SessionRow {
             patient_id: self.patient_id,
             patient_name: self.patient_name,
             exercise_type: self.exercise_type,
-            physiotherapist_id: None,
-            program_item_id: None,
+            physiotherapist_id: self.physiotherapist_id,
+            program_item_id: self.program_item_id,
             scheduled_datetime: self.scheduled_datetime,
             start_time: self.start_time,
             end_time: self.end_time,
@@ -197,8 +199,8 @@ pub async fn insert(
     let id: Option<Uuid> = sqlx::query_scalar(
         "INSERT INTO exercise_sessions (id, patient_id, physiotherapist_id, exercise_type_id,
             scheduled_datetime, estimated_duration, instructions, start_time, end_time,
-            duration_seconds, equipment_used, environment_notes)
-         VALUES (COALESCE($1, gen_random_uuid()), $2, $3, $4, $5, $6, $7, $8, $9, $10, COALESCE($11, '{}'), $12)
+            duration_seconds, equipment_used, environment_notes, program_item_id)
+         VALUES (COALESCE($1, gen_random_uuid()), $2, $3, $4, $5, $6, $7, $8, $9, $10, COALESCE($11, '{}'), $12, $13)
          ON CONFLICT (id) DO NOTHING RETURNING id",
     )
     .bind(req.id)
@@ -213,6 +215,7 @@ pub async fn insert(
     .bind(req.duration_seconds)
     .bind(req.equipment_used.as_deref())
     .bind(req.environment_notes.as_deref())
+    .bind(req.program_item_id)
     .fetch_optional(&mut *tx)
     .await?;
     if id.is_some() {
@@ -253,6 +256,7 @@ pub async fn update(
             instructions = COALESCE($9, instructions),
             equipment_used = COALESCE($10, equipment_used),
             environment_notes = COALESCE($11, environment_notes),
+            program_item_id = COALESCE($12, program_item_id),
             version = version + 1
          WHERE id = $1",
     )
@@ -267,9 +271,33 @@ pub async fn update(
     .bind(req.instructions.as_deref())
     .bind(req.equipment_used.as_deref())
     .bind(req.environment_notes.as_deref())
+    .bind(req.program_item_id)
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// Checks that a program item may be linked to a session of `patient_id`: it exists, belongs
+/// to that patient and is active. A foreign item answers 404 like a missing one (no leak).
+pub async fn check_program_item(
+    pool: &PgPool,
+    item_id: Uuid,
+    patient_id: Uuid,
+) -> ApiResult<()> {
+    let status: Option<String> =
+        sqlx::query_scalar("SELECT status FROM program_items WHERE id = $1 AND patient_id = $2")
+            .bind(item_id)
+            .bind(patient_id)
+            .fetch_optional(pool)
+            .await?;
+    match status.as_deref() {
+        None => Err(ApiError::not_found(
+            physalign_api::ErrorCode::ProgramItemNotFound,
+            "program item",
+        )),
+        // An ended item still takes recordings made before it ended and synced late.
+        Some(_) => Ok(()),
+    }
 }
 
 /// Deletes a session (its frames and reviews go with it).

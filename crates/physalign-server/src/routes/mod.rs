@@ -5,6 +5,7 @@ pub mod auth;
 pub mod health;
 pub mod patients;
 pub mod physio;
+pub mod programs;
 pub mod progress;
 pub mod resumable_upload;
 pub mod sessions;
@@ -27,6 +28,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(resumable_upload::router())
         .merge(physio::router())
         .merge(progress::router())
+        .merge(programs::router())
         .layer(from_fn_with_state(state.clone(), idempotency::idempotency));
     let limited = json_api
         .merge(signed_upload::file_router(state.config.upload_limit_bytes))

@@ -132,6 +132,11 @@ pub async fn create(
             pid
         }
     };
+    if let Some(item) = req.program_item_id {
+        repo::sessions::check_program_item(&state.pool, item, patient_id).await?;
+    }
+    // A session a clinician creates was recorded on their device for the patient: the
+    // clinician is the caller, never a body field.
     let physio_id = (user.role == Role::Physiotherapist)
         .then_some(user.profile_id)
         .flatten();
@@ -307,7 +312,10 @@ pub async fn update(
     check_equipment(req.equipment_used.as_ref())?;
     check_times(req.start_time, req.end_time)?;
     let expected = if_match_version(&headers)?;
-    access::visible_session(&state.pool, &user, session_id).await?;
+    let patient_id = access::visible_session(&state.pool, &user, session_id).await?;
+    if let Some(item) = req.program_item_id {
+        repo::sessions::check_program_item(&state.pool, item, patient_id).await?;
+    }
     if user.role == Role::Patient && matches!(req.status, Some(SessionStatus::Reviewed)) {
         return Err(ApiError::forbidden(
             "only a physiotherapist review marks a session reviewed",
