@@ -13,7 +13,7 @@ pub enum Role {
     Patient,
     /// Sees and reviews the sessions of assigned patients.
     Physiotherapist,
-    /// Sees everything; created only with `physalign-server create-admin`.
+    /// Sees everything; created only by `physalign-server create-user` or another admin.
     Admin,
 }
 
@@ -38,7 +38,8 @@ impl Role {
     }
 }
 
-/// Roles open to self sign-up.
+/// Roles a sign-up request may name. Only `patient` is accepted; `physiotherapist` parses so
+/// that the refusal can say why (clinician accounts are created by an administrator).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum SignupRole {
@@ -70,7 +71,7 @@ pub struct SignupRequest {
     pub first_name: String,
     /// Family name.
     pub last_name: String,
-    /// `patient` or `physiotherapist`.
+    /// `patient` (any other role is refused: 400 `VALIDATION_ERROR` on `role`).
     pub role: SignupRole,
 }
 
@@ -84,7 +85,22 @@ pub struct LoginRequest {
     pub password: String,
 }
 
-/// Tokens issued by signup, login and refresh.
+/// `POST /api/auth/claim`: accept a clinician's invitation. Creates a patient account with this
+/// e-mail and password, or, if the e-mail has an account, signs into it (the password must
+/// match); either way the care relationship with the inviting clinician starts.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClaimRequest {
+    /// The code the clinician handed over (`XXXX-XXXX-XXXX-XXXX`; case, spaces and dashes do
+    /// not matter).
+    pub invitation_code: String,
+    /// Login e-mail of the new or existing account.
+    pub email: String,
+    /// Password: meets the sign-up policy for a new account, matches for an existing one.
+    pub password: String,
+}
+
+/// Tokens issued by signup, login, claim and refresh.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct TokenResponse {
     /// Short-lived JWT for `Authorization: Bearer`.

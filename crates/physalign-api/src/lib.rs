@@ -5,6 +5,7 @@
 //! silently dropped value. The endpoint list and the conventions (errors, pagination, ETags,
 //! idempotency keys) are described in `crates/physalign-server/API.md`.
 
+pub mod admin;
 pub mod alerts;
 pub mod auth;
 pub mod error;

@@ -61,3 +61,79 @@ pub struct UpdatePatientProfile {
     /// Consent to data processing; setting it records `consent_date`.
     pub consent_given: Option<bool>,
 }
+
+/// `POST /api/patients`: a clinician registers a patient (seed 004's patient shape). The
+/// record exists before anyone has an account for it; the answer's invitation code lets the
+/// patient claim it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterPatientRequest {
+    /// Given name.
+    pub first_name: String,
+    /// Family name.
+    pub last_name: String,
+    /// The patient's e-mail (where the clinician would send the code; never looked up).
+    pub email: String,
+    /// Date of birth.
+    #[serde(default)]
+    pub date_of_birth: Option<NaiveDate>,
+    /// Phone number (at most 20 characters).
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// Conditions relevant to the exercises.
+    #[serde(default)]
+    pub medical_conditions: Option<Vec<String>>,
+    /// Current medications.
+    #[serde(default)]
+    pub medications: Option<Vec<String>>,
+    /// Free-form emergency contact (a JSON object).
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub emergency_contact: Option<serde_json::Value>,
+    /// `physiotherapists.id` whose patient this is: required for administrators; a
+    /// physiotherapist registers for themselves (another id is refused).
+    #[serde(default)]
+    pub physiotherapist_id: Option<Uuid>,
+}
+
+/// The answer to `POST /api/patients` (201). The same shape whether or not the e-mail
+/// belongs to an account: the registration never reveals that.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RegisteredPatient {
+    /// `patients.id` of the registered record (sessions recorded for the patient before the
+    /// claim refer to it; see `API.md` on what happens when an existing account claims).
+    pub patient_id: Uuid,
+    /// The single-use code to hand to the patient (`XXXX-XXXX-XXXX-XXXX`); shown only here.
+    pub invitation_code: String,
+    /// When the code stops working (14 days).
+    pub expires_at: DateTime<Utc>,
+    /// Given name as registered.
+    pub first_name: String,
+    /// Family name as registered.
+    pub last_name: String,
+    /// E-mail as registered (lower-cased).
+    pub email: String,
+    /// `physiotherapists.id` of the inviting clinician.
+    pub physiotherapist_id: Uuid,
+}
+
+/// One clinician who can see the patient's data.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CareTeamMember {
+    /// `physiotherapists.id`: the id `DELETE /api/patients/care-team/{id}` takes.
+    pub physiotherapist_id: Uuid,
+    /// Given name.
+    pub first_name: Option<String>,
+    /// Family name.
+    pub last_name: Option<String>,
+    /// When the relationship (last) started.
+    pub since: DateTime<Utc>,
+}
+
+/// `GET /api/patients/care-team`: everyone who can see the signed-in patient's data
+/// (administrators aside).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CareTeam {
+    /// Active relationships, oldest first.
+    pub data: Vec<CareTeamMember>,
+}

@@ -9,19 +9,16 @@ use uuid::Uuid;
 
 use crate::pagination::Pagination;
 
-/// `POST /api/physio/patients`: link a patient, by id or by e-mail.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+/// `POST /api/physio/patients`: an administrator assigns a patient to a physiotherapist.
+/// Clinicians cannot link patients themselves (they register them and the patient claims the
+/// invitation); there is no way to name a patient by e-mail.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LinkPatientRequest {
     /// `patients.id`.
-    #[serde(default)]
-    pub patient_id: Option<Uuid>,
-    /// The patient's login e-mail.
-    #[serde(default)]
-    pub email: Option<String>,
-    /// `physiotherapists.id`: required for admins, ignored for physiotherapists (themselves).
-    #[serde(default)]
-    pub physiotherapist_id: Option<Uuid>,
+    pub patient_id: Uuid,
+    /// `physiotherapists.id`.
+    pub physiotherapist_id: Uuid,
 }
 
 /// A patient assigned to the physiotherapist.
@@ -29,9 +26,9 @@ pub struct LinkPatientRequest {
 pub struct AssignedPatient {
     /// `patients.id`.
     pub patient_id: Uuid,
-    /// The patient's user id.
-    pub user_id: Uuid,
-    /// Login e-mail.
+    /// The patient's user id; none while the invitation is not claimed yet.
+    pub user_id: Option<Uuid>,
+    /// Login e-mail (the registered e-mail until the invitation is claimed).
     pub email: String,
     /// Given name.
     pub first_name: Option<String>,

@@ -52,7 +52,7 @@ pub struct StoreProgressRequest {
     pub session_id: Uuid,
     /// The metrics; replaces earlier ones.
     pub progress_metrics: ProgressMetrics,
-    /// Therapist user id (defaults to the caller).
+    /// Therapist user id: always the caller; a different id is refused (400).
     #[serde(default)]
     pub therapist_id: Option<Uuid>,
     /// Free-text evaluation feedback, appended to the session's feedback.
@@ -172,7 +172,7 @@ pub struct SnapshotsResponse {
 pub struct StoreSkillsRequest {
     /// Session id.
     pub session_id: Uuid,
-    /// Therapist user id (defaults to the caller).
+    /// Therapist user id: always the caller; a different id is refused (400).
     #[serde(default)]
     pub therapist_id: Option<Uuid>,
     /// Skill name -> score 0..100.
@@ -292,8 +292,9 @@ pub struct ComparisonMetrics {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct StoreComparisonRequest {
-    /// Therapist user id.
-    pub therapist_id: Uuid,
+    /// Therapist user id: always the caller; a different id is refused (400).
+    #[serde(default)]
+    pub therapist_id: Option<Uuid>,
     /// The newer session.
     pub current_session_id: Uuid,
     /// The session compared against.
@@ -380,7 +381,7 @@ pub struct StoreEvaluationRequest {
     pub session_id: Uuid,
     /// The feedback.
     pub feedback: String,
-    /// Evaluator user id (defaults to the caller).
+    /// Evaluator user id: always the caller; a different id is refused (400).
     #[serde(default)]
     pub evaluator_id: Option<Uuid>,
     /// Rating 1..5.

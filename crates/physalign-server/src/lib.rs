@@ -5,6 +5,7 @@
 //! `physalign-server` wraps both with a command line ([`config::ServerConfig`]).
 
 pub mod access;
+pub mod accounts;
 pub mod app;
 pub mod audit;
 pub mod auth;

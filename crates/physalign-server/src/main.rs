@@ -2,9 +2,10 @@
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use physalign_api::auth::Role;
 use physalign_server::config::ServerConfig;
 use physalign_server::state::AppState;
-use physalign_server::{app, db, routes};
+use physalign_server::{accounts, app, db, routes};
 
 #[derive(Parser)]
 #[command(
@@ -25,7 +26,24 @@ enum Command {
     Serve,
     /// Apply database migrations and exit.
     Migrate,
-    /// Create an administrator account (admins cannot sign up).
+    /// Create an account of any role: clinicians and administrators exist only this way (or
+    /// through an administrator's `POST /api/admin/users`). The password comes from
+    /// `PHYSALIGN_PASSWORD` or, when that is unset, one line on standard input.
+    CreateUser {
+        /// `physiotherapist`, `admin` or `patient`.
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// Login e-mail.
+        #[arg(long)]
+        email: String,
+        /// Given name.
+        #[arg(long, default_value = "")]
+        first_name: String,
+        /// Family name.
+        #[arg(long, default_value = "")]
+        last_name: String,
+    },
+    /// Create an administrator account (kept for existing scripts; `create-user --role admin`).
     CreateAdmin {
         /// Login e-mail.
         #[arg(long)]
@@ -34,6 +52,39 @@ enum Command {
         #[arg(long, env = "PHYSALIGN_ADMIN_PASSWORD", hide_env_values = true)]
         password: String,
     },
+}
+
+/// The roles `create-user` creates.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum RoleArg {
+    /// A clinician.
+    Physiotherapist,
+    /// An administrator.
+    Admin,
+    /// A patient (in nobody's care until an administrator assigns one).
+    Patient,
+}
+
+impl From<RoleArg> for Role {
+    fn from(r: RoleArg) -> Self {
+        match r {
+            RoleArg::Physiotherapist => Role::Physiotherapist,
+            RoleArg::Admin => Role::Admin,
+            RoleArg::Patient => Role::Patient,
+        }
+    }
+}
+
+/// `PHYSALIGN_PASSWORD`, or one line of standard input without its line end.
+fn password_from_env_or_stdin() -> anyhow::Result<String> {
+    if let Ok(pw) = std::env::var("PHYSALIGN_PASSWORD") {
+        return Ok(pw);
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .context("reading the password from standard input")?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
 }
 
 #[tokio::main]
@@ -53,6 +104,34 @@ async fn main() -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Migrate => {
             println!("migrations applied");
+        }
+        Command::CreateUser {
+            role,
+            email,
+            first_name,
+            last_name,
+        } => {
+            let password = password_from_env_or_stdin()?;
+            let role = Role::from(role);
+            let user = accounts::create_user(
+                &pool,
+                accounts::NewUser {
+                    email: &email,
+                    password: &password,
+                    first_name: &first_name,
+                    last_name: &last_name,
+                    role,
+                },
+            )
+            .await?;
+            println!(
+                "{} {email} created with id {}{}",
+                role.as_str(),
+                user.user_id,
+                user.profile_id
+                    .map(|p| format!(" (profile {p})"))
+                    .unwrap_or_default()
+            );
         }
         Command::CreateAdmin { email, password } => {
             let id = routes::auth::create_admin(&pool, &email, &password).await?;

@@ -4,7 +4,7 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::routes::{
-    auth, health, patients, physio, progress, resumable_upload, sessions, signed_upload,
+    admin, auth, health, patients, physio, progress, resumable_upload, sessions, signed_upload,
 };
 
 /// All operations of the API.
@@ -13,8 +13,10 @@ use crate::routes::{
     info(title = "PhysAlign central API", description = "Sessions, pose data, reviews and progress metrics. Conventions: crates/physalign-server/API.md."),
     paths(
         health::health, health::detailed,
-        auth::signup, auth::login, auth::refresh_post, auth::refresh_get, auth::logout, auth::me,
+        auth::signup, auth::claim, auth::login, auth::refresh_post, auth::refresh_get, auth::logout, auth::me,
         patients::get_profile, patients::update_profile, patients::list_own_sessions,
+        patients::register, patients::care_team, patients::end_care,
+        admin::create_user,
         sessions::create, sessions::list, sessions::get_one, sessions::update, sessions::delete, sessions::upload_data,
         signed_upload::generate_url, signed_upload::receive,
         resumable_upload::create, resumable_upload::status, resumable_upload::append, resumable_upload::complete,
@@ -27,7 +29,7 @@ use crate::routes::{
     modifiers(&BearerAuth),
     tags(
         (name = "health"), (name = "auth"), (name = "patients"), (name = "sessions"),
-        (name = "upload"), (name = "physio"), (name = "progress"),
+        (name = "upload"), (name = "physio"), (name = "progress"), (name = "admin"),
     )
 )]
 pub struct ApiDoc;

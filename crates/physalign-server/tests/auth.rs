@@ -50,15 +50,27 @@ async fn signup_login_me_logout() {
     after.expect(401);
     assert_eq!(after.code(), "INVALID_REFRESH_TOKEN");
 
-    // Seed 004's "therapist" spelling is accepted.
-    srv.call(
-        "POST",
-        "/api/auth/signup",
-        None,
-        Some(json!({"email": "t@example.org", "password": PASSWORD, "first_name": "T", "last_name": "T", "role": "therapist"})),
-    )
-    .await
-    .expect(201);
+    // Clinician accounts are never self-service, in either spelling (seed 004 says
+    // "therapist"): 400 on `role`, and no account is created.
+    for role in ["therapist", "physiotherapist"] {
+        let r = srv
+            .call(
+                "POST",
+                "/api/auth/signup",
+                None,
+                Some(json!({"email": "t@example.org", "password": PASSWORD, "first_name": "T", "last_name": "T", "role": role})),
+            )
+            .await;
+        r.expect(400);
+        assert_eq!(r.code(), "VALIDATION_ERROR");
+        assert_eq!(r.body["error"]["details"][0]["field"], "role");
+    }
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users WHERE email = 't@example.org')")
+            .fetch_one(&srv.pool)
+            .await
+            .unwrap();
+    assert!(!exists);
 }
 
 #[tokio::test]

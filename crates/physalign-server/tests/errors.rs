@@ -374,6 +374,9 @@ fn property_no_request_body_causes_a_server_error() {
         ("POST", "/api/auth/login".into()),
         ("POST", "/api/auth/refresh".into()),
         ("POST", "/api/auth/signup".into()),
+        ("POST", "/api/auth/claim".into()),
+        ("POST", "/api/patients".into()),
+        ("POST", "/api/admin/users".into()),
     ];
     let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
         cases: 200,

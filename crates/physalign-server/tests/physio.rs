@@ -10,42 +10,36 @@ use serde_json::{json, Value};
 async fn physio_links_reviews_and_sees_analytics() {
     let srv = start().await;
     let physio = srv.signup("physiotherapist").await;
-    let patient = srv.signup("patient").await;
     let tok = Some(physio.access.as_str());
 
-    let linked = srv
-        .call(
-            "POST",
-            "/api/physio/patients",
-            tok,
-            Some(json!({"email": patient.email})),
-        )
+    // The clinician registers the patient; the patient claims the invitation.
+    let registered = srv
+        .register_patient(&physio, "patient-one@example.org")
         .await;
-    linked.expect(201);
+    let code = registered["invitation_code"].as_str().unwrap();
+    let claimed = srv
+        .claim(code, "patient-one@example.org", common::PASSWORD)
+        .await;
+    claimed.expect(200);
+    let patient = srv
+        .identity("patient-one@example.org".into(), &claimed)
+        .await;
     assert_eq!(
-        linked.body["patient_id"],
-        patient.profile_id.clone().unwrap()
+        registered["patient_id"].as_str(),
+        patient.profile_id.as_deref()
     );
-    // Linking twice is harmless.
-    srv.call(
-        "POST",
-        "/api/physio/patients",
-        tok,
-        Some(json!({"patient_id": patient.profile_id})),
-    )
-    .await
-    .expect(201);
-    srv.call("POST", "/api/physio/patients", tok, Some(json!({})))
-        .await
-        .expect(400);
-    srv.call(
-        "POST",
-        "/api/physio/patients",
-        tok,
-        Some(json!({"email": "nobody@example.org"})),
-    )
-    .await
-    .expect(404);
+    // Clinicians cannot link anyone themselves, by id or by e-mail.
+    for body in [
+        json!({"patient_id": patient.profile_id}),
+        json!({"email": patient.email}),
+        json!({"email": "nobody@example.org"}),
+        json!({}),
+    ] {
+        let r = srv
+            .call("POST", "/api/physio/patients", tok, Some(body))
+            .await;
+        assert!(r.status == 400 || r.status == 403, "{}", r.body);
+    }
 
     let list = srv.call("GET", "/api/physio/patients", tok, None).await;
     list.expect(200);
@@ -340,7 +334,7 @@ async fn authorisation_matrix() {
         &c,
         "POST",
         "/api/session/comparison",
-        Some(json!({"therapistId": c.p1.id, "currentSessionId": s})),
+        Some(json!({"currentSessionId": s})),
         [403, 404, 201, 404, 201],
     )
     .await;
@@ -483,7 +477,7 @@ async fn authorisation_matrix() {
     .await
     .expect(204);
 
-    // Admin links across physios; physios cannot pick another physio.
+    // Admin links across physios; physios cannot link at all.
     let p2_pid = srv
         .call("GET", "/api/auth/me", Some(&c.p2.access), None)
         .await
@@ -497,6 +491,14 @@ async fn authorisation_matrix() {
     )
     .await
     .expect(400);
+    srv.call(
+        "POST",
+        "/api/physio/patients",
+        Some(&c.p1.access),
+        Some(json!({"patient_id": a_pid, "physiotherapist_id": p2_pid})),
+    )
+    .await
+    .expect(403);
     srv.call(
         "POST",
         "/api/physio/patients",

@@ -14,7 +14,7 @@ use crate::auth::AuthUser;
 #[derive(sqlx::FromRow)]
 struct AssignedRow {
     patient_id: Uuid,
-    user_id: Uuid,
+    user_id: Option<Uuid>,
     email: String,
     first_name: Option<String>,
     last_name: Option<String>,
@@ -40,13 +40,17 @@ impl From<AssignedRow> for AssignedPatient {
     }
 }
 
-const ASSIGNED_SELECT: &str = "SELECT a.patient_id, u.id AS user_id, u.email, u.first_name, u.last_name,
+// LEFT JOIN: a registered patient has no account until the invitation is claimed.
+const ASSIGNED_SELECT: &str = "SELECT a.patient_id, u.id AS user_id,
+        COALESCE(u.email, p.registered_email, '') AS email,
+        COALESCE(u.first_name, p.registered_first_name) AS first_name,
+        COALESCE(u.last_name, p.registered_last_name) AS last_name,
         a.physiotherapist_id, a.assigned_at,
         (SELECT COUNT(*) FROM exercise_sessions s WHERE s.patient_id = a.patient_id) AS session_count,
         (SELECT MAX(s.created_at) FROM exercise_sessions s WHERE s.patient_id = a.patient_id) AS last_session_at
      FROM patient_physio_assignments a
      JOIN patients p ON p.id = a.patient_id
-     JOIN users u ON u.id = p.user_id
+     LEFT JOIN users u ON u.id = p.user_id
      WHERE a.status = 'active'";
 
 /// Active assignments the caller may list: a physiotherapist's own, every one for admins;
@@ -71,7 +75,7 @@ pub async fn assigned_page(
     .fetch_one(pool)
     .await?;
     let rows: Vec<AssignedRow> = sqlx::query_as(&format!(
-        "{ASSIGNED_SELECT} AND {filter} ORDER BY u.last_name, u.first_name, a.patient_id LIMIT $2 OFFSET $3"
+        "{ASSIGNED_SELECT} AND {filter} ORDER BY last_name, first_name, a.patient_id LIMIT $2 OFFSET $3"
     ))
     .bind(param)
     .bind(i64::from(per_page))
@@ -97,16 +101,6 @@ pub async fn patient_by_id(pool: &PgPool, id: Uuid) -> Result<Option<Uuid>, sqlx
         .await
 }
 
-/// The id of the patient whose account has this (normalised) email.
-pub async fn patient_by_email(pool: &PgPool, email: &str) -> Result<Option<Uuid>, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT p.id FROM patients p JOIN users u ON u.id = p.user_id WHERE u.email = $1",
-    )
-    .bind(email)
-    .fetch_optional(pool)
-    .await
-}
-
 /// Assigns a patient to a physiotherapist (reactivating an ended assignment) and returns the
 /// assignment as listed.
 pub async fn assign(
@@ -116,7 +110,9 @@ pub async fn assign(
 ) -> Result<AssignedPatient, sqlx::Error> {
     sqlx::query(
         "INSERT INTO patient_physio_assignments (patient_id, physiotherapist_id) VALUES ($1, $2)
-         ON CONFLICT (patient_id, physiotherapist_id) DO UPDATE SET status = 'active'",
+         ON CONFLICT (patient_id, physiotherapist_id) DO UPDATE SET status = 'active', ended_at = NULL,
+             assigned_at = CASE WHEN patient_physio_assignments.status = 'active'
+                                THEN patient_physio_assignments.assigned_at ELSE NOW() END",
     )
     .bind(patient_id)
     .bind(physio_id)
@@ -167,15 +163,16 @@ pub async fn patient_analytics(
     let visible = access::patient_filter_sql(user, "p", 1).replace("p.patient_id", "p.id");
     let totals: Vec<PatientTotals> = sqlx::query_as(&format!(
         "SELECT p.id AS patient_id,
-                TRIM(COALESCE(u.first_name, '') || ' ' || COALESCE(u.last_name, '')) AS patient_name,
+                TRIM(COALESCE(u.first_name, p.registered_first_name, '') || ' '
+                     || COALESCE(u.last_name, p.registered_last_name, '')) AS patient_name,
                 COUNT(s.id) AS total_sessions,
                 COUNT(s.id) FILTER (WHERE s.status = 'review_pending') AS pending_review,
                 COUNT(s.id) FILTER (WHERE s.status IN ('reviewed', 'completed')) AS reviewed_sessions,
                 MAX(s.created_at) AS last_session_at
-         FROM patients p JOIN users u ON u.id = p.user_id
+         FROM patients p LEFT JOIN users u ON u.id = p.user_id
          LEFT JOIN exercise_sessions s ON s.patient_id = p.id
          WHERE ({visible}) AND ($2::uuid IS NULL OR p.id = $2)
-         GROUP BY p.id, u.first_name, u.last_name
+         GROUP BY p.id, u.first_name, u.last_name, p.registered_first_name, p.registered_last_name
          ORDER BY patient_name, p.id"
     ))
     .bind(access::filter_param(user))

@@ -16,14 +16,15 @@ use crate::error::{ApiError, ApiResult};
 use crate::validate::page_window;
 
 const SESSION_SELECT: &str = "SELECT s.id, s.patient_id,
-        TRIM(COALESCE(u.first_name, '') || ' ' || COALESCE(u.last_name, '')) AS patient_name,
+        TRIM(COALESCE(u.first_name, p.registered_first_name, '') || ' '
+             || COALESCE(u.last_name, p.registered_last_name, '')) AS patient_name,
         et.name AS exercise_type, s.scheduled_datetime, s.start_time, s.end_time,
         s.duration_seconds, s.estimated_duration, s.status, s.instructions, s.equipment_used,
         s.environment_notes, s.video_storage_key, s.summary_statistics, s.pose_summary, s.version,
         s.created_at, s.updated_at, s.physiotherapist_id, s.program_item_id
      FROM exercise_sessions s
      JOIN patients p ON p.id = s.patient_id
-     JOIN users u ON u.id = p.user_id
+     LEFT JOIN users u ON u.id = p.user_id
      JOIN exercise_types et ON et.id = s.exercise_type_id";
 
 #[derive(sqlx::FromRow)]

@@ -7,11 +7,14 @@ use axum::routing::{get, post};
 use axum::Json;
 use axum::Router;
 use chrono::{DateTime, Utc};
-use physalign_api::auth::{LoginRequest, Me, RefreshRequest, Role, SignupRequest, TokenResponse};
+use physalign_api::auth::{
+    ClaimRequest, LoginRequest, Me, RefreshRequest, Role, SignupRequest, SignupRole, TokenResponse,
+};
 use physalign_api::{ErrorBody, ErrorCode};
 use sqlx::PgPool;
 use uuid::Uuid;
 
+use crate::accounts::{self, ClaimError};
 use crate::audit::{self, Action, AuditResource};
 use crate::auth::refresh::{self, Rotation};
 use crate::auth::{password, AuthUser};
@@ -24,6 +27,7 @@ use crate::validate::{check_text, normalise_email};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/auth/signup", post(signup))
+        .route("/api/auth/claim", post(claim))
         .route("/api/auth/login", post(login))
         .route("/api/auth/refresh", post(refresh_post).get(refresh_get))
         .route("/api/auth/logout", post(logout))
@@ -145,7 +149,8 @@ async fn issue_tokens(
     })
 }
 
-/// Creates a patient or physiotherapist account and signs it in.
+/// Creates a patient account (unverified, in nobody's care) and signs it in. Clinician
+/// accounts are never self-service: `role: physiotherapist` is refused (400 on `role`).
 #[utoipa::path(post, path = "/api/auth/signup", tag = "auth", request_body = SignupRequest,
     responses((status = 201, body = TokenResponse), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn signup(
@@ -153,6 +158,12 @@ pub async fn signup(
     client: ClientInfo,
     ApiJson(req): ApiJson<SignupRequest>,
 ) -> ApiResult<impl IntoResponse> {
+    if req.role != SignupRole::Patient {
+        return Err(ApiError::field(
+            "role",
+            "clinician accounts are created by an administrator; sign-up is for patients only",
+        ));
+    }
     let email = normalise_email(&req.email)?;
     if let Some(why) = password::policy_violation(&req.password) {
         return Err(ApiError::field("password", why));
@@ -196,6 +207,61 @@ pub async fn signup(
         StatusCode::CREATED,
         Json(issue_tokens(&state, &user, token).await?),
     ))
+}
+
+/// Accepts a clinician's invitation (see [`accounts::claim`]) and answers tokens like a login.
+/// Every failure but a malformed e-mail or a password below the policy is one 401
+/// `AUTHENTICATION_FAILED`, limited like failed logins (per address).
+#[utoipa::path(post, path = "/api/auth/claim", tag = "auth", request_body = ClaimRequest,
+    responses((status = 200, body = TokenResponse), (status = 400, body = ErrorBody),
+              (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub async fn claim(
+    State(state): State<AppState>,
+    client: ClientInfo,
+    ApiJson(req): ApiJson<ClaimRequest>,
+) -> ApiResult<Json<TokenResponse>> {
+    let limit_key = format!(
+        "claim|{}",
+        client.ip.map(|ip| ip.to_string()).unwrap_or_default()
+    );
+    let decision = state.login_limiter.peek(&limit_key);
+    if !decision.allowed {
+        return Err(decision.too_many_requests());
+    }
+    let mut tx = state.pool.begin().await?;
+    let user = match accounts::claim(&mut tx, &req.invitation_code, &req.email, &req.password).await
+    {
+        Ok(user) => user,
+        Err(ClaimError::Refused) => {
+            state.login_limiter.hit(&limit_key);
+            return Err(ApiError::unauthorized(
+                ErrorCode::AuthenticationFailed,
+                ClaimError::Refused.to_string(),
+            ));
+        }
+        Err(ClaimError::InvalidEmail(why)) => return Err(ApiError::field("email", why)),
+        Err(ClaimError::WeakPassword(why)) => return Err(ApiError::field("password", why)),
+        Err(ClaimError::Database(e)) => return Err(e.into()),
+        Err(e @ ClaimError::Hash(_)) => return Err(ApiError::internal(e)),
+    };
+    let token = refresh::issue(
+        &mut *tx,
+        user.user_id,
+        Uuid::new_v4(),
+        state.config.refresh_token_ttl_secs,
+    )
+    .await?;
+    tx.commit().await?;
+    audit::record(
+        &state.pool,
+        Some(&user),
+        AuditResource::PatientAssignment,
+        user.profile_id,
+        Action::Create,
+        &client,
+    )
+    .await?;
+    Ok(Json(issue_tokens(&state, &user, token).await?))
 }
 
 #[derive(sqlx::FromRow)]

@@ -1,6 +1,7 @@
 //! HTTP handlers, one module per area of the API; each exposes its `router()` and this module
 //! merges them with the middleware every area shares.
 
+pub mod admin;
 pub mod auth;
 pub mod health;
 pub mod patients;
@@ -22,6 +23,7 @@ use crate::{idempotency, rate_limit};
 pub fn router(state: &AppState) -> Router<AppState> {
     let json_api = Router::new()
         .merge(auth::router())
+        .merge(admin::router())
         .merge(patients::router())
         .merge(sessions::router())
         .merge(signed_upload::router())

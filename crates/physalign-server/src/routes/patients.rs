@@ -1,26 +1,29 @@
 //! `/api/patients`: the signed-in patient's profile and sessions.
 
 use axum::extract::State;
-use axum::http::{header, HeaderMap, HeaderValue};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{delete, get, post};
 use axum::Json;
 use axum::Router;
 use chrono::{DateTime, NaiveDate, Utc};
 use physalign_api::auth::Role;
-use physalign_api::patients::{PatientProfile, UpdatePatientProfile};
+use physalign_api::patients::{
+    CareTeam, PatientProfile, RegisterPatientRequest, RegisteredPatient, UpdatePatientProfile,
+};
 use physalign_api::sessions::{SessionList, SessionListQuery};
 use physalign_api::{ErrorBody, ErrorCode};
 use uuid::Uuid;
 
+use crate::accounts;
 use crate::audit::{self, Action, AuditResource};
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult};
 use crate::etag::{etag, if_match_version, precondition_failed};
-use crate::extract::{ApiJson, ApiQuery, ClientInfo};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, ClientInfo};
 use crate::repo;
 use crate::state::AppState;
-use crate::validate::{check_optional_text, check_text};
+use crate::validate::{check_optional_text, check_text, normalise_email};
 
 /// `/api/patients/*`.
 pub fn router() -> Router<AppState> {
@@ -30,6 +33,12 @@ pub fn router() -> Router<AppState> {
             get(get_profile).put(update_profile),
         )
         .route("/api/patients/sessions", get(list_own_sessions))
+        .route("/api/patients", post(register))
+        .route("/api/patients/care-team", get(care_team))
+        .route(
+            "/api/patients/care-team/{physiotherapist_id}",
+            delete(end_care),
+        )
 }
 
 #[derive(sqlx::FromRow)]
@@ -253,4 +262,128 @@ pub async fn list_own_sessions(
     )
     .await?;
     Ok(Json(list))
+}
+
+fn validate_registration(req: &RegisterPatientRequest) -> ApiResult<String> {
+    check_text("first_name", &req.first_name, 100)?;
+    check_text("last_name", &req.last_name, 100)?;
+    let email = normalise_email(&req.email)?;
+    let as_update = UpdatePatientProfile {
+        phone: req.phone.clone(),
+        date_of_birth: req.date_of_birth,
+        medical_conditions: req.medical_conditions.clone(),
+        medications: req.medications.clone(),
+        emergency_contact: req.emergency_contact.clone(),
+        ..Default::default()
+    };
+    validate_update(&as_update)?;
+    Ok(email)
+}
+
+/// A clinician registers a patient and receives a single-use invitation code (14 days) for
+/// the patient to claim with `POST /api/auth/claim`. The answer has the same shape whether or
+/// not the e-mail belongs to an account: it is stored, never looked up.
+#[utoipa::path(post, path = "/api/patients", tag = "patients", security(("bearer" = [])),
+    request_body = RegisterPatientRequest,
+    responses((status = 201, body = RegisteredPatient), (status = 400, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn register(
+    State(state): State<AppState>,
+    user: AuthUser,
+    client: ClientInfo,
+    ApiJson(req): ApiJson<RegisterPatientRequest>,
+) -> ApiResult<(StatusCode, Json<RegisteredPatient>)> {
+    user.require(&[Role::Physiotherapist, Role::Admin])?;
+    let email = validate_registration(&req)?;
+    let physio_id = match user.role {
+        Role::Admin => {
+            let id = req
+                .physiotherapist_id
+                .ok_or_else(|| ApiError::field("physiotherapist_id", "is required for admins"))?;
+            if !repo::physio::physiotherapist_exists(&state.pool, id).await? {
+                return Err(ApiError::not_found(
+                    ErrorCode::PhysiotherapistNotFound,
+                    "physiotherapist",
+                ));
+            }
+            id
+        }
+        _ => {
+            let own = user
+                .profile_id
+                .ok_or_else(|| ApiError::forbidden("no physiotherapist profile"))?;
+            // Who registers is the caller, never a body value.
+            if req.physiotherapist_id.is_some_and(|id| id != own) {
+                return Err(ApiError::field(
+                    "physiotherapist_id",
+                    "must be your own id or absent",
+                ));
+            }
+            own
+        }
+    };
+    let registered = accounts::register_patient(&state.pool, physio_id, &req, &email).await?;
+    audit::record(
+        &state.pool,
+        Some(&user),
+        AuditResource::PatientAssignment,
+        Some(registered.patient_id),
+        Action::Create,
+        &client,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(registered)))
+}
+
+/// Who can see the signed-in patient's data: the clinicians with an active relationship.
+#[utoipa::path(get, path = "/api/patients/care-team", tag = "patients", security(("bearer" = [])),
+    responses((status = 200, body = CareTeam), (status = 403, body = ErrorBody)))]
+pub async fn care_team(
+    State(state): State<AppState>,
+    user: AuthUser,
+    client: ClientInfo,
+) -> ApiResult<Json<CareTeam>> {
+    let patient_id = own_patient_id(&user)?;
+    let data = accounts::care_team(&state.pool, patient_id).await?;
+    audit::record(
+        &state.pool,
+        Some(&user),
+        AuditResource::PatientAssignment,
+        Some(patient_id),
+        Action::Read,
+        &client,
+    )
+    .await?;
+    Ok(Json(CareTeam { data }))
+}
+
+/// The signed-in patient ends a care relationship: from now on that clinician sees nothing of
+/// them (404 when there is no active relationship with this id).
+#[utoipa::path(delete, path = "/api/patients/care-team/{physiotherapist_id}", tag = "patients",
+    security(("bearer" = [])),
+    params(("physiotherapist_id" = Uuid, Path, description = "`physiotherapists.id` from the care team")),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn end_care(
+    State(state): State<AppState>,
+    user: AuthUser,
+    client: ClientInfo,
+    ApiPath(physiotherapist_id): ApiPath<Uuid>,
+) -> ApiResult<StatusCode> {
+    let patient_id = own_patient_id(&user)?;
+    if !accounts::end_care(&state.pool, patient_id, physiotherapist_id).await? {
+        return Err(ApiError::not_found(
+            ErrorCode::PhysiotherapistNotFound,
+            "care relationship",
+        ));
+    }
+    audit::record(
+        &state.pool,
+        Some(&user),
+        AuditResource::PatientAssignment,
+        Some(patient_id),
+        Action::Delete,
+        &client,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
 }

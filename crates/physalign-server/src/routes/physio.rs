@@ -14,7 +14,6 @@ use physalign_api::sessions::{
     CreateReviewRequest, Review, SessionList, SessionListQuery, SessionStatus,
 };
 use physalign_api::{ErrorBody, ErrorCode};
-use uuid::Uuid;
 
 use crate::access;
 use crate::audit::{self, Action, AuditResource};
@@ -23,7 +22,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery, ClientInfo};
 use crate::repo;
 use crate::state::AppState;
-use crate::validate::{check_optional_text, check_text, normalise_email, page_window};
+use crate::validate::{check_optional_text, check_text, page_window};
 
 /// `/api/physio/*`.
 pub fn router() -> Router<AppState> {
@@ -67,8 +66,9 @@ pub async fn list_patients(
     }))
 }
 
-/// Links a patient (by `patient_id` or `email`) to the calling physiotherapist; admins name
-/// the physiotherapist with `physiotherapist_id`.
+/// An administrator assigns a patient to a physiotherapist. Clinicians get 403: they register
+/// patients (`POST /api/patients`) and the patient claims the invitation; nothing links a
+/// patient by e-mail.
 #[utoipa::path(post, path = "/api/physio/patients", tag = "physio", security(("bearer" = [])),
     request_body = LinkPatientRequest,
     responses((status = 201, body = AssignedPatient), (status = 400, body = ErrorBody),
@@ -79,39 +79,17 @@ pub async fn link_patient(
     client: ClientInfo,
     ApiJson(req): ApiJson<LinkPatientRequest>,
 ) -> ApiResult<(StatusCode, Json<AssignedPatient>)> {
-    user.require(CLINICIANS)?;
-    let physio_id = match user.role {
-        Role::Admin => {
-            let id = req
-                .physiotherapist_id
-                .ok_or_else(|| ApiError::field("physiotherapist_id", "is required for admins"))?;
-            if !repo::physio::physiotherapist_exists(&state.pool, id).await? {
-                return Err(ApiError::not_found(
-                    ErrorCode::PhysiotherapistNotFound,
-                    "physiotherapist",
-                ));
-            }
-            id
-        }
-        _ => user
-            .profile_id
-            .ok_or_else(|| ApiError::forbidden("no physiotherapist profile"))?,
-    };
-    let patient_id: Option<Uuid> = match (req.patient_id, req.email.as_deref()) {
-        (Some(id), None) => repo::physio::patient_by_id(&state.pool, id).await?,
-        (None, Some(email)) => {
-            repo::physio::patient_by_email(&state.pool, &normalise_email(email)?).await?
-        }
-        _ => {
-            return Err(ApiError::field(
-                "patient_id",
-                "give exactly one of patient_id or email",
-            ))
-        }
-    };
-    let patient_id =
-        patient_id.ok_or_else(|| ApiError::not_found(ErrorCode::PatientNotFound, "patient"))?;
-    let assigned = repo::physio::assign(&state.pool, patient_id, physio_id).await?;
+    user.require(&[Role::Admin])?;
+    if !repo::physio::physiotherapist_exists(&state.pool, req.physiotherapist_id).await? {
+        return Err(ApiError::not_found(
+            ErrorCode::PhysiotherapistNotFound,
+            "physiotherapist",
+        ));
+    }
+    let patient_id = repo::physio::patient_by_id(&state.pool, req.patient_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(ErrorCode::PatientNotFound, "patient"))?;
+    let assigned = repo::physio::assign(&state.pool, patient_id, req.physiotherapist_id).await?;
     audit::record(
         &state.pool,
         Some(&user),

@@ -121,6 +121,18 @@ fn validate_metrics(m: &ProgressMetrics) -> ApiResult<()> {
     Ok(())
 }
 
+/// Who did this: always the caller's user id. A body may still name it (seed 000's clients
+/// send it), but naming anyone else, administrators included, is refused.
+fn acting_user(field: &str, given: Option<Uuid>, user: &AuthUser) -> ApiResult<Uuid> {
+    match given {
+        Some(id) if id != user.user_id => Err(ApiError::field(
+            field,
+            "must be the caller's own user id or absent",
+        )),
+        _ => Ok(user.user_id),
+    }
+}
+
 /// Stores a session's progress metrics (replacing earlier ones), its milestones and feedback.
 #[utoipa::path(post, path = "/api/session/progress", tag = "progress", security(("bearer" = [])),
     request_body = StoreProgressRequest,
@@ -138,7 +150,7 @@ pub async fn store_progress(
         10_000,
     )?;
     access::clinician_session(&state.pool, &user, req.session_id).await?;
-    let therapist_id = req.therapist_id.unwrap_or(user.user_id);
+    let therapist_id = acting_user("therapistId", req.therapist_id, &user)?;
     let metrics = serde_json::to_value(&req.progress_metrics).map_err(ApiError::internal)?;
     let mut tx = state.pool.begin().await?;
     sqlx::query(
@@ -371,7 +383,7 @@ pub async fn store_skills(
         check_score(&format!("skillScores.{name}"), *score)?;
     }
     access::clinician_session(&state.pool, &user, req.session_id).await?;
-    let therapist_id = req.therapist_id.unwrap_or(user.user_id);
+    let therapist_id = acting_user("therapistId", req.therapist_id, &user)?;
     let names: Vec<&str> = req.skill_scores.keys().map(String::as_str).collect();
     let scores: Vec<f64> = req.skill_scores.values().copied().collect();
     sqlx::query(
@@ -582,6 +594,7 @@ pub async fn store_comparison(
         return Err(ApiError::field("improvementScore", "must be a number"));
     }
     access::clinician_session(&state.pool, &user, req.current_session_id).await?;
+    let therapist_id = acting_user("therapistId", req.therapist_id, &user)?;
     if let Some(previous) = req.previous_session_id {
         access::visible_session(&state.pool, &user, previous).await?;
     }
@@ -589,7 +602,7 @@ pub async fn store_comparison(
         "INSERT INTO session_comparisons (therapist_id, current_session_id, previous_session_id, improvement_score, metrics)
          VALUES ($1, $2, $3, $4, $5) RETURNING id",
     )
-    .bind(req.therapist_id)
+    .bind(therapist_id)
     .bind(req.current_session_id)
     .bind(req.previous_session_id)
     .bind(req.improvement_score)
@@ -610,7 +623,7 @@ pub async fn store_comparison(
         Json(StoredComparison {
             success: true,
             comparison_id: id,
-            therapist_id: req.therapist_id,
+            therapist_id,
             current_session_id: req.current_session_id,
         }),
     ))
@@ -728,12 +741,13 @@ pub async fn store_evaluation(
         return Err(ApiError::field("rating", "must be between 1 and 5"));
     }
     access::clinician_session(&state.pool, &user, req.session_id).await?;
+    let evaluator_id = acting_user("evaluatorId", req.evaluator_id, &user)?;
     let id: Uuid = sqlx::query_scalar(
         "INSERT INTO evaluations (session_id, evaluator_id, feedback, rating, comments)
          VALUES ($1, $2, $3, $4, $5) RETURNING id",
     )
     .bind(req.session_id)
-    .bind(req.evaluator_id.unwrap_or(user.user_id))
+    .bind(evaluator_id)
     .bind(&req.feedback)
     .bind(req.rating)
     .bind(req.comments.as_deref())

@@ -208,8 +208,13 @@ impl TestServer {
         into_reply(req.send().await.expect("request")).await
     }
 
-    /// Signs up a user with `role` and returns its tokens and ids.
+    /// A user with `role` and its tokens and ids: a patient signs up; a physiotherapist is
+    /// created as an administrator would (`physalign-server create-user`), since clinicians
+    /// cannot sign up.
     pub async fn signup(&self, role: &str) -> User {
+        if role == "physiotherapist" {
+            return self.clinician().await;
+        }
         let n = DB_COUNTER.fetch_add(1, Ordering::SeqCst);
         let email = format!("{role}{n}@example.org");
         let reply = self
@@ -221,8 +226,46 @@ impl TestServer {
             )
             .await;
         reply.expect(201);
-        let access = reply.body["access_token"].as_str().unwrap().to_string();
-        let refresh = reply.body["refresh_token"].as_str().unwrap().to_string();
+        self.identity(email, &reply).await
+    }
+
+    /// A physiotherapist created through the library (as `create-user` does), signed in.
+    pub async fn clinician(&self) -> User {
+        let n = DB_COUNTER.fetch_add(1, Ordering::SeqCst);
+        let email = format!("physiotherapist{n}@example.org");
+        physalign_server::accounts::create_user(
+            &self.pool,
+            physalign_server::accounts::NewUser {
+                email: &email,
+                password: PASSWORD,
+                first_name: "Test",
+                last_name: &format!("physiotherapist{n}"),
+                role: physalign_api::auth::Role::Physiotherapist,
+            },
+        )
+        .await
+        .expect("create clinician");
+        self.login(&email, PASSWORD).await
+    }
+
+    /// Logs in and returns the identity.
+    pub async fn login(&self, email: &str, password: &str) -> User {
+        let reply = self
+            .call(
+                "POST",
+                "/api/auth/login",
+                None,
+                Some(json!({"email": email, "password": password})),
+            )
+            .await;
+        reply.expect(200);
+        self.identity(email.to_string(), &reply).await
+    }
+
+    /// The identity behind a token answer (signup, login, claim).
+    pub async fn identity(&self, email: String, tokens: &Reply) -> User {
+        let access = tokens.body["access_token"].as_str().unwrap().to_string();
+        let refresh = tokens.body["refresh_token"].as_str().unwrap().to_string();
         let me = self.call("GET", "/api/auth/me", Some(&access), None).await;
         me.expect(200);
         User {
@@ -232,6 +275,31 @@ impl TestServer {
             access,
             refresh,
         }
+    }
+
+    /// The clinician registers a patient; returns the answer (`patient_id`,
+    /// `invitation_code`, ...).
+    pub async fn register_patient(&self, clinician: &User, email: &str) -> Value {
+        let reply = self
+            .call(
+                "POST",
+                "/api/patients",
+                Some(&clinician.access),
+                Some(json!({"first_name": "Pat", "last_name": "Ient", "email": email, "date_of_birth": "1980-02-03"})),
+            )
+            .await;
+        reply.expect(201).clone()
+    }
+
+    /// Claims an invitation; the raw reply.
+    pub async fn claim(&self, code: &str, email: &str, password: &str) -> Reply {
+        self.call(
+            "POST",
+            "/api/auth/claim",
+            None,
+            Some(json!({"invitation_code": code, "email": email, "password": password})),
+        )
+        .await
     }
 
     /// Creates an admin through the library (as `create-admin` does) and logs in.
@@ -261,16 +329,18 @@ impl TestServer {
         }
     }
 
-    /// Links `patient` to `physio`.
+    /// Starts a care relationship between `patient` and `physio` the administrator's way
+    /// (the library call behind `POST /api/physio/patients`).
     pub async fn link(&self, physio: &User, patient: &User) {
-        self.call(
-            "POST",
-            "/api/physio/patients",
-            Some(&physio.access),
-            Some(json!({"patient_id": patient.profile_id})),
+        let pid = patient.profile_id.as_deref().expect("patient profile");
+        let tid = physio.profile_id.as_deref().expect("physio profile");
+        physalign_server::repo::physio::assign(
+            &self.pool,
+            pid.parse().expect("uuid"),
+            tid.parse().expect("uuid"),
         )
         .await
-        .expect(201);
+        .expect("assign");
     }
 
     /// Creates a session for `patient` (as the patient) and returns its id.
