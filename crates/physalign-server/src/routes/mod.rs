@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod clinical;
 pub mod health;
 pub mod patients;
 pub mod physio;
@@ -31,6 +32,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(physio::router())
         .merge(progress::router())
         .merge(programs::router())
+        .merge(clinical::router())
         .layer(from_fn_with_state(state.clone(), idempotency::idempotency));
     let limited = json_api
         .merge(signed_upload::file_router(state.config.upload_limit_bytes))

@@ -273,6 +273,8 @@ pub async fn get_one(
         &client,
     )
     .await?;
+    let transcript = crate::routes::clinical::load_transcript(&state.pool, session_id).await?;
+    let notes = crate::routes::clinical::load_notes(&state.pool, session_id).await?;
     let version = session.version;
     Ok(json_with_etag(
         StatusCode::OK,
@@ -280,8 +282,8 @@ pub async fn get_one(
             session,
             pose_data,
             review,
-            transcript: None,
-            notes: None,
+            transcript,
+            notes,
         },
         version,
     ))
