@@ -164,7 +164,13 @@ async fn create_session(
         .get("program_item_id")
         .and_then(Value::as_str)
         .and_then(|t| uuid::Uuid::parse_str(t).ok());
-    let body = serde_json::to_value(request).map_err(local)?;
+    let mut body = serde_json::to_value(request).map_err(local)?;
+    // Unlinked sessions omit the key, so a server without program items still accepts them.
+    if let Some(map) = body.as_object_mut() {
+        if map.get("program_item_id").is_some_and(Value::is_null) {
+            map.remove("program_item_id");
+        }
+    }
     let Some(response) = post_new(
         ctx,
         "create session",

@@ -135,9 +135,9 @@ pub async fn pull(ctx: &Context) -> Result<PullReport, PullError> {
         page += 1;
     }
     report.people += pull_people(ctx).await?;
-    report.program_items += pull_program_items(ctx).await?;
+    report.program_items += optional(pull_program_items(ctx).await)?;
     if ctx.role == Some(Role::Physiotherapist) {
-        report.alerts += pull_alerts(ctx).await?;
+        report.alerts += optional(pull_alerts(ctx).await)?;
     }
     if let Some(newest) = newest {
         ctx.db(|s| s.set_sync_meta(SESSION_CURSOR, &newest.to_rfc3339()))?;
@@ -214,6 +214,18 @@ async fn pull_people(ctx: &Context) -> Result<usize, PullError> {
             Ok(stored)
         }
         _ => Ok(0),
+    }
+}
+
+/// A pull of an area the server does not offer (404: an older server) brings nothing rather
+/// than failing the whole pull.
+fn optional(result: Result<usize, PullError>) -> Result<usize, PullError> {
+    match result {
+        Err(PullError::Status(message)) if message.contains(": 404 ") => {
+            tracing::debug!(%message, "server does not offer this area");
+            Ok(0)
+        }
+        other => other,
     }
 }
 
@@ -299,7 +311,7 @@ async fn pull_session(
     let text = detail.transcript.as_ref().map(|t| t.text.as_str());
     ctx.db(|s| s.store_pulled_transcript(session.id, text, notes.as_ref()))?;
     if ctx.role == Some(Role::Physiotherapist) {
-        report.frames += pull_frames(ctx, session.id).await?;
+        report.frames += optional(pull_frames(ctx, session.id).await)?;
     }
     Ok(())
 }

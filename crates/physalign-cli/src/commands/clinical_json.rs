@@ -18,6 +18,15 @@ pub fn review(r: &SessionReview) -> Value {
     })
 }
 
+/// A score as an integer when it is one (pain "8", not "8.0").
+fn whole(value: f64) -> Value {
+    if value.fract() == 0.0 && value.abs() < 1e15 {
+        json!(value as i64)
+    } else {
+        json!(value)
+    }
+}
+
 /// A session as `physalign sessions` lists it.
 pub fn session(s: &SessionOverview) -> Value {
     json!({
@@ -30,7 +39,7 @@ pub fn session(s: &SessionOverview) -> Value {
         "program_item_id": s.program_item_id,
         "reps": s.reps,
         "mean_rom": s.mean_rom,
-        "pain": s.pain,
+        "pain": s.pain.map(whole),
         "has_transcript": s.has_transcript,
         "frames_available": s.frames > 0,
         "review": s.review.as_ref().map(review),
