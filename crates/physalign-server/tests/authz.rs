@@ -1,0 +1,158 @@
+//! Authorisation over every route of the OpenAPI document (so routes added later are covered):
+//! patient A's records requested by patient B, B's clinician and an unverified sign-up never
+//! answer a success that names or touches them; the old link-by-e-mail path links nobody.
+
+mod common;
+
+use common::{pose_upload, start, User};
+use serde_json::{json, Value};
+
+#[tokio::test]
+async fn no_route_leaks_a_patients_records_to_outsiders() {
+    let srv = start().await;
+    let admin = srv.admin().await;
+    let ca = srv.clinician().await;
+    let cb = srv.clinician().await;
+    let claim = |c: &User, email: &'static str| {
+        let srv = &srv;
+        let c = c.clone();
+        async move {
+            let reg = srv.register_patient(&c, email).await;
+            let r = srv
+                .claim(
+                    reg["invitation_code"].as_str().unwrap(),
+                    email,
+                    common::PASSWORD,
+                )
+                .await;
+            r.expect(200);
+            srv.identity(email.into(), &r).await
+        }
+    };
+    let a = claim(&ca, "a@example.org").await;
+    let b = claim(&cb, "b@example.org").await;
+    let stranger = srv.signup("patient").await;
+    let pa = a.profile_id.clone().unwrap();
+    let s = srv.session(&a).await;
+    srv.call(
+        "POST",
+        &format!("/api/sessions/{s}/data"),
+        Some(&a.access),
+        Some(pose_upload(10)),
+    )
+    .await
+    .expect(201);
+
+    let doc = srv.call("GET", "/openapi.json", None, None).await;
+    let paths = doc.expect(200)["paths"].as_object().unwrap().clone();
+    assert!(paths.len() > 20, "too few routes: {}", paths.len());
+    let secrets = [s.clone(), pa.clone(), a.email.clone()];
+    let bodies = [
+        json!({}),
+        json!({"session_id": s, "patient_id": pa}),
+        json!({"sessionId": s, "patientId": pa}),
+        json!({"email": a.email}),
+        json!({"patient_id": pa, "exercise_type": "squat"}),
+    ];
+    let mut checked = 0;
+    for (template, ops) in &paths {
+        let path = template
+            .replace("{physiotherapist_id}", ca.profile_id.as_deref().unwrap())
+            .replace("{patient_id}", &pa);
+        // Every other parameter names A's session (or is simply unknown).
+        let path = regex_lite_replace(&path, &s);
+        let names_a = path.contains(&s) || path.contains(&pa);
+        for method in ops.as_object().unwrap().keys() {
+            let method = method.to_uppercase();
+            let queries = [
+                "".to_string(),
+                format!("?patient_id={pa}"),
+                format!("?sessionId={s}&patientId={pa}"),
+            ];
+            for (who, user) in [("B", &b), ("B's clinician", &cb), ("sign-up", &stranger)] {
+                for q in &queries {
+                    let with_body = matches!(method.as_str(), "POST" | "PUT" | "PATCH");
+                    let list: Vec<Option<Value>> = if with_body {
+                        bodies.iter().cloned().map(Some).collect()
+                    } else {
+                        vec![None]
+                    };
+                    for body in list {
+                        let url = format!("{path}{q}");
+                        let r = srv
+                            .call(&method, &url, Some(&user.access), body.clone())
+                            .await;
+                        checked += 1;
+                        assert!(r.status < 500, "{method} {url} as {who}: {}", r.body);
+                        if (200..300).contains(&r.status) {
+                            let text = r.body.to_string();
+                            assert!(
+                                !names_a && !secrets.iter().any(|x| text.contains(x.as_str())),
+                                "LEAK {method} {url} as {who} ({body:?}): {} {text}",
+                                r.status
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(checked > 100);
+    // A's record is intact and still visible to A's clinician, and only to them.
+    srv.call("GET", &format!("/api/sessions/{s}"), Some(&ca.access), None)
+        .await
+        .expect(200);
+    srv.call(
+        "GET",
+        &format!("/api/sessions/{s}"),
+        Some(&admin.access),
+        None,
+    )
+    .await
+    .expect(200);
+    let team = srv
+        .call("GET", "/api/patients/care-team", Some(&a.access), None)
+        .await;
+    assert_eq!(team.expect(200)["data"].as_array().unwrap().len(), 1);
+    let cb_list = srv
+        .call("GET", "/api/physio/patients", Some(&cb.access), None)
+        .await;
+    assert!(!cb_list.expect(200).to_string().contains(&pa));
+    // The old link-by-e-mail path: refused for clinicians, and links nobody.
+    for c in [&ca, &cb] {
+        let r = srv
+            .call(
+                "POST",
+                "/api/physio/patients",
+                Some(&c.access),
+                Some(json!({"email": a.email})),
+            )
+            .await;
+        assert!(r.status == 400 || r.status == 403, "{}", r.body);
+    }
+    let cb_list = srv
+        .call("GET", "/api/physio/patients", Some(&cb.access), None)
+        .await;
+    assert!(!cb_list.expect(200).to_string().contains(&pa));
+}
+
+/// Replaces every remaining `{param}` of a path template with `value`.
+fn regex_lite_replace(path: &str, value: &str) -> String {
+    let mut out = String::new();
+    let mut rest = path;
+    while let Some(start) = rest.find('{') {
+        out.push_str(&rest[..start]);
+        match rest[start..].find('}') {
+            Some(end) => {
+                out.push_str(value);
+                rest = &rest[start + end + 1..];
+            }
+            None => {
+                rest = &rest[start..];
+                break;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
