@@ -210,3 +210,105 @@ async fn a_clinician_writes_notes_of_a_session_recorded_on_their_device() {
         .await;
     assert_eq!(alerts.expect(200)["data"].as_array().unwrap().len(), 0);
 }
+
+#[tokio::test]
+async fn pose_data_in_pieces_reads_back_in_order_with_repetitions() {
+    let srv = start().await;
+    let physio = srv.signup("physiotherapist").await;
+    let stranger = srv.signup("physiotherapist").await;
+    let patient = srv.signup("patient").await;
+    srv.link(&physio, &patient).await;
+    let sid = srv.session(&patient).await;
+    let tok = Some(patient.access.as_str());
+    let piece = |part: u32, from: usize| {
+        let frames: Vec<_> = (from..from + 3)
+            .map(|i| {
+                let mut f = common::frame(i);
+                f["frame_number"] = json!(i);
+                f
+            })
+            .collect();
+        json!({"frames": frames, "part": part, "parts": 2})
+    };
+    // Piece 1 first, then piece 0 twice (a retry): 6 frames, in recording order.
+    let first = srv
+        .call(
+            "POST",
+            &format!("/api/sessions/{sid}/data"),
+            tok,
+            Some(piece(1, 3)),
+        )
+        .await;
+    assert_eq!(first.expect(201)["complete"], false);
+    assert_eq!(first.body["status"], "pending");
+    srv.call(
+        "POST",
+        &format!("/api/sessions/{sid}/data"),
+        tok,
+        Some(piece(0, 0)),
+    )
+    .await
+    .expect(201);
+    let mut last = piece(0, 0);
+    last["repetitions"] = json!([{"index": 0, "start_ms": 0, "end_ms": 900, "min_angle": 80.0,
+        "max_angle": 170.0, "partial": false, "confidence": 0.9, "side": "left"}]);
+    last["form_issues"] = json!([{"timestamp_ms": 400, "issue": {"type": "KNEE_VALGUS",
+        "joint": "knee_left", "message": "knee in", "severity": "MEDIUM"}}]);
+    let done = srv
+        .call(
+            "POST",
+            &format!("/api/sessions/{sid}/data"),
+            tok,
+            Some(last),
+        )
+        .await;
+    assert_eq!(done.expect(201)["frames_stored"], 6);
+    assert_eq!(done.body["complete"], true);
+    assert_eq!(done.body["status"], "review_pending");
+
+    let p = Some(physio.access.as_str());
+    let page = srv
+        .call(
+            "GET",
+            &format!("/api/sessions/{sid}/data?per_page=4"),
+            p,
+            None,
+        )
+        .await;
+    let body = page.expect(200).clone();
+    let numbers: Vec<_> = body["frames"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["frame_number"].as_i64().unwrap())
+        .collect();
+    assert_eq!(numbers, vec![0, 1, 2, 3]);
+    assert_eq!(body["pagination"]["total_items"], 6);
+    assert_eq!(body["repetitions"][0]["confidence"], 0.9);
+    assert_eq!(body["form_issues"][0]["timestamp_ms"], 400);
+    let second = srv
+        .call(
+            "GET",
+            &format!("/api/sessions/{sid}/data?page=2&per_page=4"),
+            p,
+            None,
+        )
+        .await;
+    assert_eq!(second.expect(200)["frames"].as_array().unwrap().len(), 2);
+    srv.call(
+        "GET",
+        &format!("/api/sessions/{sid}/data"),
+        Some(&stranger.access),
+        None,
+    )
+    .await
+    .expect(404);
+    srv.call(
+        "POST",
+        &format!("/api/sessions/{sid}/data"),
+        tok,
+        Some(json!({"frames": [common::frame(0)], "part": 2, "parts": 2})),
+    )
+    .await
+    .expect(400);
+}

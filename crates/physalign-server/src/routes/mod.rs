@@ -7,6 +7,7 @@ pub mod clinical;
 pub mod health;
 pub mod patients;
 pub mod physio;
+pub mod pose_data;
 pub mod programs;
 pub mod progress;
 pub mod resumable_upload;

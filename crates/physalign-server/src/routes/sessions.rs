@@ -38,7 +38,10 @@ pub fn router() -> Router<AppState> {
             "/api/sessions/{session_id}",
             get(get_one).put(update).delete(delete),
         )
-        .route("/api/sessions/{session_id}/data", post(upload_data))
+        .route(
+            "/api/sessions/{session_id}/data",
+            post(upload_data).get(crate::routes::pose_data::read),
+        )
 }
 
 /// Most frames accepted in one upload (40 minutes at 15 frames per second).
@@ -473,13 +476,8 @@ pub async fn upload_data(
     validate_upload(&req)?;
     access::visible_session(&state.pool, &user, session_id).await?;
 
-    let status = repo::sessions::replace_pose_frames(
-        &state.pool,
-        session_id,
-        &req,
-        &summarise_frames(&req.frames),
-    )
-    .await?;
+    // Whole uploads and pieces alike (see `PoseDataUpload`).
+    let stored = crate::routes::pose_data::store(&state.pool, session_id, &req).await?;
     audit::record(
         &state.pool,
         Some(&user),
@@ -493,11 +491,14 @@ pub async fn upload_data(
         StatusCode::CREATED,
         Json(PoseDataUploadResponse {
             session_id,
-            frames_stored: u32::try_from(req.frames.len()).unwrap_or(u32::MAX),
-            status: status.parse().unwrap_or(SessionStatus::ReviewPending),
-            parts_received: 1,
-            parts: 1,
-            complete: true,
+            frames_stored: stored.frames_stored,
+            status: stored
+                .status
+                .parse()
+                .unwrap_or(SessionStatus::ReviewPending),
+            parts_received: stored.parts_received,
+            parts: stored.parts,
+            complete: stored.parts_received == stored.parts,
         }),
     ))
 }
