@@ -4,7 +4,8 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::routes::{
-    admin, auth, health, patients, physio, progress, resumable_upload, sessions, signed_upload,
+    admin, auth, clinical, health, patients, physio, pose_data, programs, progress, resumable_upload,
+    sessions, signed_upload,
 };
 
 /// All operations of the API.
@@ -18,6 +19,9 @@ use crate::routes::{
         patients::register, patients::care_team, patients::end_care,
         admin::create_user,
         sessions::create, sessions::list, sessions::get_one, sessions::update, sessions::delete, sessions::upload_data,
+        pose_data::read, clinical::put_transcript, clinical::get_transcript, clinical::put_notes, clinical::get_notes,
+        clinical::list_alerts, clinical::acknowledge,
+        programs::create, programs::list, programs::get_one, programs::update, programs::end,
         signed_upload::generate_url, signed_upload::receive,
         resumable_upload::create, resumable_upload::status, resumable_upload::append, resumable_upload::complete,
         physio::list_patients, physio::link_patient, physio::review_queue, physio::create_review, physio::analytics,
@@ -29,7 +33,7 @@ use crate::routes::{
     modifiers(&BearerAuth),
     tags(
         (name = "health"), (name = "auth"), (name = "patients"), (name = "sessions"),
-        (name = "upload"), (name = "physio"), (name = "progress"), (name = "admin"),
+        (name = "upload"), (name = "physio"), (name = "progress"), (name = "programs"), (name = "admin"),
     )
 )]
 pub struct ApiDoc;

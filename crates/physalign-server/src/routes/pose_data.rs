@@ -43,7 +43,7 @@ pub struct Stored {
 pub fn check_parts(req: &PoseDataUpload) -> ApiResult<(u32, u32, bool)> {
     match (req.part, req.parts) {
         (None, None) => Ok((0, 1, true)),
-        (Some(part), Some(parts)) if parts >= 1 && parts <= MAX_PARTS && part < parts => {
+        (Some(part), Some(parts)) if (1..=MAX_PARTS).contains(&parts) && part < parts => {
             Ok((part, parts, false))
         }
         (Some(_), None) => Err(ApiError::field("parts", "is required with part")),
@@ -76,14 +76,12 @@ pub async fn store(pool: &PgPool, session_id: Uuid, req: &PoseDataUpload) -> Api
         qualities.push(frame.quality_score);
         issues.push(serde_json::to_string(&frame.form_issues).map_err(ApiError::internal)?);
     }
-    let json = |v: Option<serde_json::Value>| v;
-    let summary = json(
-        req.summary_statistics
-            .as_ref()
-            .map(serde_json::to_value)
-            .transpose()
-            .map_err(ApiError::internal)?,
-    );
+    let summary = req
+        .summary_statistics
+        .as_ref()
+        .map(serde_json::to_value)
+        .transpose()
+        .map_err(ApiError::internal)?;
     let reps = req
         .repetitions
         .as_ref()
