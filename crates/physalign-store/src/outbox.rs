@@ -182,14 +182,17 @@ impl Store {
 
     /// Counts of the signed-in identity's entries by status, and the pending entries of others.
     pub fn outbox_counts(&self) -> Result<OutboxCounts, StoreError> {
-        let mut counts = OutboxCounts::default();
-        counts.other_identities = self.conn.query_row(
+        let other_identities: i64 = self.conn.query_row(
             &format!(
                 "SELECT count(*) FROM outbox AS o WHERE o.status != 'done' AND NOT ({OWNED_BY_CURRENT})"
             ),
             [],
             |row| row.get(0),
         )?;
+        let mut counts = OutboxCounts {
+            other_identities,
+            ..OutboxCounts::default()
+        };
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT o.status, count(*) FROM outbox AS o WHERE {OWNED_BY_CURRENT} GROUP BY o.status"
         ))?;

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 /// Frames per piece of a pose data upload (well under the server's body limit with 33
 /// landmarks and the angles per frame).
-const POSE_PIECE_FRAMES: usize = 500;
+const POSE_PIECE_FRAMES: usize = 1000;
 
 /// The result of trying to deliver one entry.
 #[derive(Debug, Clone, PartialEq)]
@@ -301,8 +301,9 @@ async fn pose_data(
         let upload = physalign_api::sessions::PoseDataUpload {
             frames: piece.to_vec(),
             summary_statistics: last.then(|| mapping::summary_statistics(&detail)),
-            part: Some(part),
-            parts: Some(parts),
+            // One piece goes whole (no `part`), as servers without pieces accept it.
+            part: (parts > 1).then_some(part),
+            parts: (parts > 1).then_some(parts),
             repetitions: last.then(|| mapping::repetition_rows(&detail)),
             form_issues: last.then(|| mapping::timed_form_issues(&detail)),
         };

@@ -170,40 +170,6 @@ pub fn snapshots_request(detail: &SessionDetail) -> StoreSnapshotsRequest {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn frame(n: i64) -> FrameRecord {
-        FrameRecord {
-            frame_number: n,
-            timestamp_ms: n * 33,
-            landmarks: Vec::new(),
-            world_landmarks: Vec::new(),
-            angles: BTreeMap::from([("knee_left".to_string(), 90.0 + n as f32)]),
-            quality_score: 0.9,
-            form_issues: Vec::new(),
-        }
-    }
-
-    #[test]
-    fn downsampling_keeps_every_nth_and_the_last_frame() {
-        let frames: Vec<_> = (0..11).map(frame).collect();
-        let numbers: Vec<_> = downsample(&frames, 5)
-            .iter()
-            .map(|f| f.frame_number.unwrap())
-            .collect();
-        assert_eq!(numbers, vec![0, 5, 10]);
-        let numbers: Vec<_> = downsample(&frames[..8], 5)
-            .iter()
-            .map(|f| f.frame_number.unwrap())
-            .collect();
-        assert_eq!(numbers, vec![0, 5, 7]);
-        assert_eq!(downsample(&frames, 0).len(), 11);
-        assert!(downsample(&[], 3).is_empty());
-    }
-}
-
 /// `PUT /api/sessions/{id}/transcript` from the session's latest stored transcript.
 pub fn transcript_request(
     store: &Store,
@@ -434,4 +400,38 @@ pub fn timed_form_issues(detail: &SessionDetail) -> Vec<physalign_api::sessions:
             issue: f.issue.clone(),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame(n: i64) -> FrameRecord {
+        FrameRecord {
+            frame_number: n,
+            timestamp_ms: n * 33,
+            landmarks: Vec::new(),
+            world_landmarks: Vec::new(),
+            angles: BTreeMap::from([("knee_left".to_string(), 90.0 + n as f32)]),
+            quality_score: 0.9,
+            form_issues: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn downsampling_keeps_every_nth_and_the_last_frame() {
+        let frames: Vec<_> = (0..11).map(frame).collect();
+        let numbers: Vec<_> = downsample(&frames, 5)
+            .iter()
+            .map(|f| f.frame_number.unwrap())
+            .collect();
+        assert_eq!(numbers, vec![0, 5, 10]);
+        let numbers: Vec<_> = downsample(&frames[..8], 5)
+            .iter()
+            .map(|f| f.frame_number.unwrap())
+            .collect();
+        assert_eq!(numbers, vec![0, 5, 7]);
+        assert_eq!(downsample(&frames, 0).len(), 11);
+        assert!(downsample(&[], 3).is_empty());
+    }
 }

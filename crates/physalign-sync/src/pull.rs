@@ -307,7 +307,7 @@ async fn pull_session(
     if !is_pulled {
         return Ok(());
     }
-    let notes = detail.notes.as_ref().map(|n| local_notes(n)).transpose()?;
+    let notes = detail.notes.as_ref().map(local_notes).transpose()?;
     let text = detail.transcript.as_ref().map(|t| t.text.as_str());
     ctx.db(|s| s.store_pulled_transcript(session.id, text, notes.as_ref()))?;
     if ctx.role == Some(Role::Physiotherapist) {
