@@ -4,8 +4,8 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::routes::{
-    admin, auth, clinical, health, patients, physio, pose_data, programs, progress, resumable_upload,
-    sessions, signed_upload,
+    admin, auth, clinical, health, patients, physio, pose_data, programs, progress,
+    resumable_upload, sessions, signed_upload,
 };
 
 /// All operations of the API.

@@ -280,11 +280,7 @@ pub async fn update(
 
 /// Checks that a program item may be linked to a session of `patient_id`: it exists, belongs
 /// to that patient and is active. A foreign item answers 404 like a missing one (no leak).
-pub async fn check_program_item(
-    pool: &PgPool,
-    item_id: Uuid,
-    patient_id: Uuid,
-) -> ApiResult<()> {
+pub async fn check_program_item(pool: &PgPool, item_id: Uuid, patient_id: Uuid) -> ApiResult<()> {
     let status: Option<String> =
         sqlx::query_scalar("SELECT status FROM program_items WHERE id = $1 AND patient_id = $2")
             .bind(item_id)
