@@ -37,6 +37,10 @@ async fn progress_snapshots_skills_analytics_comparison_evaluation() {
     got.expect(200);
     assert_eq!(got.body["progressMetrics"]["skillScores"]["Empathy"], 78.0);
     assert_eq!(got.body["progressMetrics"]["totalMessages"], 42);
+    // Issue 15: sessionDuration, activeTime and conversationFlow are computed by the server
+    // from the session's uploaded data, never echoed from the body; s1 has none, so null.
+    assert!(got.body["progressMetrics"]["sessionDuration"].is_null());
+    assert!(got.body["progressMetrics"]["conversationFlow"].is_null());
     assert_eq!(got.body["feedback"][0]["feedback"], "steady");
     assert_eq!(got.body["feedback"][0]["therapistId"], physio.id.as_str());
     let no_fb = srv
@@ -386,4 +390,207 @@ async fn progress_validation() {
     )
     .await
     .expect(404);
+}
+
+/// Issue 15: a home session's progress comes from what the server holds (the uploaded
+/// repetition table, frames and session times), not from a client's progress body. Units:
+/// seconds, counts, degrees, quality 0..100.
+#[tokio::test]
+async fn progress_of_a_home_session_is_computed_by_the_server() {
+    let srv = start().await;
+    let physio = srv.signup("physiotherapist").await;
+    let patient = srv.signup("patient").await;
+    srv.link(&physio, &patient).await;
+    let reply = srv
+        .call(
+            "POST",
+            "/api/sessions",
+            Some(&patient.access),
+            Some(
+                json!({"exercise_type": "squat", "start_time": "2026-02-02T10:00:00Z",
+                "end_time": "2026-02-02T10:05:30Z"}),
+            ),
+        )
+        .await;
+    let s = reply.expect(201)["session_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let p = Some(physio.access.as_str());
+    let me = Some(patient.access.as_str());
+
+    // No data and no progress yet: nothing to show.
+    srv.call(
+        "GET",
+        &format!("/api/session/progress?sessionId={s}"),
+        p,
+        None,
+    )
+    .await
+    .expect(404);
+
+    // The patient uploads 10 frames (quality 0.9) and a known repetition table: ranges of
+    // motion 90 and 70 degrees (full, left and right) and 30 degrees (partial, left).
+    let mut upload = common::pose_upload(10);
+    upload["repetitions"] = json!([
+        {"index": 0, "start_ms": 0, "end_ms": 1000, "min_angle": 80.0, "max_angle": 170.0,
+         "partial": false, "confidence": 0.9, "side": "left"},
+        {"index": 1, "start_ms": 1200, "end_ms": 2000, "min_angle": 90.0, "max_angle": 160.0,
+         "partial": false, "confidence": 0.7, "side": "right"},
+        {"index": 2, "start_ms": 2100, "end_ms": 2500, "min_angle": 100.0, "max_angle": 130.0,
+         "partial": true, "confidence": 0.5, "side": "left"}
+    ]);
+    srv.call("POST", &format!("/api/sessions/{s}/data"), me, Some(upload))
+        .await
+        .expect(201);
+    let expected = json!({
+        "repetitions": 3.0, "fullRepetitions": 2.0, "partialRepetitions": 1.0,
+        "rangeOfMotionDeg": 80.0, "maxRangeOfMotionDeg": 90.0,
+        "rangeOfMotionDegLeft": 90.0, "rangeOfMotionDegRight": 70.0,
+        "quality": 90.0, "repetitionConfidence": 70.0
+    });
+
+    // Readable at once, by the patient too, before any clinician wrote progress.
+    let got = srv
+        .call(
+            "GET",
+            &format!("/api/session/progress?sessionId={s}"),
+            me,
+            None,
+        )
+        .await;
+    let m = &got.expect(200)["progressMetrics"];
+    assert_eq!(m["skillScores"], expected);
+    assert_eq!(m["sessionDuration"], 330.0);
+    assert_eq!(m["activeTime"], 2.2);
+    assert_eq!(m["conversationFlow"], 90.0);
+
+    // A clinician's device sends lying numbers: they are ignored (and named in a header);
+    // what the server does not compute (messages, a clinician's own skill, milestones) is kept.
+    let lie = json!({"sessionId": s, "progressMetrics": {
+        "sessionDuration": 9999, "activeTime": 9999, "conversationFlow": 100, "totalMessages": 4,
+        "skillScores": {"repetitions": 50, "rangeOfMotionDeg": 170, "quality": 100, "Depth": 60},
+        "milestonesReached": ["first full squat"]}});
+    let r = srv
+        .call("POST", "/api/session/progress", p, Some(lie))
+        .await;
+    assert_eq!(
+        r.expect(200).clone(),
+        json!({"success": true, "sessionId": s})
+    );
+    let ignored = r.header("x-ignored-fields").expect("ignored fields named");
+    for field in [
+        "progressMetrics.sessionDuration",
+        "progressMetrics.activeTime",
+        "progressMetrics.conversationFlow",
+        "progressMetrics.skillScores.repetitions",
+        "progressMetrics.skillScores.rangeOfMotionDeg",
+        "progressMetrics.skillScores.quality",
+    ] {
+        assert!(
+            ignored.split(',').any(|f| f == field),
+            "{field} in {ignored}"
+        );
+    }
+    for tok in [p, me] {
+        let got = srv
+            .call(
+                "GET",
+                &format!("/api/session/progress?sessionId={s}"),
+                tok,
+                None,
+            )
+            .await;
+        let m = &got.expect(200)["progressMetrics"];
+        let mut skills = expected.clone();
+        skills["Depth"] = json!(60.0);
+        assert_eq!(m["skillScores"], skills);
+        assert_eq!(m["sessionDuration"], 330.0);
+        assert_eq!(m["activeTime"], 2.2);
+        assert_eq!(m["conversationFlow"], 90.0);
+        assert_eq!(m["totalMessages"], 4);
+        assert_eq!(m["milestonesReached"], json!(["first full squat"]));
+    }
+
+    // A new upload (a corrected table) moves the numbers; the clinician's entries stay.
+    let mut upload = common::pose_upload(4);
+    upload["repetitions"] = json!([{"index": 0, "start_ms": 0, "end_ms": 1500,
+        "min_angle": 60.0, "max_angle": 160.0, "partial": false}]);
+    srv.call("POST", &format!("/api/sessions/{s}/data"), me, Some(upload))
+        .await
+        .expect(201);
+    let got = srv
+        .call(
+            "GET",
+            &format!("/api/session/progress?sessionId={s}"),
+            p,
+            None,
+        )
+        .await;
+    let m = &got.expect(200)["progressMetrics"];
+    assert_eq!(m["skillScores"]["repetitions"], 1.0);
+    assert_eq!(m["skillScores"]["rangeOfMotionDeg"], 100.0);
+    assert_eq!(m["skillScores"]["Depth"], 60.0);
+    assert!(m["skillScores"].get("rangeOfMotionDegLeft").is_none());
+    assert!(m["skillScores"].get("repetitionConfidence").is_none());
+    assert_eq!(m["activeTime"], 1.5);
+}
+
+/// Without a repetition table the range of motion is that of the primary angle over the
+/// frames; a session without any uploaded data shows only what a clinician wrote, and never
+/// a client's numbers for what the server computes.
+#[tokio::test]
+async fn progress_without_repetitions_or_data() {
+    let srv = start().await;
+    let physio = srv.signup("physiotherapist").await;
+    let patient = srv.signup("patient").await;
+    srv.link(&physio, &patient).await;
+    let p = Some(physio.access.as_str());
+    let s = srv.session(&patient).await;
+    let mut upload = common::pose_upload(10);
+    upload["summary_statistics"]["primary_angle"] = json!("knee_right");
+    srv.call(
+        "POST",
+        &format!("/api/sessions/{s}/data"),
+        Some(&patient.access),
+        Some(upload),
+    )
+    .await
+    .expect(201);
+    let got = srv
+        .call(
+            "GET",
+            &format!("/api/session/progress?sessionId={s}"),
+            p,
+            None,
+        )
+        .await;
+    let m = &got.expect(200)["progressMetrics"];
+    // knee_right runs 88..97 degrees over frames 0..9.
+    assert_eq!(m["skillScores"]["rangeOfMotionDeg"], 9.0);
+    assert!(m["skillScores"].get("repetitions").is_none());
+    assert!(m["activeTime"].is_null());
+    // 10 frames 66 ms apart, no session times: the frames' span.
+    assert_eq!(m["sessionDuration"], 0.59);
+
+    let bare = srv.session(&patient).await;
+    srv.call(
+        "POST",
+        "/api/session/progress",
+        p,
+        Some(json!({"sessionId": bare, "progressMetrics": {"activeTime": 50, "skillScores": {"quality": 99, "Depth": 70}}})),
+    )
+    .await
+    .expect(200);
+    let got = srv
+        .call(
+            "GET",
+            &format!("/api/session/progress?sessionId={bare}"),
+            p,
+            None,
+        )
+        .await;
+    let m = &got.expect(200)["progressMetrics"];
+    assert_eq!(m["skillScores"], json!({"Depth": 70.0}));
+    assert!(m["activeTime"].is_null());
 }

@@ -3,10 +3,12 @@
 //! who may see the session.
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::routing::post;
 use axum::Json;
 use axum::Router;
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use physalign_api::progress::{
     AnalyticsData, AnalyticsResponse, Comparison, ComparisonMetrics, ComparisonQuery,
@@ -16,6 +18,7 @@ use physalign_api::progress::{
     StoreEvaluationRequest, StoreProgressRequest, StoreSkillsRequest, StoreSnapshotsRequest,
     StoredComparison, StoredEvaluation, StoredForSession, StoredSkills,
 };
+use physalign_api::sessions::{PoseDataSummary, RepetitionRow, RepetitionSide, SummaryStatistics};
 use physalign_api::ErrorBody;
 use physalign_api::ErrorCode;
 use uuid::Uuid;
@@ -133,16 +136,243 @@ fn acting_user(field: &str, given: Option<Uuid>, user: &AuthUser) -> ApiResult<U
     }
 }
 
+/// Names in `skillScores` that the server computes from the session's uploaded data. A value a
+/// client sends under one of these names is ignored, as are `sessionDuration`, `activeTime` and
+/// `conversationFlow`: see [`server_measures`].
+pub const SERVER_SKILLS: [&str; 9] = [
+    "repetitions",
+    "fullRepetitions",
+    "partialRepetitions",
+    "rangeOfMotionDeg",
+    "maxRangeOfMotionDeg",
+    "rangeOfMotionDegLeft",
+    "rangeOfMotionDegRight",
+    "quality",
+    "repetitionConfidence",
+];
+
+/// Header of a `POST /api/session/progress` answer naming the fields it ignored.
+pub const IGNORED_FIELDS_HEADER: &str = "x-ignored-fields";
+
+/// Drops what the server computes from a client's metrics; answers the paths it dropped.
+fn strip_server_fields(m: &mut ProgressMetrics) -> Vec<String> {
+    let mut dropped = Vec::new();
+    if m.session_duration.take().is_some() {
+        dropped.push("progressMetrics.sessionDuration".to_string());
+    }
+    if m.active_time.take().is_some() {
+        dropped.push("progressMetrics.activeTime".to_string());
+    }
+    if m.conversation_flow.take().is_some() {
+        dropped.push("progressMetrics.conversationFlow".to_string());
+    }
+    for name in SERVER_SKILLS {
+        if m.skill_scores.remove(name).is_some() {
+            dropped.push(format!("progressMetrics.skillScores.{name}"));
+        }
+    }
+    dropped
+}
+
+/// What the server holds of a session, for its progress.
+#[derive(Debug, Default, sqlx::FromRow)]
+pub struct HeldData {
+    /// Session start.
+    pub start_time: Option<DateTime<Utc>>,
+    /// Session end.
+    pub end_time: Option<DateTime<Utc>>,
+    /// Duration column of the session.
+    pub duration_seconds: Option<i32>,
+    /// The uploaded repetition table.
+    pub repetitions: Option<serde_json::Value>,
+    /// The server's summary of the stored frames (`PoseDataSummary`).
+    pub pose_summary: Option<serde_json::Value>,
+    /// The uploaded summary statistics (for `primary_angle`).
+    pub summary_statistics: Option<serde_json::Value>,
+    /// Frames stored.
+    pub frame_count: i64,
+    /// First and last frame timestamp, milliseconds.
+    pub first_ms: Option<i64>,
+    /// Last frame timestamp, milliseconds.
+    pub last_ms: Option<i64>,
+}
+
+impl HeldData {
+    /// Whether any pose data (frames or a repetition table) was uploaded.
+    pub fn has_data(&self) -> bool {
+        self.repetitions.is_some() || self.frame_count > 0
+    }
+}
+
+async fn held_data(pool: &sqlx::PgPool, session_id: Uuid) -> ApiResult<HeldData> {
+    Ok(sqlx::query_as(
+        "SELECT s.start_time, s.end_time, s.duration_seconds, s.repetitions, s.pose_summary,
+            s.summary_statistics, f.frame_count, f.first_ms, f.last_ms
+         FROM exercise_sessions s,
+            LATERAL (SELECT COUNT(*) AS frame_count, MIN(timestamp_ms) AS first_ms,
+                        MAX(timestamp_ms) AS last_ms
+                     FROM pose_frames WHERE session_id = s.id) f
+         WHERE s.id = $1",
+    )
+    .bind(session_id)
+    .fetch_optional(pool)
+    .await?
+    .unwrap_or_default())
+}
+
+fn round2(v: f64) -> f64 {
+    (v * 100.0).round() / 100.0
+}
+
+fn mean(values: impl Iterator<Item = f64>) -> Option<f64> {
+    let (sum, n) = values
+        .filter(|v| v.is_finite())
+        .fold((0.0, 0u32), |(s, n), v| (s + v, n + 1));
+    (n > 0).then(|| sum / f64::from(n))
+}
+
+/// Mean range of motion (degrees) of the full repetitions among `reps`, or of all of them when
+/// none is full.
+fn mean_rom(reps: &[&RepetitionRow]) -> Option<f64> {
+    let full: Vec<&&RepetitionRow> = reps.iter().filter(|r| !r.partial).collect();
+    let rom = |r: &RepetitionRow| r.max_angle - r.min_angle;
+    if full.is_empty() {
+        mean(reps.iter().map(|r| rom(r)))
+    } else {
+        mean(full.iter().map(|r| rom(r)))
+    }
+}
+
+/// The measures the server derives from what it holds of a session (never from a client's
+/// progress body). Units: seconds, counts, degrees, quality 0..100.
+#[derive(Debug, Default, PartialEq)]
+pub struct ServerMeasures {
+    /// `sessionDuration`, seconds.
+    pub session_duration: Option<f64>,
+    /// `activeTime`, seconds: the repetitions' durations added up.
+    pub active_time: Option<f64>,
+    /// `conversationFlow`: movement quality 0..100 (same as `skillScores.quality`).
+    pub quality: Option<f64>,
+    /// The `SERVER_SKILLS` entries that could be computed.
+    pub skills: BTreeMap<String, f64>,
+}
+
+/// Derives the progress measures from the session's repetition table, frames and times.
+pub fn server_measures(held: &HeldData) -> ServerMeasures {
+    let mut out = ServerMeasures::default();
+    let reps: Vec<RepetitionRow> = held
+        .repetitions
+        .clone()
+        .and_then(|v| serde_json::from_value(v).ok())
+        .unwrap_or_default();
+    let pose: Option<PoseDataSummary> = held
+        .pose_summary
+        .clone()
+        .and_then(|v| serde_json::from_value(v).ok());
+    let summary: Option<SummaryStatistics> = held
+        .summary_statistics
+        .clone()
+        .and_then(|v| serde_json::from_value(v).ok());
+
+    out.session_duration = match (held.start_time, held.end_time, held.duration_seconds) {
+        (Some(start), Some(end), _) if end > start => {
+            Some(round2((end - start).num_milliseconds() as f64 / 1000.0))
+        }
+        (_, _, Some(d)) if d >= 0 => Some(f64::from(d)),
+        _ => match (held.first_ms, held.last_ms) {
+            (Some(first), Some(last)) if held.frame_count > 1 && last > first => {
+                Some(round2((last - first) as f64 / 1000.0))
+            }
+            _ => None,
+        },
+    };
+
+    if held.repetitions.is_some() {
+        let all: Vec<&RepetitionRow> = reps.iter().collect();
+        let full = reps.iter().filter(|r| !r.partial).count();
+        let active_ms: i64 = reps.iter().map(|r| (r.end_ms - r.start_ms).max(0)).sum();
+        out.active_time = Some(round2(active_ms as f64 / 1000.0));
+        out.skills.insert("repetitions".into(), reps.len() as f64);
+        out.skills.insert("fullRepetitions".into(), full as f64);
+        out.skills
+            .insert("partialRepetitions".into(), (reps.len() - full) as f64);
+        if let Some(rom) = mean_rom(&all) {
+            out.skills.insert("rangeOfMotionDeg".into(), round2(rom));
+        }
+        if let Some(max) = reps
+            .iter()
+            .map(|r| r.max_angle - r.min_angle)
+            .filter(|v| v.is_finite())
+            .reduce(f64::max)
+        {
+            out.skills.insert("maxRangeOfMotionDeg".into(), round2(max));
+        }
+        for (side, name) in [
+            (RepetitionSide::Left, "rangeOfMotionDegLeft"),
+            (RepetitionSide::Right, "rangeOfMotionDegRight"),
+        ] {
+            let of_side: Vec<&RepetitionRow> =
+                reps.iter().filter(|r| r.side == Some(side)).collect();
+            if let Some(rom) = mean_rom(&of_side) {
+                out.skills.insert(name.into(), round2(rom));
+            }
+        }
+        if let Some(c) = mean(reps.iter().filter_map(|r| r.confidence)) {
+            out.skills
+                .insert("repetitionConfidence".into(), round2(c * 100.0));
+        }
+    } else if let Some(pose) = pose.as_ref().filter(|p| p.frame_count > 0) {
+        // No repetition table: the range of the primary angle over the frames (the angle
+        // named by the upload, else the one with the widest range).
+        let named = summary
+            .as_ref()
+            .and_then(|s| s.primary_angle.as_deref())
+            .and_then(|a| pose.angle_ranges.get(a));
+        let widest = pose
+            .angle_ranges
+            .values()
+            .max_by(|a, b| (a.max - a.min).total_cmp(&(b.max - b.min)));
+        if let Some(range) = named.or(widest) {
+            let rom = round2(range.max - range.min);
+            out.skills.insert("rangeOfMotionDeg".into(), rom);
+            out.skills.insert("maxRangeOfMotionDeg".into(), rom);
+        }
+    }
+
+    if let Some(q) = pose.and_then(|p| p.average_quality) {
+        let q = round2((q * 100.0).clamp(0.0, 100.0));
+        out.quality = Some(q);
+        out.skills.insert("quality".into(), q);
+    }
+    out
+}
+
+/// Puts the server's measures into `m`, replacing whatever a client sent for them.
+fn apply_server_measures(m: &mut ProgressMetrics, measures: ServerMeasures) {
+    strip_server_fields(m);
+    m.session_duration = measures.session_duration;
+    m.active_time = measures.active_time;
+    m.conversation_flow = measures.quality;
+    m.skill_scores.extend(measures.skills);
+}
+
 /// Stores a session's progress metrics (replacing earlier ones), its milestones and feedback.
+/// The measures the server computes from the session's uploaded data (`sessionDuration`,
+/// `activeTime`, `conversationFlow` and the `skillScores` named in [`SERVER_SKILLS`]) are not
+/// taken from the body: they are ignored, and the `X-Ignored-Fields` header names them.
 #[utoipa::path(post, path = "/api/session/progress", tag = "progress", security(("bearer" = [])),
     request_body = StoreProgressRequest,
-    responses((status = 200, body = StoredForSession), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = StoredForSession,
+                headers(("X-Ignored-Fields" = String, description = "fields the server computes itself and ignored in the body, comma-separated"))),
+              (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn store_progress(
     State(state): State<AppState>,
     user: AuthUser,
     client: ClientInfo,
-    ApiJson(req): ApiJson<StoreProgressRequest>,
-) -> ApiResult<Json<StoredForSession>> {
+    ApiJson(mut req): ApiJson<StoreProgressRequest>,
+) -> ApiResult<(HeaderMap, Json<StoredForSession>)> {
+    // What the server computes is dropped first: it is neither validated nor stored.
+    let ignored = strip_server_fields(&mut req.progress_metrics);
     validate_metrics(&req.progress_metrics)?;
     check_optional_text(
         "evaluationFeedback",
@@ -198,13 +428,25 @@ pub async fn store_progress(
         &client,
     )
     .await?;
-    Ok(Json(StoredForSession {
-        success: true,
-        session_id: req.session_id,
-    }))
+    let mut headers = HeaderMap::new();
+    if !ignored.is_empty() {
+        if let Ok(v) = HeaderValue::from_str(&ignored.join(",")) {
+            headers.insert(IGNORED_FIELDS_HEADER, v);
+        }
+    }
+    Ok((
+        headers,
+        Json(StoredForSession {
+            success: true,
+            session_id: req.session_id,
+        }),
+    ))
 }
 
-/// A session's progress metrics, with feedback on request.
+/// A session's progress metrics, with feedback on request. `sessionDuration`, `activeTime`,
+/// `conversationFlow` and the `skillScores` named in [`SERVER_SKILLS`] are computed by the
+/// server from the session's uploaded data (absent when it holds none); the rest is what a
+/// clinician stored. 404 when there is neither.
 #[utoipa::path(get, path = "/api/session/progress", tag = "progress", security(("bearer" = [])),
     params(ProgressQuery),
     responses((status = 200, body = ProgressResponse), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
@@ -216,14 +458,22 @@ pub async fn get_progress(
 ) -> ApiResult<Json<ProgressResponse>> {
     let session_id = required(q.session_id)?;
     access::visible_session(&state.pool, &user, session_id).await?;
-    let metrics: Option<serde_json::Value> =
+    let stored: Option<serde_json::Value> =
         sqlx::query_scalar("SELECT progress_metrics FROM session_progress WHERE session_id = $1")
             .bind(session_id)
             .fetch_optional(&state.pool)
             .await?;
-    let metrics = metrics.ok_or_else(|| {
-        ApiError::not_found(ErrorCode::ProgressNotFound, "progress for this session")
-    })?;
+    let held = held_data(&state.pool, session_id).await?;
+    if stored.is_none() && !held.has_data() {
+        return Err(ApiError::not_found(
+            ErrorCode::ProgressNotFound,
+            "progress for this session",
+        ));
+    }
+    let mut metrics: ProgressMetrics = stored
+        .and_then(|v| serde_json::from_value(v).ok())
+        .unwrap_or_default();
+    apply_server_measures(&mut metrics, server_measures(&held));
     let feedback = if q.include_feedback.unwrap_or(false) {
         let rows: Vec<(Option<Uuid>, String, DateTime<Utc>)> = sqlx::query_as(
             "SELECT therapist_id, feedback, created_at FROM progress_feedback WHERE session_id = $1 ORDER BY created_at",
@@ -254,7 +504,7 @@ pub async fn get_progress(
     .await?;
     Ok(Json(ProgressResponse {
         session_id,
-        progress_metrics: serde_json::from_value(metrics).unwrap_or_default(),
+        progress_metrics: metrics,
         feedback,
     }))
 }
