@@ -3,4 +3,23 @@ import type { RepetitionRow } from "./RepetitionRow";
 import type { SidesView } from "./SidesView";
 import type { TrustView } from "./TrustView";
 
-export type MeasurementView = { trust: TrustView | null, sides: SidesView | null, functional_test: string | null, repetitions: Array<RepetitionRow>, };
+/**
+ * Everything the summary screen shows about how a session was measured.
+ */
+export type MeasurementView = { 
+/**
+ * The trust verdict; `None` for a report from before the engine flagged reliability.
+ */
+trust: TrustView | null, 
+/**
+ * The moving side and the per-side counts; `None` when both sides moved together.
+ */
+sides: SidesView | null, 
+/**
+ * A functional test's score ("12 full stands in 30 s"), when the exercise is one.
+ */
+functional_test: string | null, 
+/**
+ * Every cycle in order, counted or not.
+ */
+repetitions: Array<RepetitionRow>, };

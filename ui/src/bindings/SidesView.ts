@@ -2,4 +2,19 @@
 import type { ActiveSides } from "./ActiveSides";
 import type { SideCounts } from "./SideCounts";
 
-export type SidesView = { active: ActiveSides, counts: SideCounts | null, text: string, };
+/**
+ * Which side moved, and the counts per side for exercises counted per side.
+ */
+export type SidesView = { 
+/**
+ * The side(s) that did the movement over most of the session.
+ */
+active: ActiveSides, 
+/**
+ * Full repetitions per side, for exercises that alternate or are counted per side.
+ */
+counts: SideCounts | null, 
+/**
+ * One line: "Left 3 · right 3", "The left side moved".
+ */
+text: string, };

@@ -2,4 +2,28 @@
 import type { DetectedView } from "./DetectedView";
 import type { TrustVerdict } from "./TrustVerdict";
 
-export type TrustView = { verdict: TrustVerdict, view: DetectedView, headline: string, reasons: Array<string>, framing_warning: string | null, };
+/**
+ * How far the session's measurement can be trusted, in words.
+ */
+export type TrustView = { 
+/**
+ * The verdict.
+ */
+verdict: TrustVerdict, 
+/**
+ * The camera view most of the session was filmed from.
+ */
+view: DetectedView, 
+/**
+ * One line: "Side view — knee angles reliable", "Measured from the front: knee angle less
+ * reliable".
+ */
+headline: string, 
+/**
+ * Why the measurement is less than reliable, one sentence per reason (empty when reliable).
+ */
+reasons: Array<string>, 
+/**
+ * What to change about the camera next time, when the framing was the trouble.
+ */
+framing_warning: string | null, };
