@@ -10,6 +10,7 @@
 //! the cursor — the newest `updated_at` already pulled — decides which sessions' details (with
 //! their review) are fetched again.
 
+use crate::backoff::retry_delay;
 use crate::client::{ApiResponse, Request, RequestError};
 use crate::step::Context;
 use physalign_api::alerts::AlertList;
@@ -64,7 +65,46 @@ pub enum PullError {
     Store(#[from] physalign_store::StoreError),
 }
 
+/// Tries of one GET before the pull gives up. A pull makes dozens of requests, so retrying the
+/// whole pull after any one transient failure would rarely finish on a flaky network; a GET
+/// is safe to repeat on its own.
+const GET_ATTEMPTS: i64 = 5;
+
 async fn get(ctx: &Context, path: &str) -> Result<ApiResponse, PullError> {
+    let mut attempt = 0;
+    loop {
+        let sent = std::time::Instant::now();
+        let (error, wait_at_least) = match get_once(ctx, path).await {
+            Ok(response) => return Ok(response),
+            Err((error @ PullError::Transient(_), retry_after)) => (error, retry_after),
+            // A dropped or reset connection is worth another try at once; a server that let
+            // the request time out is not, or an unresponsive server would stall the pull.
+            Err((error @ PullError::Request(RequestError::Network(_)), _))
+                if sent.elapsed() < ctx.config.request_timeout / 2 =>
+            {
+                (error, None)
+            }
+            Err((error, _)) => return Err(error),
+        };
+        attempt += 1;
+        if attempt >= GET_ATTEMPTS {
+            return Err(error);
+        }
+        let asked = wait_at_least.unwrap_or_default();
+        if asked > ctx.config.backoff_max {
+            // A long Retry-After is the worker's to honour, not a stalled pull's.
+            return Err(error);
+        }
+        let wait = retry_delay(attempt - 1, ctx.config.backoff_base, ctx.config.backoff_max);
+        tokio::time::sleep(wait.max(asked)).await;
+    }
+}
+
+/// One GET; a failure comes with the server's `Retry-After`, if it gave one.
+async fn get_once(
+    ctx: &Context,
+    path: &str,
+) -> Result<ApiResponse, (PullError, Option<std::time::Duration>)> {
     let response = ctx
         .api
         .send(
@@ -74,7 +114,8 @@ async fn get(ctx: &Context, path: &str) -> Result<ApiResponse, PullError> {
                 ..Request::default()
             },
         )
-        .await?;
+        .await
+        .map_err(|e| (PullError::from(e), None))?;
     if !response.status.is_success() {
         let message = format!(
             "GET {path}: {} {}",
@@ -83,11 +124,12 @@ async fn get(ctx: &Context, path: &str) -> Result<ApiResponse, PullError> {
         );
         let transient = response.status.is_server_error()
             || response.status == reqwest::StatusCode::TOO_MANY_REQUESTS;
-        return Err(if transient {
+        let error = if transient {
             PullError::Transient(message)
         } else {
             PullError::Status(message)
-        });
+        };
+        return Err((error, response.retry_after()));
     }
     Ok(response)
 }

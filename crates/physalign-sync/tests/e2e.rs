@@ -310,19 +310,9 @@ async fn reviews_written_offline_go_up_and_reviews_come_down() {
 
     // The physiotherapist's own device: linked to the patient, reviews one session offline.
     let physio_email = "reviews-physio@example.org";
-    let physio_token = fixtures::signup_physio(&device.server.url(), physio_email).await;
-    let response = reqwest::Client::new()
-        .post(format!("{}/api/physio/patients", device.server.url()))
-        .bearer_auth(&physio_token)
-        .json(&json!({"email": device.email}))
-        .send()
-        .await
-        .expect("link");
-    assert!(
-        response.status().is_success(),
-        "link: {}",
-        response.status()
-    );
+    device.server.create_clinician(physio_email);
+    let physio_token = fixtures::login(&device.server.url(), physio_email).await;
+    fixtures::invite_and_claim(&device.server.url(), &physio_token, &device.email).await;
     let physio_dir = tempfile::tempdir().expect("dir");
     let physio_db = physio_dir.path().join("physio.sqlite");
     let physio_creds = CredentialStore::file_only(physio_dir.path().join("creds"));
@@ -381,8 +371,8 @@ async fn reviews_written_offline_go_up_and_reviews_come_down() {
 }
 
 /// Issue 13's defect: a session transcribed with the microphone left `transcript` and
-/// `clinical_note` entries that the server has no endpoint for, so the badge read "Sync: N
-/// failed" for ever. Stored here the way the recording engine stores speech (an empty
+/// `clinical_note` entries that the server had no endpoint for, so the badge read "Sync: N
+/// failed" for ever. Now they are delivered like the rest. Stored here the way the recording engine stores speech (an empty
 /// transcript, one append per recognised segment, the final transcript, then the notes).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_transcribed_session_syncs_with_nothing_failed() {
@@ -424,13 +414,25 @@ async fn a_transcribed_session_syncs_with_nothing_failed() {
         .expect("run");
     assert!(report.complete(), "{report:?}");
     let status = physalign_sync::blocking::status(&device.db).expect("status");
+    // The session, its pose data, and (shared by default) the transcript and notes.
     assert_eq!(
         (status.pending, status.failed, status.done),
-        (0, 0, 2),
+        (0, 0, 4),
         "{:?}",
         status.failed_entries
     );
-    // The speech stays on the device.
+    let base = device.server.url();
+    let path = format!("/api/sessions/{session}/transcript");
+    let (code, body) = fixtures::get_json(&base, &device.token, &path).await;
+    assert_eq!(code, 200, "{body}");
+    assert!(
+        body.to_string().contains("knee pain is a 3 out of 10"),
+        "{body}"
+    );
+    let path = format!("/api/sessions/{session}/notes");
+    let (code, body) = fixtures::get_json(&base, &device.token, &path).await;
+    assert_eq!(code, 200, "{body}");
+    // The transcript and notes stay on the device too.
     let store = Store::open(&device.db).expect("store");
     assert_eq!(
         store.get_transcript(transcript).expect("read"),

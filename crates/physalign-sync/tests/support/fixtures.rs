@@ -124,11 +124,6 @@ pub async fn signup_patient(base_url: &str, email: &str) -> String {
     signup(base_url, email, "patient", "Pat", "Ient").await
 }
 
-/// Signs up a physiotherapist; returns an access token.
-pub async fn signup_physio(base_url: &str, email: &str) -> String {
-    signup(base_url, email, "physiotherapist", "Phy", "Sio").await
-}
-
 async fn signup(base_url: &str, email: &str, role: &str, first: &str, last: &str) -> String {
     let response = reqwest::Client::new()
         .post(format!("{base_url}/api/auth/signup"))
@@ -145,6 +140,46 @@ async fn signup(base_url: &str, email: &str, role: &str, first: &str, last: &str
         response.status()
     );
     let body: Value = response.json().await.expect("signup body");
+    body["access_token"]
+        .as_str()
+        .expect("access token")
+        .to_string()
+}
+
+/// Registers the signed-up patient `patient_email` with the clinician holding `clinician_token`
+/// the way a clinic does: the clinician invites (`POST /api/patients`) and the patient claims
+/// the code with their existing account (`POST /api/auth/claim`).
+pub async fn invite_and_claim(base_url: &str, clinician_token: &str, patient_email: &str) {
+    let client = reqwest::Client::new();
+    let response = client
+        .post(format!("{base_url}/api/patients"))
+        .bearer_auth(clinician_token)
+        .json(&json!({"first_name": "Pat", "last_name": "Ient", "email": patient_email}))
+        .send()
+        .await
+        .expect("invite request");
+    assert_eq!(response.status(), 201, "invite");
+    let body: Value = response.json().await.expect("invitation body");
+    let code = body["invitation_code"].as_str().expect("invitation_code");
+    let response = client
+        .post(format!("{base_url}/api/auth/claim"))
+        .json(&json!({"invitation_code": code, "email": patient_email, "password": PASSWORD}))
+        .send()
+        .await
+        .expect("claim request");
+    assert_eq!(response.status(), 200, "claim");
+}
+
+/// Logs in with the test password; returns an access token.
+pub async fn login(base_url: &str, email: &str) -> String {
+    let response = reqwest::Client::new()
+        .post(format!("{base_url}/api/auth/login"))
+        .json(&json!({"email": email, "password": PASSWORD}))
+        .send()
+        .await
+        .expect("login request");
+    assert_eq!(response.status(), 200, "login");
+    let body: Value = response.json().await.expect("token body");
     body["access_token"]
         .as_str()
         .expect("access token")

@@ -46,6 +46,9 @@ pub fn binaries() -> &'static (PathBuf, PathBuf) {
     })
 }
 
+/// Signing secret of every test server.
+const JWT_SECRET: &str = "sync-tests-secret-0123456789abcdefghijklmnop";
+
 /// A running server.
 pub struct ServerProcess {
     child: Option<Child>,
@@ -94,7 +97,7 @@ impl ServerProcess {
             .arg("--listen")
             .arg(format!("127.0.0.1:{}", self.port))
             .arg("--jwt-secret")
-            .arg("sync-tests-secret-0123456789abcdefghijklmnop")
+            .arg(JWT_SECRET)
             .arg("--storage-dir")
             .arg(&self.storage)
             .arg("--rate-limit-per-minute")
@@ -122,6 +125,30 @@ impl ServerProcess {
             std::thread::sleep(Duration::from_millis(100));
         }
         panic!("physalign-server did not answer /health within 60 s");
+    }
+
+    /// Creates a physiotherapist account the only way there is: the administrator's command
+    /// (`physalign-server create-user`), against this server's database.
+    #[allow(dead_code)] // not every test binary registers clinicians
+    pub fn create_clinician(&self, email: &str) {
+        let (server_bin, _) = binaries();
+        let out = Command::new(server_bin)
+            .args([
+                "--database-url",
+                &self.database_url,
+                "--jwt-secret",
+                JWT_SECRET,
+            ])
+            .args(["create-user", "--role", "physiotherapist", "--email", email])
+            .args(["--first-name", "Clare", "--last-name", "Nician"])
+            .env("PHYSALIGN_PASSWORD", super::fixtures::PASSWORD)
+            .output()
+            .expect("run physalign-server create-user");
+        assert!(
+            out.status.success(),
+            "create-user failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     /// SIGKILLs the process (no graceful shutdown).
