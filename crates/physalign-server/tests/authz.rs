@@ -1,6 +1,8 @@
 //! Authorisation over every route of the OpenAPI document (so routes added later are covered):
 //! patient A's records requested by patient B, B's clinician and an unverified sign-up never
-//! answer a success that names or touches them; the old link-by-e-mail path links nobody.
+//! answer a success that names or touches them; the old link-by-e-mail path links nobody. As a
+//! control that the walk can fail, the same read routes answer A, A's clinician and an
+//! administrator.
 
 mod common;
 
@@ -98,6 +100,46 @@ async fn no_route_leaks_a_patients_records_to_outsiders() {
         }
     }
     assert!(checked > 100);
+    // Positive control: the read routes naming A's records open to A's side of the care
+    // relationship (some answer 404 only because that record kind was never uploaded).
+    let reads: Vec<String> = paths
+        .iter()
+        .filter(|(_, ops)| ops.get("get").is_some())
+        .map(|(template, _)| {
+            regex_lite_replace(
+                &template
+                    .replace("{physiotherapist_id}", ca.profile_id.as_deref().unwrap())
+                    .replace("{patient_id}", &pa),
+                &s,
+            )
+        })
+        .filter(|path| path.contains(&s) || path.contains(&pa))
+        .collect();
+    let mut opened = Vec::new();
+    for (who, user) in [("A", &a), ("A's clinician", &ca), ("admin", &admin)] {
+        let mut ok = 0;
+        for path in &reads {
+            let r = srv.call("GET", path, Some(&user.access), None).await;
+            assert!(r.status < 500, "GET {path} as {who}: {}", r.body);
+            ok += usize::from((200..300).contains(&r.status));
+        }
+        opened.push((who, ok));
+    }
+    println!(
+        "authz: {checked} outsider calls over {} routes, 0 leaks; read routes naming A ({}) \
+         answered {opened:?}",
+        paths.len(),
+        reads.len()
+    );
+    // At least the session and its pose data; transcript and notes were never uploaded here.
+    for (who, ok) in &opened {
+        assert!(
+            *ok >= 2,
+            "{who} reads only {ok} of {} routes on A's records",
+            reads.len()
+        );
+        assert_eq!(*ok, opened[0].1, "{who} and A read different routes");
+    }
     // A's record is intact and still visible to A's clinician, and only to them.
     srv.call("GET", &format!("/api/sessions/{s}"), Some(&ca.access), None)
         .await
