@@ -8,10 +8,10 @@
 
 mod support;
 
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use support::fixtures::PASSWORD;
+use support::fixtures::{self, PASSWORD};
 use support::server::{binaries, ServerProcess};
 
 /// One device: its own database and credential folder.
@@ -105,21 +105,6 @@ fn spoken(dir: &Path, sentence: &str) -> PathBuf {
         .expect("espeak-ng (installed by tests/setup.sh)");
     assert!(status.success());
     wav
-}
-
-async fn access_token(server: &str, email: &str) -> String {
-    let response = reqwest::Client::new()
-        .post(format!("{server}/api/auth/login"))
-        .json(&json!({"email": email, "password": PASSWORD}))
-        .send()
-        .await
-        .expect("login");
-    assert_eq!(response.status(), 200);
-    let body: Value = response.json().await.expect("token JSON");
-    body["access_token"]
-        .as_str()
-        .expect("access_token")
-        .to_string()
 }
 
 fn session_ids(sessions: &[Value]) -> Vec<String> {
@@ -265,10 +250,9 @@ async fn what_the_patient_records_reaches_their_clinician_and_what_the_clinician
     assert!(as_array(other.json(&["patients"])).is_empty());
     assert!(other.sessions(None).is_empty());
     assert!(as_array(other.json(&["alerts"])).is_empty());
-    let other_token = access_token(&base, "other@clinic.example").await;
+    let other_token = fixtures::login(&base, "other@clinic.example").await;
     let (status, _) =
-        support::fixtures::get_json(&base, &other_token, &format!("/api/sessions/{spoken_id}"))
-            .await;
+        fixtures::get_json(&base, &other_token, &format!("/api/sessions/{spoken_id}")).await;
     assert_eq!(status, 404, "another clinician read the session");
 
     // The clinician answers offline: a review and a program item; then sync.
@@ -335,10 +319,10 @@ async fn what_the_patient_records_reaches_their_clinician_and_what_the_clinician
     assert_eq!(clinician.sessions(Some(&patient_id)).len(), 3);
 
     // The patient ends the relationship; the clinician sees nothing new from then on.
-    let patient_token = access_token(&base, "pat@home.example").await;
+    let patient_token = fixtures::login(&base, "pat@home.example").await;
     let team: Value = {
         let (status, body) =
-            support::fixtures::get_json(&base, &patient_token, "/api/patients/care-team").await;
+            fixtures::get_json(&base, &patient_token, "/api/patients/care-team").await;
         assert_eq!(status, 200, "{body}");
         body
     };
@@ -369,8 +353,8 @@ async fn what_the_patient_records_reaches_their_clinician_and_what_the_clinician
         .filter(|id| !session_ids(&visible).contains(id))
         .collect();
     assert_eq!(new_ids.len(), 1);
-    let clinician_token = access_token(&base, "clare@clinic.example").await;
-    let (status, _) = support::fixtures::get_json(
+    let clinician_token = fixtures::login(&base, "clare@clinic.example").await;
+    let (status, _) = fixtures::get_json(
         &base,
         &clinician_token,
         &format!("/api/sessions/{}", new_ids[0]),
