@@ -35,8 +35,10 @@ const SETTLE_MS: i64 = 2000;
 /// Within this much progress the signal counts as still.
 const STILL_TOLERANCE: f32 = 0.1;
 
-/// Within this share of its excursion from the peak, a cycle is dwelling at the working position.
-const DWELL_BAND: f32 = 0.4;
+/// Past this share of its excursion from its resting level, a cycle is dwelling at the working
+/// position. Measured from the resting level, not as a band around the peak: a wall sit that
+/// creeps deeper keeps moving its peak, and a band around the peak would miss the hold above it.
+const DWELL_FROM_BASE: f32 = 0.5;
 
 /// A cycle that dwells at the working position for more than this share of `max_duration_s` is
 /// a hold (a wall sit), not a repetition.
@@ -356,9 +358,10 @@ impl RepCounter {
         }
     }
 
-    /// Seconds the cycle spent near its peak (within [`DWELL_BAND`] of its excursion).
+    /// Seconds the cycle spent in the working part of its movement (past [`DWELL_FROM_BASE`] of
+    /// its excursion).
     fn dwell_s(&self, cur: &InProgress) -> f32 {
-        let near = cur.peak - DWELL_BAND * (cur.peak - cur.base);
+        let near = cur.base + DWELL_FROM_BASE * (cur.peak - cur.base);
         let ms: i64 = self
             .samples
             .windows(2)
@@ -674,6 +677,23 @@ mod tests {
         trace.extend(standing(18600, 1.0));
         let (c, cycles) = run(&trace);
         assert_eq!(c.full_reps(), 0);
+        assert_eq!(cycles[0].outcome, CycleOutcome::TooSlow);
+    }
+
+    #[test]
+    fn a_wall_sit_that_creeps_deeper_is_a_hold() {
+        // Down to 125 in under a second, then 8 s sinking slowly to 60, up in half a second:
+        // the peak keeps moving, yet most of the time is spent in the working half.
+        let trace = path(&[
+            (0.0, 170.0),
+            (1.0, 170.0),
+            (1.7, 125.0),
+            (9.7, 60.0),
+            (10.2, 170.0),
+            (11.2, 170.0),
+        ]);
+        let (c, cycles) = run(&trace);
+        assert_eq!(c.full_reps(), 0, "{cycles:?}");
         assert_eq!(cycles[0].outcome, CycleOutcome::TooSlow);
     }
 
