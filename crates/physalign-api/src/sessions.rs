@@ -331,16 +331,8 @@ fn unknown_view() -> DetectedView {
     DetectedView::Unknown
 }
 
-physalign_domain::wire_enum! {
-    /// The side a repetition was done with, for exercises counted per side.
-    #[derive(ToSchema)]
-    pub enum RepetitionSide {
-        /// Left side.
-        Left = "left",
-        /// Right side.
-        Right = "right",
-    }
-}
+/// The side a repetition was done with, for exercises counted per side (the store's vocabulary).
+pub use physalign_domain::BodySide as RepetitionSide;
 
 /// One counted repetition as the device's store holds it (mirror of
 /// `physalign_store::RepetitionRecord`, plus the engine's confidence and side).
@@ -748,7 +740,8 @@ pub struct PoseDataSummary {
     pub angle_ranges: BTreeMap<String, AngleRange>,
 }
 
-/// Overall grade of a reviewed session.
+/// Overall grade of a reviewed session. Seed 003 lists four grades; issue 15's command line adds
+/// NEEDS_IMPROVEMENT, kept as the clinician wrote it rather than folded into POOR.
 #[allow(missing_docs)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -756,6 +749,7 @@ pub enum Assessment {
     Excellent,
     Good,
     Fair,
+    NeedsImprovement,
     Poor,
 }
 
@@ -766,6 +760,7 @@ impl Assessment {
             Assessment::Excellent => "EXCELLENT",
             Assessment::Good => "GOOD",
             Assessment::Fair => "FAIR",
+            Assessment::NeedsImprovement => "NEEDS_IMPROVEMENT",
             Assessment::Poor => "POOR",
         }
     }
@@ -776,6 +771,7 @@ impl Assessment {
             Assessment::Excellent,
             Assessment::Good,
             Assessment::Fair,
+            Assessment::NeedsImprovement,
             Assessment::Poor,
         ]
         .into_iter()

@@ -7,10 +7,12 @@ pub mod form;
 pub mod landmark;
 pub mod pose;
 pub mod session;
+pub mod side;
 mod wire_enum;
 
 pub use form::{FormIssue, Severity};
 pub use landmark::{Landmark, LandmarkType, UnknownLandmark, LANDMARK_COUNT, SKELETON_BONES};
 pub use pose::{PersonPose, PoseFrame};
 pub use session::SessionStatus;
+pub use side::BodySide;
 pub use wire_enum::UnknownValue;

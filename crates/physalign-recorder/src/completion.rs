@@ -3,8 +3,18 @@
 
 use crate::RecorderError;
 use chrono::Utc;
+use physalign_analysis::metric::Side;
 use physalign_analysis::SessionReport;
+use physalign_domain::BodySide;
 use physalign_store::{FormIssueEvent, RepetitionRecord, SessionCompletion};
+
+/// The store's side vocabulary for the engine's.
+fn body_side(side: Side) -> BodySide {
+    match side {
+        Side::Left => BodySide::Left,
+        Side::Right => BodySide::Right,
+    }
+}
 
 /// The completion record of a session analysed into `report`.
 pub fn completion_from_report(report: &SessionReport) -> Result<SessionCompletion, RecorderError> {
@@ -23,6 +33,8 @@ pub fn completion_from_report(report: &SessionReport) -> Result<SessionCompletio
             symmetry: rep.symmetry.as_ref().map(|s| s.ratio as f32),
             partial: rep.number.is_none(),
             form_issues: rep.form_issues.iter().map(|i| i.issue.clone()).collect(),
+            confidence: rep.confidence.map(|c| c as f32),
+            side: rep.side.map(body_side),
         })
         .collect();
     let form_issues = report

@@ -36,10 +36,11 @@ const MIGRATIONS: &[Migration] = &[
     migration!(3, "0200_recordings.sql"),
     migration!(4, "0300_drop_undeliverable_outbox.sql"),
     migration!(5, "0400_clinical_loop.sql"),
+    migration!(6, "0500_repetition_confidence_side.sql"),
 ];
 
 /// The schema version this build creates.
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 
 /// Brings the database up to [`SCHEMA_VERSION`]; does nothing when it already is.
 /// Returns the version found before migrating.

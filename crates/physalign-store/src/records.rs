@@ -2,7 +2,7 @@
 
 use crate::outbox::{OutboxEntityKind, OutboxOperation};
 use chrono::{DateTime, Utc};
-use physalign_domain::{FormIssue, Landmark, SessionStatus};
+use physalign_domain::{BodySide, FormIssue, Landmark, SessionStatus};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use uuid::Uuid;
@@ -65,6 +65,13 @@ pub struct RepetitionRecord {
     pub partial: bool,
     /// Form problems during this repetition.
     pub form_issues: Vec<FormIssue>,
+    /// The engine's confidence in this repetition's measurement, 0..1 (none from older
+    /// recordings).
+    #[serde(default)]
+    pub confidence: Option<f32>,
+    /// The side that did it, for exercises done with one side or counted per side.
+    #[serde(default)]
+    pub side: Option<BodySide>,
 }
 
 /// A form issue at a moment of the session.

@@ -9,7 +9,7 @@ use crate::sql_values::{
 };
 use crate::{Store, StoreError};
 use chrono::Utc;
-use physalign_domain::{FormIssue, SessionStatus, Severity};
+use physalign_domain::{BodySide, FormIssue, SessionStatus, Severity};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use uuid::Uuid;
 
@@ -72,7 +72,7 @@ fn read_session(conn: &Connection, id: Uuid) -> Result<Option<SessionRow>, Store
 fn read_repetitions(conn: &Connection, id: Uuid) -> Result<Vec<RepetitionRecord>, StoreError> {
     let mut stmt = conn.prepare_cached(
         "SELECT rep_index, start_ms, end_ms, min_angle, max_angle, eccentric_ms, concentric_ms,
-                symmetry, partial, form_issues
+                symmetry, partial, form_issues, confidence, side
          FROM repetitions WHERE session_id = ?1 ORDER BY rep_index",
     )?;
     let mut rows = stmt.query([uuid_text(id)])?;
@@ -89,6 +89,14 @@ fn read_repetitions(conn: &Connection, id: Uuid) -> Result<Vec<RepetitionRecord>
             symmetry: row.get::<_, Option<f64>>(7)?.map(|v| v as f32),
             partial: row.get(8)?,
             form_issues: issues_from_json("repetitions.form_issues", &row.get::<_, String>(9)?)?,
+            confidence: row.get::<_, Option<f64>>(10)?.map(|v| v as f32),
+            side: row
+                .get::<_, Option<String>>(11)?
+                .map(|text| {
+                    text.parse::<BodySide>()
+                        .map_err(|e| StoreError::corrupt("repetitions.side", e))
+                })
+                .transpose()?,
         });
     }
     Ok(reps)
@@ -133,8 +141,8 @@ pub(crate) fn insert_repetition(
 ) -> Result<(), StoreError> {
     conn.prepare_cached(
         "INSERT INTO repetitions (id, session_id, rep_index, start_ms, end_ms, min_angle,
-             max_angle, eccentric_ms, concentric_ms, symmetry, partial, form_issues)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+             max_angle, eccentric_ms, concentric_ms, symmetry, partial, form_issues, confidence, side)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     )?
     .execute(params![
         uuid_text(Uuid::new_v4()),
@@ -149,6 +157,11 @@ pub(crate) fn insert_repetition(
         rep.symmetry.map(f64::from),
         rep.partial,
         serde_json::to_string(&rep.form_issues)?,
+        // Out-of-range confidence would fail the column's check and lose the session.
+        rep.confidence
+            .filter(|c| c.is_finite())
+            .map(|c| f64::from(c.clamp(0.0, 1.0))),
+        rep.side.map(BodySide::as_str),
     ])?;
     Ok(())
 }

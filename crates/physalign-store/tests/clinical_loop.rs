@@ -43,6 +43,8 @@ fn completion(started: DateTime<Utc>, reps: usize) -> SessionCompletion {
                 symmetry: None,
                 partial: false,
                 form_issues: vec![],
+                confidence: Some(0.9),
+                side: None,
             })
             .collect(),
         form_issues: vec![],

@@ -39,6 +39,12 @@ fn completion() -> SessionCompletion {
                 } else {
                     vec![]
                 },
+                confidence: (i % 3 != 0).then_some(0.25 * (i % 4) as f32),
+                side: match i % 3 {
+                    0 => None,
+                    1 => Some(physalign_domain::BodySide::Left),
+                    _ => Some(physalign_domain::BodySide::Right),
+                },
             })
             .collect(),
         form_issues: vec![

@@ -153,19 +153,30 @@ pub fn progress_request(detail: &SessionDetail) -> StoreProgressRequest {
     }
 }
 
-/// Seed 000 snapshots: each repetition's range of motion at its end.
+/// Seed 000 snapshots: the session's progress at the end of each counted repetition, as a
+/// percentage (the API takes 0 to 100): repetitions done against those prescribed, or against
+/// the session's own count when none were.
 pub fn snapshots_request(detail: &SessionDetail) -> StoreSnapshotsRequest {
     let start = detail.session.started_at;
+    let counted: Vec<_> = detail.repetitions.iter().filter(|r| !r.partial).collect();
+    let prescribed = detail
+        .session
+        .report
+        .as_ref()
+        .and_then(|r| r.get("target_reps"))
+        .and_then(serde_json::Value::as_u64)
+        .filter(|&n| n > 0)
+        .map(|n| n as usize);
+    let goal = prescribed.unwrap_or(counted.len()).max(1);
     StoreSnapshotsRequest {
         session_id: detail.session.id,
-        snapshots: detail
-            .repetitions
+        snapshots: counted
             .iter()
-            .map(|r| Snapshot {
+            .enumerate()
+            .map(|(i, r)| Snapshot {
                 timestamp: start + chrono::Duration::milliseconds(r.end_ms.max(0)),
-                value: f64::from(r.max_angle - r.min_angle),
+                value: (100.0 * (i + 1) as f64 / goal as f64).min(100.0),
             })
-            .filter(|s| s.value.is_finite())
             .collect(),
     }
 }
@@ -384,8 +395,8 @@ pub fn repetition_rows(detail: &SessionDetail) -> Vec<physalign_api::sessions::R
             symmetry: r.symmetry.map(f64::from),
             partial: r.partial,
             form_issues: r.form_issues.clone(),
-            confidence: None,
-            side: None,
+            confidence: r.confidence.map(f64::from),
+            side: r.side,
         })
         .collect()
 }
@@ -416,6 +427,74 @@ mod tests {
             quality_score: 0.9,
             form_issues: Vec::new(),
         }
+    }
+
+    fn detail_with(reps: &[bool], target_reps: Option<u32>) -> SessionDetail {
+        let t0 = chrono::DateTime::parse_from_rfc3339("2026-12-06T10:00:00Z")
+            .expect("time")
+            .with_timezone(&chrono::Utc);
+        SessionDetail {
+            session: SessionRow {
+                id: Uuid::nil(),
+                patient_id: None,
+                exercise_id: "squat".into(),
+                source: "test".into(),
+                status: physalign_domain::SessionStatus::ReviewPending,
+                started_at: t0,
+                ended_at: None,
+                duration_seconds: None,
+                summary_statistics: None,
+                pose_data: None,
+                report: Some(serde_json::json!({ "target_reps": target_reps })),
+                frame_count: 0,
+                created_at: t0,
+                updated_at: t0,
+                version: 1,
+            },
+            repetitions: reps
+                .iter()
+                .enumerate()
+                .map(|(i, &partial)| physalign_store::RepetitionRecord {
+                    index: i as u32,
+                    start_ms: i as i64 * 2000,
+                    end_ms: i as i64 * 2000 + 1500,
+                    // Range of motion in degrees, far above 100: it must not become a value.
+                    min_angle: 20.0,
+                    max_angle: 170.0,
+                    eccentric_ms: 700,
+                    concentric_ms: 800,
+                    symmetry: None,
+                    partial,
+                    form_issues: Vec::new(),
+                    confidence: None,
+                    side: None,
+                })
+                .collect(),
+            form_issues: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn snapshots_are_percent_of_the_prescribed_repetitions_done() {
+        let values = |d: &SessionDetail| -> Vec<f64> {
+            snapshots_request(d)
+                .snapshots
+                .iter()
+                .map(|s| s.value)
+                .collect()
+        };
+        // Four counted of eight prescribed; the partial one is not a step of progress.
+        let detail = detail_with(&[false, true, false, false, false], Some(8));
+        assert_eq!(values(&detail), vec![12.5, 25.0, 37.5, 50.0]);
+        // More than prescribed stays at 100.
+        let detail = detail_with(&[false; 3], Some(2));
+        assert_eq!(values(&detail), vec![50.0, 100.0, 100.0]);
+        // Nothing prescribed: against the session's own count.
+        let detail = detail_with(&[false; 4], None);
+        assert_eq!(values(&detail), vec![25.0, 50.0, 75.0, 100.0]);
+        assert!(snapshots_request(&detail_with(&[true], None))
+            .snapshots
+            .is_empty());
     }
 
     #[test]

@@ -422,6 +422,8 @@ async fn pull_frames(ctx: &Context, id: uuid::Uuid) -> Result<usize, PullError> 
                     symmetry: r.symmetry.map(|v| v as f32),
                     partial: r.partial,
                     form_issues: r.form_issues.clone(),
+                    confidence: r.confidence.map(|c| c as f32),
+                    side: r.side,
                 })
                 .collect();
             let issues: Vec<FormIssueEvent> = data

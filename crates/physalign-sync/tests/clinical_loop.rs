@@ -260,7 +260,7 @@ async fn what_the_patient_records_reaches_their_clinician_and_what_the_clinician
         "review",
         &spoken_id,
         "--assessment",
-        "GOOD",
+        "needs-improvement",
         "--notes",
         "Depth is good; keep the knees over the toes.",
         "--next-steps",
@@ -294,6 +294,11 @@ async fn what_the_patient_records_reaches_their_clinician_and_what_the_clinician
         .expect("the reviewed session");
     assert!(
         reviewed["review"].to_string().contains("Depth is good"),
+        "{reviewed}"
+    );
+    // The grade arrives as the clinician gave it, not folded into another.
+    assert!(
+        reviewed["review"].to_string().contains("NEEDS_IMPROVEMENT"),
         "{reviewed}"
     );
     let program = as_array(patient.json(&["program"]));

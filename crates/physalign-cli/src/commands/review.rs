@@ -12,7 +12,7 @@ use uuid::Uuid;
 pub struct ReviewArgs {
     /// The session reviewed.
     pub session: String,
-    /// Overall grade: EXCELLENT, GOOD, FAIR or POOR (NEEDS_IMPROVEMENT is taken as POOR).
+    /// Overall grade: EXCELLENT, GOOD, FAIR, NEEDS_IMPROVEMENT or POOR.
     #[arg(long)]
     pub assessment: String,
     /// Free-text notes.
@@ -28,14 +28,9 @@ pub struct ReviewArgs {
 
 fn assessment(text: &str) -> anyhow::Result<Assessment> {
     let upper = text.trim().to_ascii_uppercase().replace(['-', ' '], "_");
-    // The API's scale has no NEEDS_IMPROVEMENT; its nearest grade is POOR.
-    let upper = if upper == "NEEDS_IMPROVEMENT" {
-        "POOR".to_string()
-    } else {
-        upper
-    };
-    Assessment::parse(&upper)
-        .ok_or_else(|| anyhow!("unknown assessment {text:?}: use EXCELLENT, GOOD, FAIR or POOR"))
+    Assessment::parse(&upper).ok_or_else(|| {
+        anyhow!("unknown assessment {text:?}: use EXCELLENT, GOOD, FAIR, NEEDS_IMPROVEMENT or POOR")
+    })
 }
 
 /// Runs the subcommand.

@@ -86,6 +86,8 @@ pub fn record_sessions(db: &Path, count: usize, frames: usize) -> Vec<Uuid> {
                 symmetry: Some(0.9),
                 partial: i == 2,
                 form_issues: Vec::new(),
+                confidence: Some(0.5 + 0.1 * i as f32),
+                side: (i == 1).then_some(physalign_domain::BodySide::Left),
             })
             .collect();
         store
@@ -254,6 +256,36 @@ pub async fn assert_server_matches_local(
             "end time of {}",
             row.id
         );
+        // The repetition table arrives whole: confidence and side included.
+        let (status, data) =
+            get_json(base_url, token, &format!("/api/sessions/{}/data", row.id)).await;
+        assert_eq!(status, 200, "{data}");
+        let remote_reps: Vec<(Option<f64>, Option<String>)> = data["repetitions"]
+            .as_array()
+            .map(|reps| {
+                reps.iter()
+                    .map(|r| {
+                        (
+                            r["confidence"]
+                                .as_f64()
+                                .map(|c| (c * 100.0).round() / 100.0),
+                            r["side"].as_str().map(str::to_string),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let local_reps: Vec<(Option<f64>, Option<String>)> = detail
+            .repetitions
+            .iter()
+            .map(|r| {
+                (
+                    r.confidence.map(|c| (f64::from(c) * 100.0).round() / 100.0),
+                    r.side.map(|s| s.as_str().to_string()),
+                )
+            })
+            .collect();
+        assert_eq!(remote_reps, local_reps, "repetition table of {}", row.id);
     }
     local.len()
 }
