@@ -1,8 +1,9 @@
 //! Authorisation over every route of the OpenAPI document (so routes added later are covered):
 //! patient A's records requested by patient B, B's clinician and an unverified sign-up never
-//! answer a success that names or touches them; the old link-by-e-mail path links nobody. As a
-//! control that the walk can fail, the same read routes answer A, A's clinician and an
-//! administrator.
+//! answer a success that names or touches them, and A's session, pose data, care team, program
+//! item and alerts read the same after the walk as before it (a write answering 204 would show
+//! there); the old link-by-e-mail path links nobody. As a control that the walk can fail, the
+//! same read routes answer A, A's clinician and an administrator.
 
 mod common;
 
@@ -45,10 +46,41 @@ async fn no_route_leaks_a_patients_records_to_outsiders() {
     .await
     .expect(201);
 
+    let item = srv
+        .call(
+            "POST",
+            "/api/programs",
+            Some(&ca.access),
+            Some(json!({
+                "patient_id": pa, "exercise_id": "squat", "sets": 2, "reps": 8,
+                "sessions_per_week": 3, "start_date": "2026-12-01"
+            })),
+        )
+        .await;
+    let item = item.expect(201)["id"]
+        .as_str()
+        .expect("program item id")
+        .to_string();
+    // What A's side sees of A's records before the outsiders' walk; a write that answers
+    // without naming A (a 204, say) would still show here afterwards.
+    let views = [
+        (a.clone(), format!("/api/sessions/{s}")),
+        (a.clone(), format!("/api/sessions/{s}/data")),
+        (a.clone(), "/api/patients/care-team".to_string()),
+        (ca.clone(), format!("/api/programs?patient_id={pa}")),
+        (a.clone(), format!("/api/programs/{item}")),
+        (ca.clone(), "/api/physio/alerts".to_string()),
+    ];
+    let mut before = Vec::new();
+    for (user, path) in &views {
+        let r = srv.call("GET", path, Some(&user.access), None).await;
+        before.push((r.status, stable(r.body)));
+    }
+
     let doc = srv.call("GET", "/openapi.json", None, None).await;
     let paths = doc.expect(200)["paths"].as_object().unwrap().clone();
     assert!(paths.len() > 20, "too few routes: {}", paths.len());
-    let secrets = [s.clone(), pa.clone(), a.email.clone()];
+    let secrets = [s.clone(), pa.clone(), a.email.clone(), item.clone()];
     let bodies = [
         json!({}),
         json!({"session_id": s, "patient_id": pa}),
@@ -60,10 +92,11 @@ async fn no_route_leaks_a_patients_records_to_outsiders() {
     for (template, ops) in &paths {
         let path = template
             .replace("{physiotherapist_id}", ca.profile_id.as_deref().unwrap())
-            .replace("{patient_id}", &pa);
+            .replace("{patient_id}", &pa)
+            .replace("{program_item_id}", &item);
         // Every other parameter names A's session (or is simply unknown).
         let path = regex_lite_replace(&path, &s);
-        let names_a = path.contains(&s) || path.contains(&pa);
+        let names_a = path.contains(&s) || path.contains(&pa) || path.contains(&item);
         for method in ops.as_object().unwrap().keys() {
             let method = method.to_uppercase();
             let queries = [
@@ -100,6 +133,14 @@ async fn no_route_leaks_a_patients_records_to_outsiders() {
         }
     }
     assert!(checked > 100);
+    for ((user, path), (status, body)) in views.iter().zip(&before) {
+        let r = srv.call("GET", path, Some(&user.access), None).await;
+        assert_eq!(
+            (r.status, &stable(r.body)),
+            (*status, body),
+            "{path} changed during the outsiders' walk"
+        );
+    }
     // Positive control: the read routes naming A's records open to A's side of the care
     // relationship (some answer 404 only because that record kind was never uploaded).
     let reads: Vec<String> = paths
@@ -176,6 +217,25 @@ async fn no_route_leaks_a_patients_records_to_outsiders() {
         .call("GET", "/api/physio/patients", Some(&cb.access), None)
         .await;
     assert!(!cb_list.expect(200).to_string().contains(&pa));
+}
+
+/// The answer without the moment it was computed (`as_of`), which changes on every read.
+fn stable(mut value: Value) -> Value {
+    match &mut value {
+        Value::Object(map) => {
+            map.remove("as_of");
+            for v in map.values_mut() {
+                *v = stable(v.take());
+            }
+        }
+        Value::Array(items) => {
+            for v in items.iter_mut() {
+                *v = stable(v.take());
+            }
+        }
+        _ => {}
+    }
+    value
 }
 
 /// Replaces every remaining `{param}` of a path template with `value`.
