@@ -10,7 +10,7 @@
 use crate::commands::devices::{DeviceCheckArgs, Devices};
 use crate::commands::history::SessionSummary;
 use crate::commands::recording::{ExerciseInfo, StartRequest};
-use crate::commands::settings::{AppInfo, ProcessMetrics};
+use crate::commands::settings::{AppInfo, Consent, ProcessMetrics};
 use crate::error::CommandError;
 use crate::settings::{Role, Settings};
 use crate::state::LaunchMetrics;
@@ -20,6 +20,7 @@ use physalign_recorder::device_check::{CheckEvent, Framing};
 use physalign_recorder::history::{AngleSeries, HistoryEntry, SessionView};
 use physalign_recorder::program::{ProgramEntry, ProgramItem};
 use physalign_recorder::{LiveFrame, RecorderEvent, RecordingOutcome, SourceSpec};
+use physalign_report::crisis::CrisisResources;
 use physalign_sync::{LoginReport, SyncStatus};
 use std::path::{Path, PathBuf};
 use ts_rs::{Config, ExportError, TS};
@@ -55,6 +56,8 @@ pub fn export(dir: &Path) -> Result<(), ExportError> {
         HistoryEntry,
         SessionView,
         SessionSummary,
+        CrisisResources,
+        Consent,
         AngleSeries,
         SyncStatus,
         LoginReport,

@@ -1,7 +1,8 @@
 //! The PhysAlign desktop shell: Tauri commands and events over the engine crates. Every
 //! decision (analysis, storage, sync) is made in `crates/`; this crate wires the window to it.
 //!
-//! - [`commands`]: what the window calls, by area (settings, devices, recording, history, sync).
+//! - [`commands`]: what the window calls, by area (settings, devices, recording, history,
+//!   crisis resources, sync).
 //! - [`managers`]: what owns a lifecycle (the devices, background sync), in Tauri's state.
 //! - [`events`]: the names of the events the window listens to.
 //! - [`bindings`]: the TypeScript declarations of everything crossing to the window.
@@ -69,6 +70,8 @@ pub fn with_commands<R: Runtime>(
             commands::settings::app_info,
             commands::settings::save_settings,
             commands::settings::app_metrics,
+            commands::settings::consent_settings,
+            commands::settings::save_consent_settings,
             commands::devices::list_devices,
             commands::devices::start_device_check,
             commands::devices::stop_device_check,
@@ -81,6 +84,8 @@ pub fn with_commands<R: Runtime>(
             commands::history::session_history,
             commands::history::session_view,
             commands::history::session_angles,
+            commands::crisis::recent_crisis,
+            commands::crisis::acknowledge_crisis,
             commands::sync::sync_status,
             commands::sync::sync_now,
             commands::sync::login,

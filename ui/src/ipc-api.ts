@@ -4,6 +4,8 @@
 import type { AngleSeries } from "./bindings/AngleSeries";
 import type { AppInfo } from "./bindings/AppInfo";
 import type { CheckEvent } from "./bindings/CheckEvent";
+import type { Consent } from "./bindings/Consent";
+import type { CrisisResources } from "./bindings/CrisisResources";
 import type { DeviceCheckArgs } from "./bindings/DeviceCheckArgs";
 import type { Devices } from "./bindings/Devices";
 import type { ExerciseInfo } from "./bindings/ExerciseInfo";
@@ -27,6 +29,8 @@ export interface Commands {
   app_info: { args: NoArgs; result: AppInfo };
   app_metrics: { args: NoArgs; result: ProcessMetrics };
   save_settings: { args: { settings: Settings }; result: Settings };
+  consent_settings: { args: NoArgs; result: Consent };
+  save_consent_settings: { args: { consent: Consent }; result: Consent };
   list_devices: { args: NoArgs; result: Devices };
   start_device_check: { args: { request: DeviceCheckArgs }; result: null };
   stop_device_check: { args: NoArgs; result: null };
@@ -39,6 +43,8 @@ export interface Commands {
   session_history: { args: { limit?: number }; result: HistoryEntry[] };
   session_view: { args: { sessionId: SessionId }; result: SessionSummary | null };
   session_angles: { args: { sessionId: SessionId; maxPoints?: number }; result: AngleSeries };
+  recent_crisis: { args: NoArgs; result: CrisisResources | null };
+  acknowledge_crisis: { args: { sessionId: SessionId }; result: null };
   sync_status: { args: NoArgs; result: SyncStatus };
   sync_now: { args: NoArgs; result: SyncStatus };
   login: { args: { serverUrl: string; email: string; password: string }; result: LoginReport };

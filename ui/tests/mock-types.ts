@@ -4,6 +4,8 @@ import type { Commands, Events } from "../src/ipc-api";
 
 export type { Commands, Events };
 export type { CheckEvent } from "../src/bindings/CheckEvent";
+export type { Consent } from "../src/bindings/Consent";
+export type { CrisisResources } from "../src/bindings/CrisisResources";
 export type { ExerciseInfo } from "../src/bindings/ExerciseInfo";
 export type { FrameAnalysis } from "../src/bindings/FrameAnalysis";
 export type { HistoryEntry } from "../src/bindings/HistoryEntry";

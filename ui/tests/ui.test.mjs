@@ -67,6 +67,29 @@ const METRICS = { launch_to_first_frame_ms: null, model_warm_up_ms: null, recove
 /** @type {import("./mock-types").HistoryEntry} */
 const ENTRY = { session_id: SESSION_ID, exercise_id: "squat", exercise_name: "Squat", source: "/v.mp4", status: "review_pending", started_at: "2026-12-02T10:00:00Z", duration_s: 12.1, reps: 5, target_reps: 5, mean_rom: 72.4, best_rom: 80.1, form_issues: 1, pain: 3, sync: "pending" };
 
+/** @type {import("./mock-types").Consent} */
+const CONSENT = { share_notes: true, share_transcript: true, never_leaves: "Video and audio never leave this device." };
+
+/**
+ * The engine's crisis resources (physalign_report::crisis::resources) for a session whose notes
+ * are not yet delivered.
+ * @type {import("./mock-types").CrisisResources}
+ */
+const CRISIS = {
+  headline: "You don't have to face this alone — help is available now",
+  intro: "Something you said sounded like you may be thinking about harming yourself or ending your life.",
+  steps: [
+    { kind: "emergency", text: "If you are in danger or might act on these thoughts, call your local emergency number now or go to the nearest emergency department." },
+    { kind: "crisis_line", text: "Call or text a crisis line in your country: they are free and confidential, and many answer at any hour." },
+    { kind: "trusted_person", text: "Tell someone you trust how you feel, and ask them to stay with you." },
+    { kind: "safe_surroundings", text: "Put away anything you could use to hurt yourself, such as medicines or sharp objects." },
+    { kind: "care_team", text: "Your care team will be told when this device is next online and signed in. Do not wait for them if you need help now." },
+  ],
+  care_team: "when_online",
+  session_id: "0b7f3a3e-7a51-4b8e-9d53-2f2f5c1e0a11",
+  flagged_at: "2026-12-02T10:00:00Z",
+};
+
 /** @type {import("./mock-types").SessionDetail} */
 const DETAIL = {
   session: { id: SESSION_ID, patient_id: null, exercise_id: "squat", source: "/v.mp4", status: "review_pending", started_at: ENTRY.started_at,
@@ -94,7 +117,10 @@ function responses(overrides = {}) {
       transcript: "My knee pain is 3 out of 10.",
       notes: { pain_reports: [{ score: 3, denied: false, body_part: "knee", quote: "My knee pain is 3 out of 10." }] },
       measurement: null,
+      crisis: null,
     },
+    recent_crisis: null,
+    consent_settings: CONSENT,
     session_angles: { angle: "knee", t_s: [0, 1, 2, 3, 4], degrees: [170, 120, 90, 130, 168] },
     ...overrides,
   };
@@ -109,7 +135,8 @@ async function open(overrides) {
   await page.addInitScript(mockScript);
   await page.addInitScript((r) => {
     // Functions do not cross into the page: rebuild the two that compute answers.
-    window.__mock.responses = { ...r, save_settings: (a) => a.settings };
+    window.__mock.responses = { ...r, save_settings: (a) => a.settings,
+      save_consent_settings: (a) => ({ ...a.consent, never_leaves: "Video and audio never leave this device." }) };
   }, JSON.parse(JSON.stringify(responses(overrides))));
   await page.goto(base);
   // #app is busy while a screen renders.
@@ -423,7 +450,7 @@ test("history with a single finished session shows its row and nothing else unde
 });
 
 test("a session whose report and notes are missing or of another shape still shows its summary", async () => {
-  const view = { entry: ENTRY, detail: { ...DETAIL, form_issues: [] }, transcript: null, measurement: null };
+  const view = { entry: ENTRY, detail: { ...DETAIL, form_issues: [] }, transcript: null, measurement: null, crisis: null };
   for (const [report, notes] of [[null, null], [{ rep_details: "none" }, { pain_reports: [{ score: "3" }] }]]) {
     const { page, errors } = await open({ session_view: { ...view, report, notes } });
     await page.goto(base + `#/session/${SESSION_ID}`);
@@ -448,5 +475,82 @@ test("every screen is reachable by keyboard alone", async () => {
   assert.ok(reached, "History link reachable with Tab");
   await page.keyboard.press("Enter");
   await page.waitForSelector("#history");
+  await page.close();
+});
+
+test("a session whose notes carry a crisis flag shows the engine's crisis resources before anything else", async () => {
+  const base_view = /** @type {import("./mock-types").SessionSummary} */ (responses().session_view);
+  const { page, errors } = await open({ session_view: { ...base_view, crisis: CRISIS } });
+  await page.goto(base + `#/session/${SESSION_ID}`);
+  await page.waitForSelector("#summary-crisis");
+  assert.equal(await page.getAttribute("#summary-crisis", "role"), "alert");
+  assert.equal(await text(page, "#summary-crisis-headline"), CRISIS.headline);
+  const kinds = await page.$$eval("#summary-crisis li", (lis) => lis.map((li) => li.getAttribute("data-kind")));
+  assert.deepEqual(kinds, ["emergency", "crisis_line", "trusted_person", "safe_surroundings", "care_team"]);
+  assert.match(await text(page, "#summary-crisis"), /call your local emergency number/);
+  assert.match(await text(page, "#summary-crisis"), /will be told when this device is next online/);
+  const first = await page.evaluate(() => document.querySelector("#app")?.firstElementChild?.id);
+  assert.equal(first, "summary-crisis", "above the session's numbers");
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("a session without a crisis flag shows no crisis panel", async () => {
+  const { page, errors } = await open();
+  await page.goto(base + `#/session/${SESSION_ID}`);
+  await page.waitForSelector("#summary-reps");
+  assert.equal(await page.locator("#summary-crisis").count(), 0);
+  assert.equal(await page.locator("#today-crisis").count(), 0);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("today shows a recent crisis flag's resources until the patient has read them", async () => {
+  const { page, errors } = await open({ recent_crisis: CRISIS, acknowledge_crisis: null });
+  await page.waitForSelector("#today-crisis");
+  assert.equal(await text(page, "#today-crisis-headline"), CRISIS.headline);
+  assert.match(await text(page, "#today-crisis"), /call your local emergency number/);
+  assert.equal(await page.locator("#program").count(), 1, "the program is still there");
+  // Once acknowledged the engine no longer returns them.
+  await page.evaluate(() => { window.__mock.responses.recent_crisis = null; });
+  await page.click("#crisis-acknowledge");
+  await page.waitForFunction(() => !document.querySelector("#today-crisis"));
+  const acks = await calls(page, "acknowledge_crisis");
+  assert.deepEqual(acks.map((a) => a.args), [{ sessionId: CRISIS.session_id }]);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("settings say what the care team receives and each toggle saves the consent", async () => {
+  const { page, errors } = await open();
+  await page.goto(base + "#/settings");
+  await page.waitForSelector("#consent");
+  assert.match(await text(page, "#consent legend"), /What your care team receives/);
+  assert.equal(await text(page, "#consent-never"), "Video and audio never leave this device.");
+  assert.equal(await page.isChecked("#share-notes"), true);
+  assert.equal(await page.isChecked("#share-transcript"), true);
+  await page.uncheck("#share-transcript");
+  await page.waitForFunction(() => window.__mock.calls.some((c) => c.cmd === "save_consent_settings"));
+  let saved = await calls(page, "save_consent_settings");
+  assert.equal(saved[0].args.consent.share_transcript, false);
+  assert.equal(saved[0].args.consent.share_notes, true);
+  await page.uncheck("#share-notes");
+  await page.waitForFunction(() => window.__mock.calls.filter((c) => c.cmd === "save_consent_settings").length === 2);
+  saved = await calls(page, "save_consent_settings");
+  assert.deepEqual({ notes: saved[1].args.consent.share_notes, transcript: saved[1].args.consent.share_transcript }, { notes: false, transcript: false });
+  assert.equal(await page.isChecked("#share-notes"), false, "shown as stored");
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("a consent change that cannot be saved goes back to what is stored", async () => {
+  const { page } = await open();
+  await page.goto(base + "#/settings");
+  await page.waitForSelector("#consent");
+  await page.evaluate(() => { window.__mock.responses.save_consent_settings = { error: "database is locked" }; });
+  // A click, not uncheck(): the box is put back at once, which uncheck() takes for a failure.
+  await page.click("#share-notes");
+  await page.waitForFunction(() => window.__mock.calls.some((c) => c.cmd === "save_consent_settings"));
+  await page.waitForFunction(() => /** @type {HTMLInputElement} */ (document.querySelector("#share-notes")).checked);
   await page.close();
 });

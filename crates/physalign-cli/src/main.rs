@@ -89,6 +89,8 @@ enum Command {
     Program(commands::program::ProgramArgs),
     /// The clinician's open alerts.
     Alerts(commands::alerts::AlertsArgs),
+    /// What this device sends to the care team (notes, transcript); `--share-… yes|no` changes it.
+    Consent(commands::consent::ConsentArgs),
 }
 
 fn main() {
@@ -136,5 +138,6 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Prescribe(args) => commands::prescribe::run(args, &global),
         Command::Program(args) => commands::program::run(args, &global),
         Command::Alerts(args) => commands::alerts::run(args, &global),
+        Command::Consent(args) => commands::consent::run(args, &global),
     }
 }

@@ -7,10 +7,13 @@
 //!   per-repetition table and the form issues with their times;
 //! - [`verdict::verdict`]: the one line on how it went, shared by both;
 //! - [`screen::measurement_view`]: the desktop summary screen's trust verdict, sides and
-//!   repetition table, worded here and only laid out by the window.
+//!   repetition table, worded here and only laid out by the window;
+//! - [`crisis`]: the crisis resources the patient's device shows, offline, when a session's
+//!   notes carry a crisis flag, and whether the care team has been told.
 
 #![warn(missing_docs)]
 
+pub mod crisis;
 pub mod document;
 mod escape;
 pub mod html;

@@ -1,9 +1,11 @@
-//! Past sessions: the history list, one session's summary and its angle chart.
+//! Past sessions: the history list, one session's summary (with the crisis resources when its
+//! notes carry a crisis flag) and its angle chart.
 
 use super::{blocking_task, SharedState};
 use crate::error::CommandResult;
 use physalign_analysis::{Catalogue, SessionReport};
 use physalign_recorder::history::{self, AngleSeries, HistoryEntry, SessionView};
+use physalign_report::crisis::{self, CrisisResources};
 use physalign_report::screen::{measurement_view, MeasurementView};
 use physalign_store::Store;
 use serde::Serialize;
@@ -21,6 +23,9 @@ pub struct SessionSummary {
     /// How it was measured; `None` while recording or when the stored report cannot be read
     /// (a report from another version is shown without it rather than failing the screen).
     pub measurement: Option<MeasurementView>,
+    /// The crisis resources, shown above everything else, when the session's notes carry a
+    /// crisis flag (see [`SessionSummary::with_crisis`]); `None` otherwise.
+    pub crisis: Option<CrisisResources>,
 }
 
 impl SessionSummary {
@@ -34,7 +39,18 @@ impl SessionSummary {
                 let camera = catalogue.get(&report.exercise_id).ok().map(|e| e.view);
                 measurement_view(&report, camera)
             });
-        Self { view, measurement }
+        Self {
+            view,
+            measurement,
+            crisis: None,
+        }
+    }
+
+    /// The summary with the engine's crisis resources for the session
+    /// ([`crisis::session_crisis`]); the store knows whether the care team has been told.
+    pub fn with_crisis(mut self, crisis: Option<CrisisResources>) -> Self {
+        self.crisis = crisis;
+        self
     }
 }
 
@@ -61,8 +77,13 @@ pub async fn session_view(
     let state = state.inner().clone();
     blocking_task(move || {
         let store = Store::open(&state.paths.db)?;
-        Ok(history::session_view(&store, session_id)?
-            .map(|view| SessionSummary::new(view, &state.catalogue)))
+        let Some(view) = history::session_view(&store, session_id)? else {
+            return Ok(None);
+        };
+        let crisis = crisis::session_crisis(&store, session_id)?;
+        Ok(Some(
+            SessionSummary::new(view, &state.catalogue).with_crisis(crisis),
+        ))
     })
     .await
 }

@@ -1,10 +1,12 @@
-//! Startup information, preferences and the app's own measurements.
+//! Startup information, preferences, what the care team receives (the patient's consent) and
+//! the app's own measurements.
 
-use super::SharedState;
+use super::{blocking_task, SharedState};
 use crate::error::CommandResult;
 use crate::settings::{self, Settings};
 use crate::state::LaunchMetrics;
-use serde::Serialize;
+use physalign_store::{ConsentSettings, Store};
+use serde::{Deserialize, Serialize};
 use tauri::State;
 use ts_rs::TS;
 
@@ -76,4 +78,55 @@ pub fn app_metrics(state: State<'_, SharedState>) -> ProcessMetrics {
         rss_kib: field("VmRSS:"),
         peak_rss_kib: field("VmHWM:"),
     }
+}
+
+/// What is said on every consent screen: there is no setting for it.
+pub const NEVER_LEAVES: &str = "Video and audio never leave this device.";
+
+/// What of a session the care team receives, as the Settings screen shows and changes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Consent {
+    /// Clinical notes (pain, mood, action items, risk and crisis flags) are sent.
+    pub share_notes: bool,
+    /// The transcript text is sent.
+    pub share_transcript: bool,
+    /// The fixed line on what never leaves the device (ignored when saving).
+    #[serde(default)]
+    pub never_leaves: String,
+}
+
+impl From<ConsentSettings> for Consent {
+    fn from(c: ConsentSettings) -> Self {
+        Self {
+            share_notes: c.share_notes,
+            share_transcript: c.share_transcript,
+            never_leaves: NEVER_LEAVES.into(),
+        }
+    }
+}
+
+/// The patient's consent settings, as sync applies them.
+#[tauri::command]
+pub async fn consent_settings(state: State<'_, SharedState>) -> CommandResult<Consent> {
+    let db = state.paths.db.clone();
+    blocking_task(move || Ok(Store::open(&db)?.consent_settings()?.into())).await
+}
+
+/// Saves the patient's consent settings (they apply to every delivery from now on); returns
+/// them as stored.
+#[tauri::command]
+pub async fn save_consent_settings(
+    state: State<'_, SharedState>,
+    consent: Consent,
+) -> CommandResult<Consent> {
+    let db = state.paths.db.clone();
+    blocking_task(move || {
+        let store = Store::open(&db)?;
+        store.set_consent_settings(ConsentSettings {
+            share_notes: consent.share_notes,
+            share_transcript: consent.share_transcript,
+        })?;
+        Ok(store.consent_settings()?.into())
+    })
+    .await
 }

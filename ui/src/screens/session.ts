@@ -1,12 +1,14 @@
 // After a session: repetitions, how far the measurement can be trusted and which side moved,
 // range of motion and confidence per repetition, the angle over time, form issues with their
 // times, pain and notes from speech, and the sync state. Every verdict and its wording comes
-// from the engine (SessionSummary.measurement); this screen only lays it out.
+// from the engine (SessionSummary.measurement, and SessionSummary.crisis: the crisis resources
+// when what was said carries a crisis flag, shown first); this screen only lays it out.
 import { call } from "../ipc";
 import { el, mount } from "../dom";
 import { degrees, seconds, severityLabel, when, syncLabel } from "../format";
 import { barChart, lineChart } from "../charts";
 import { countedReps, painsSaid } from "../session-report";
+import { crisisPanel } from "../crisis";
 import type { MeasurementView } from "../bindings/MeasurementView";
 import type { RepetitionRow } from "../bindings/RepetitionRow";
 import type { TrustView } from "../bindings/TrustView";
@@ -58,6 +60,7 @@ export const session: Screen = {
     const pains = painsSaid(view.notes);
     const m = view.measurement;
     mount(root,
+      view.crisis ? crisisPanel(view.crisis, "summary-crisis") : null,
       el("h1", {}, `${e.exercise_name} — ${when(e.started_at)}`),
       el("div", { class: "stats" },
         stat("Repetitions", el("output", { id: "summary-reps", class: "big-number" }, e.reps ?? "–"), e.target_reps ? ` of ${e.target_reps}` : null),

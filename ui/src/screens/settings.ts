@@ -1,5 +1,7 @@
-// Preferences, server sign-in and the sync state.
+// Preferences, what the care team receives (the patient's consent, kept in the store where sync
+// reads it), server sign-in and the sync state.
 import { call } from "../ipc";
+import type { Consent } from "../bindings/Consent";
 import type { Devices } from "../bindings/Devices";
 import type { SyncStatus } from "../bindings/SyncStatus";
 import { el, mount, type Child } from "../dom";
@@ -25,10 +27,36 @@ function syncDetails(status: SyncStatus): Child[] {
   ];
 }
 
+/** The two consent toggles; each change is saved at once and shown as stored. */
+function consentSection(consent: Consent): HTMLElement {
+  const notes = el("input", { type: "checkbox", id: "share-notes", checked: consent.share_notes });
+  const transcript = el("input", { type: "checkbox", id: "share-transcript", checked: consent.share_transcript });
+  let stored = consent;
+  const show = (c: Consent) => { notes.checked = c.share_notes; transcript.checked = c.share_transcript; };
+  const saveConsent = showingErrors(async () => {
+    try {
+      stored = await call("save_consent_settings", {
+        consent: { ...stored, share_notes: notes.checked, share_transcript: transcript.checked },
+      });
+    } finally {
+      // What is ticked is what is stored, also when saving failed.
+      show(stored);
+    }
+    toast("Saved.");
+  });
+  notes.addEventListener("change", saveConsent);
+  transcript.addEventListener("change", saveConsent);
+  return el("fieldset", { id: "consent" }, el("legend", {}, "What your care team receives"),
+    el("label", {}, notes, " Clinical notes from what you say (pain, mood, tasks, safety concerns)"), el("br"),
+    el("label", {}, transcript, " The transcript of what you say"),
+    el("p", { id: "consent-never", class: "muted" }, consent.never_leaves));
+}
+
 export const settingsScreen: Screen = {
   async render(root) {
     const rerender = () => settingsScreen.render(root, new URLSearchParams(), undefined);
     const status = await call("sync_status").catch((e: unknown) => errorMessage(e));
+    const consent = await call("consent_settings").catch((e: unknown) => errorMessage(e));
     const draft = { ...settings() };
     const devices = (state.devices = await call("list_devices").catch((e: unknown): Devices =>
       ({ cameras: [], microphones: [], microphone_error: errorMessage(e) })));
@@ -67,6 +95,7 @@ export const settingsScreen: Screen = {
       fields.microphone,
       el("fieldset", {}, el("legend", {}, "During exercise"),
         el("label", {}, spoken, " Say form cues aloud (needs espeak-ng)"), el("br"), save),
+      typeof consent === "string" ? el("p", { id: "consent" }, consent) : consentSection(consent),
       el("fieldset", {}, el("legend", {}, "Clinic server"),
         el("label", {}, "Address ", server), el("br"), el("label", {}, "E-mail ", email), " ",
         el("label", {}, "Password ", password), " ", login),

@@ -1,11 +1,27 @@
-// Today's program: prescribed and picked exercises with their targets.
+// Today's program: prescribed and picked exercises with their targets, under the crisis
+// resources while a recent session carries a crisis flag the patient has not acknowledged (the
+// engine decides both the rule and the words: recent_crisis).
 import { call } from "../ipc";
 import type { ProgramEntry } from "../bindings/ProgramEntry";
 import { el, mount } from "../dom";
 import { degrees } from "../format";
+import { crisisPanel } from "../crisis";
+import type { CrisisResources } from "../bindings/CrisisResources";
 import { showingErrors } from "../toast";
 import { settings, state } from "../state";
 import { go, type Screen } from "../router";
+
+/** The crisis resources with a button to say they were read (the session summary keeps them). */
+function crisisSection(resources: CrisisResources, rerender: () => Promise<void>): HTMLElement {
+  const sessionId = resources.session_id;
+  const read = sessionId
+    ? el("button", { id: "crisis-acknowledge", onclick: showingErrors(async () => {
+      await call("acknowledge_crisis", { sessionId });
+      await rerender();
+    }) }, "I have read this")
+    : null;
+  return crisisPanel(resources, "today-crisis", read);
+}
 
 function card(p: ProgramEntry): HTMLLIElement {
   return el("li", { class: "card" },
@@ -25,7 +41,8 @@ function card(p: ProgramEntry): HTMLLIElement {
 
 export const today: Screen = {
   async render(root) {
-    const [program, exercises] = await Promise.all([call("todays_program"), call("list_exercises")]);
+    const rerender = () => today.render(root, new URLSearchParams(), undefined);
+    const [program, exercises, crisis] = await Promise.all([call("todays_program"), call("list_exercises"), call("recent_crisis")]);
     const picker = el("select", { id: "add-exercise", "aria-label": "Exercise to add" },
       exercises.map((e) => el("option", { value: e.id }, e.name)));
     const reps = el("input", { type: "number", id: "add-reps", min: 1, max: 100, value: 10, "aria-label": "Target repetitions" });
@@ -35,9 +52,10 @@ export const today: Screen = {
       const others = current.program.filter((p) => p.exercise_id !== picker.value);
       const item = { exercise_id: picker.value, target_reps: Number(reps.value) || null, target_angle: null };
       state.settings = await call("save_settings", { settings: { ...current, program: [...others, item] } });
-      await today.render(root, new URLSearchParams(), undefined);
+      await rerender();
     }));
     mount(root,
+      crisis ? crisisSection(crisis, rerender) : null,
       el("h1", {}, "Today's program"),
       program.length ? el("ul", { id: "program", class: "cards" }, program.map(card)) : el("p", {}, "Nothing planned yet. Add an exercise below."),
       el("fieldset", {}, el("legend", {}, "Add an exercise from the catalogue"), picker, " ", el("label", {}, "Repetitions ", reps), " ", add),

@@ -142,6 +142,8 @@ pub fn run(args: AnalyzeArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     if let Some(audio) = &args.audio {
         attach_speech(&store, outcome.session_id, audio, &args.speech_model)?;
     }
+    // Only what was said (`--audio`) can carry a crisis flag; the store says whether it does.
+    let crisis_resources = physalign_report::crisis::session_crisis(&store, outcome.session_id)?;
     let doc = session_document(&store, &outcome)?;
     if scratch.is_none() {
         eprintln!("stored session {} in {}", outcome.session_id, db.display());
@@ -164,9 +166,17 @@ pub fn run(args: AnalyzeArgs, global: &GlobalArgs) -> anyhow::Result<()> {
                 serde_json::json!(store.session_program_item(outcome.session_id)?),
             );
             map.insert("patient_id".into(), serde_json::json!(patient));
+            map.insert(
+                "crisis_resources".into(),
+                serde_json::to_value(&crisis_resources)?,
+            );
         }
         print_stdout(&format!("{}\n", serde_json::to_string_pretty(&report)?))?;
     } else {
+        // Above the summary: it is the one thing that must not be missed.
+        if let Some(resources) = &crisis_resources {
+            print_stdout(&crate::commands::crisis::render(resources))?;
+        }
         print_stdout(&physalign_report::summary::render(&doc))?;
         if let Some(path) = &report_path {
             print_stdout(&format!("report: {}\n", path.display()))?;

@@ -5,6 +5,9 @@ pub mod alerts;
 pub mod analyze;
 pub mod claim;
 pub mod clinical_json;
+pub mod consent;
+#[cfg(any(feature = "vision", feature = "speech"))]
+pub mod crisis;
 #[cfg(feature = "vision")]
 pub mod eval;
 #[cfg(feature = "vision")]

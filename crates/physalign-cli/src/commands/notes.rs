@@ -4,6 +4,7 @@
 use crate::commands::transcribe::{open_store, transcribe_file, ModelArgs};
 use crate::GlobalArgs;
 use anyhow::Context;
+use physalign_report::crisis::{self, CareTeamNotice};
 use physalign_speech::notes::{NoteExtractor, RuleBasedExtractor};
 use physalign_speech::persist;
 use physalign_speech::transcribe::Transcript;
@@ -64,11 +65,19 @@ pub fn run(args: NotesArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let extractor = RuleBasedExtractor;
     let notes = extractor.extract(&transcript.text);
     let mut stored = None;
+    let mut crisis_resources = None;
     if !args.no_store {
         let store = open_store(global)?;
         let transcript_id = persist::save_transcript(&store, &transcript, session)?;
         let notes_id = persist::save_notes(&store, transcript_id, &notes)?;
         stored = Some((transcript_id, notes_id));
+        if let Some(session) = session {
+            crisis_resources = crisis::session_crisis(&store, session)?;
+        }
+    }
+    if notes.crisis_alert.is_some() && crisis_resources.is_none() {
+        // Not stored with a session: nothing of it is queued for the care team.
+        crisis_resources = Some(crisis::resources(CareTeamNotice::NotSent));
     }
     if args.json {
         let mut doc = serde_json::to_value(&notes)?;
@@ -78,14 +87,15 @@ pub fn run(args: NotesArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             doc["transcript_id"] = json!(t.to_string());
             doc["notes_id"] = json!(n.to_string());
         }
+        doc["crisis_resources"] = serde_json::to_value(&crisis_resources)?;
         println!("{}", serde_json::to_string_pretty(&doc)?);
         return Ok(());
     }
     if let Some(alert) = &notes.crisis_alert {
         println!("!! CRISIS ALERT: {}", alert.keywords_matched.join(", "));
-        for r in &alert.emergency_resources {
-            println!("   {}: {}", r.name, r.phone);
-        }
+    }
+    if let Some(resources) = &crisis_resources {
+        print!("{}", crate::commands::crisis::render(resources));
     }
     println!("topics: {}", notes.key_topics.join(", "));
     println!("mood: {:?} ({}/5)", notes.session_mood, notes.mood_score);
