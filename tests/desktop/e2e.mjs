@@ -188,6 +188,12 @@ try {
   await wd.click("nav a[href='#/settings']");
   await wd.waitFor("#sync-status");
   assert.match(await wd.text("#sync-status"), /working offline/);
+  // What the care team receives: a toggle saves the consent where sync reads it, at once.
+  assert.match(await wd.text("#consent"), /video and audio never leave this device/i);
+  assert.equal((await invoke("consent_settings")).share_transcript, true, "shared by default");
+  await wd.click("#share-transcript");
+  for (let i = 0; i < 50 && (await invoke("consent_settings")).share_transcript; i++) await sleep(100);
+  assert.equal((await invoke("consent_settings")).share_transcript, false, "the toggle reached the store");
   await shot("06-settings");
 
   step("screens done");
