@@ -57,7 +57,7 @@ after(async () => {
 /** @type {import("./mock-types").Settings} */
 const SETTINGS = { role: "patient", server_url: null, camera_index: null, microphone: null, transcribe: false, spoken_cues: false, whisper_model: "tiny.en", program: [{ exercise_id: "squat", target_reps: 5, target_angle: null }] };
 /** @type {import("./mock-types").ProgramEntry[]} */
-const PROGRAM = [{ exercise_id: "squat", name: "Squat", description: "Bend the knees.", instructions: null, scheduled_at: null, origin: "picked", target_reps: 5, target_angle: 90, camera_view: "side", done_today: 0 }];
+const PROGRAM = [{ exercise_id: "squat", name: "Squat", description: "Bend the knees.", instructions: null, scheduled_at: null, origin: "picked", target_reps: 5, target_angle: 90, camera_view: "side", done_today: 0, program_item_id: null, sets: null, hold_seconds: null, per_week: null, done_this_week: null }];
 /** @type {import("./mock-types").ExerciseInfo[]} */
 const EXERCISES = [{ id: "squat", name: "Squat", description: "", mode: "reps", target_angle: 90 }, { id: "bicep_curl", name: "Bicep curl", description: "", mode: "reps", target_angle: 50 }];
 /** @type {import("./mock-types").SyncStatus} */
@@ -293,6 +293,30 @@ test("recording from a file shows the live counter, angle against target, cues, 
   assert.match(await text(page, "#form-issues"), /Moderate: Knees cave inward/);
   assert.match(await text(page, "#session-transcript"), /3 out of 10/);
   assert.match(await text(page, "#summary-sync"), /Waiting to sync/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("a prescribed program item shows its dose and this week's sessions, and its recording is started for it", async () => {
+  const itemId = "5f0c8f0e-1d4b-4a57-9b8a-0c6f1d2e3a44";
+  const lunge = { ...PROGRAM[0], exercise_id: "lunge", name: "Lunge", origin: /** @type {const} */ ("prescribed"),
+    program_item_id: itemId, sets: 3, target_reps: 8, per_week: 4, done_this_week: 1, instructions: "Hold the rail." };
+  const { page, errors } = await open({ todays_program: [lunge, PROGRAM[0]], start_recording: SESSION_ID });
+  await page.waitForSelector("#program");
+  const card = await text(page, "#program li:first-child");
+  assert.match(card, /3 × 8 repetitions/);
+  assert.match(card, /This week: 1 of 4 sessions/);
+  assert.match(card, /Hold the rail\./);
+  assert.match(card, /Prescribed by your physiotherapist/);
+  await page.click('#program button[data-exercise="lunge"]');
+  await page.waitForSelector("#start");
+  await page.fill("#video-path", "/videos/lunge.mp4");
+  await page.click("#start");
+  await page.waitForFunction(() => !document.querySelector("#stop")?.hasAttribute("disabled"));
+  const [start] = await calls(page, "start_recording");
+  assert.equal(start.args.request.exercise_id, "lunge");
+  assert.equal(start.args.request.program_item_id, itemId);
+  assert.equal(start.args.request.target_reps, 8);
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -1,13 +1,13 @@
-//! Today's program: the exercises the physiotherapist prescribed (sessions pulled by sync with
-//! status `pending`) and those the patient picked from the catalogue, with their targets and
-//! what was already done today.
+//! Today's program: the program items the physiotherapist prescribed (pulled by sync, active and
+//! current today) and the exercises the patient picked from the catalogue, with their targets,
+//! what was already done today and, for prescribed items, this week's adherence.
 
 use crate::RecorderError;
 use chrono::{DateTime, Local, Utc};
 use physalign_analysis::{Catalogue, Exercise, ExerciseOverrides};
-use physalign_store::sync_state::RemoteRecordKind;
-use physalign_store::{SessionStatus, Store};
+use physalign_store::{ProgramItemStatus, SessionStatus, Store};
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 /// An exercise the patient chose, with their own targets.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -69,6 +69,16 @@ pub struct ProgramEntry {
     pub camera_view: String,
     /// Sessions of this exercise completed today on this device.
     pub done_today: u32,
+    /// The prescribed program item; a recording started from this entry is linked to it.
+    pub program_item_id: Option<Uuid>,
+    /// Sets per session, for prescribed entries.
+    pub sets: Option<u32>,
+    /// Seconds to hold, for prescribed holds.
+    pub hold_seconds: Option<u32>,
+    /// Sessions a week the clinician asks for.
+    pub per_week: Option<u32>,
+    /// Linked sessions this ISO week (the same rule as the server's adherence).
+    pub done_this_week: Option<u32>,
 }
 
 /// Builds today's program from pulled prescriptions and the patient's picks.
@@ -86,37 +96,37 @@ pub fn todays_program(
             .filter(|s| s.started_at.with_timezone(&Local).date_naive() == today)
             .count() as u32)
     };
+    let now = Utc::now();
     let mut entries = Vec::new();
-    for remote in store.remote_records(RemoteRecordKind::Session)? {
-        let record = &remote.record;
-        if record.get("status").and_then(|s| s.as_str()) != Some("pending") {
+    for item in store.program_items(None)? {
+        let current = item.status == ProgramItemStatus::Active
+            && item.start_date.is_none_or(|d| d <= today)
+            && item.end_date.is_none_or(|d| d >= today);
+        if !current {
             continue;
         }
-        let Some(kind) = record.get("exercise_type").and_then(|s| s.as_str()) else {
-            continue;
-        };
-        let Some(exercise) = find_exercise(catalogue, kind) else {
+        let Some(exercise) = find_exercise(catalogue, &item.exercise_id) else {
             tracing::warn!(
-                exercise = kind,
+                exercise = item.exercise_id,
                 "prescribed exercise is not in the catalogue"
             );
             continue;
         };
-        let mut entry = entry(
-            exercise,
-            &ExerciseOverrides::default(),
-            ProgramOrigin::Prescribed,
-        );
-        entry.instructions = record
-            .get("instructions")
-            .and_then(|s| s.as_str())
-            .map(str::to_string);
-        entry.scheduled_at = record
-            .get("scheduled_datetime")
-            .and_then(|s| s.as_str())
-            .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
-            .map(|t| t.with_timezone(&Utc));
+        let count = |v: Option<i64>| v.and_then(|v| u32::try_from(v).ok());
+        let overrides = ExerciseOverrides {
+            target_reps: count(item.reps),
+            target_angle: item.target_angle.map(|a| a as f32),
+            ..ExerciseOverrides::default()
+        };
+        let mut entry = entry(exercise, &overrides, ProgramOrigin::Prescribed);
+        let adherence = store.adherence(item.id, now)?;
+        entry.instructions = item.instructions.clone();
         entry.done_today = done_today(&exercise.id)?;
+        entry.program_item_id = Some(item.id);
+        entry.sets = count(item.sets);
+        entry.hold_seconds = count(item.hold_seconds);
+        entry.per_week = count(item.per_week);
+        entry.done_this_week = count(Some(adherence.done_this_week));
         entries.push(entry);
     }
     for item in picked {
@@ -155,5 +165,10 @@ fn entry(
             .or(exercise.target_rom.as_ref().map(|t| t.angle)),
         camera_view: exercise.view.as_str().into(),
         done_today: 0,
+        program_item_id: None,
+        sets: None,
+        hold_seconds: None,
+        per_week: None,
+        done_this_week: None,
     }
 }

@@ -44,6 +44,8 @@ pub struct RecordingRequest {
     pub overrides: ExerciseOverrides,
     /// The patient, when known on this device.
     pub patient_id: Option<Uuid>,
+    /// The program item recorded for (`None`: the only active item of the exercise, if one).
+    pub program_item_id: Option<Uuid>,
     /// Live preview settings.
     pub preview: PreviewOptions,
     /// Transcribe the microphone alongside (`None`: no microphone).
@@ -258,13 +260,16 @@ impl Worker {
         let tracker = engine.take()?;
         let store = Store::open(&store_path)?;
         let session_id = Uuid::new_v4();
-        store.create_session(&NewSession {
-            id: session_id,
-            patient_id: request.patient_id,
-            exercise_id: request.exercise.id.clone(),
-            source: request.source.label(),
-            started_at: Utc::now(),
-        })?;
+        store.create_session_for_item(
+            &NewSession {
+                id: session_id,
+                patient_id: request.patient_id,
+                exercise_id: request.exercise.id.clone(),
+                source: request.source.label(),
+                started_at: Utc::now(),
+            },
+            request.program_item_id,
+        )?;
         store.begin_recording(&RecordingInfo {
             session_id,
             frame_width: info.width,

@@ -55,6 +55,7 @@ fn request(source: SourceSpec) -> RecordingRequest {
             ..ExerciseOverrides::default()
         },
         patient_id: None,
+        program_item_id: None,
         preview: PreviewOptions::default(),
         speech: None,
     }

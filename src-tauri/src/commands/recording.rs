@@ -71,6 +71,9 @@ pub struct StartRequest {
     /// Exercise id and targets.
     #[serde(flatten)]
     pub item: ProgramItem,
+    /// The prescribed program item, when started from one on Today.
+    #[serde(default)]
+    pub program_item_id: Option<Uuid>,
 }
 
 /// Starts a recording (ending the device check); its progress arrives as `recorder` events.
@@ -95,6 +98,7 @@ pub async fn start_recording<R: Runtime>(
             exercise,
             overrides: request.item.overrides(),
             patient_id: None,
+            program_item_id: request.program_item_id,
             preview: PreviewOptions::default(),
             speech,
         };

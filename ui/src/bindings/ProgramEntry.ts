@@ -44,4 +44,24 @@ camera_view: string,
 /**
  * Sessions of this exercise completed today on this device.
  */
-done_today: number, };
+done_today: number, 
+/**
+ * The prescribed program item; a recording started from this entry is linked to it.
+ */
+program_item_id: string | null, 
+/**
+ * Sets per session, for prescribed entries.
+ */
+sets: number | null, 
+/**
+ * Seconds to hold, for prescribed holds.
+ */
+hold_seconds: number | null, 
+/**
+ * Sessions a week the clinician asks for.
+ */
+per_week: number | null, 
+/**
+ * Linked sessions this ISO week (the same rule as the server's adherence).
+ */
+done_this_week: number | null, };

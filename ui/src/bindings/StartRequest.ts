@@ -10,6 +10,10 @@ export type StartRequest = {
  */
 source: SourceSpec, 
 /**
+ * The prescribed program item, when started from one on Today.
+ */
+program_item_id: string | null, 
+/**
  * Catalogue id.
  */
 exercise_id: string, 

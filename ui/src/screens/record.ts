@@ -37,8 +37,12 @@ export const record: Screen = {
   async render(root, params) {
     const exerciseId = params.get("exercise") ?? state.selectedExercise ?? "squat";
     const program = await call("todays_program").catch(() => []);
-    const entry = program.find((p) => p.exercise_id === exerciseId);
-    const item = { exercise_id: exerciseId, name: entry?.name ?? exerciseId, target_reps: entry?.target_reps ?? null, target_angle: entry?.target_angle ?? null };
+    const itemId = params.get("item");
+    const entry = program.find((p) => (itemId ? p.program_item_id === itemId : p.exercise_id === exerciseId));
+    const item = {
+      exercise_id: exerciseId, name: entry?.name ?? exerciseId, target_reps: entry?.target_reps ?? null,
+      target_angle: entry?.target_angle ?? null, program_item_id: entry?.program_item_id ?? null,
+    };
     const devices = await devicesOnce();
     const firstCamera = devices.cameras[0];
 
@@ -154,7 +158,10 @@ export const record: Screen = {
       status.textContent = "Starting…";
       try {
         sessionId = await call("start_recording", {
-          request: { source, exercise_id: item.exercise_id, target_reps: item.target_reps, target_angle: item.target_angle },
+          request: {
+            source, exercise_id: item.exercise_id, target_reps: item.target_reps, target_angle: item.target_angle,
+            program_item_id: item.program_item_id,
+          },
         });
         status.textContent = "";
         pause.disabled = false; stop.disabled = false;

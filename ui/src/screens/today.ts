@@ -28,14 +28,18 @@ function card(p: ProgramEntry): HTMLLIElement {
     el("h2", {}, p.name),
     el("p", {}, p.instructions || p.description),
     el("p", { class: "targets" },
-      p.target_reps ? el("span", {}, `${p.target_reps} repetitions`) : null,
+      p.sets && p.target_reps ? el("span", {}, `${p.sets} × ${p.target_reps} repetitions`)
+        : p.target_reps ? el("span", {}, `${p.target_reps} repetitions`) : null,
+      p.hold_seconds ? el("span", {}, ` · hold ${p.hold_seconds} s`) : null,
       p.target_angle != null ? el("span", {}, ` · reach ${degrees(p.target_angle)}`) : null,
       el("span", {}, ` · camera: ${p.camera_view}`)),
     el("p", { class: "done" }, p.done_today ? `✓ Done ${p.done_today}× today` : "Not done yet today"),
+    p.per_week ? el("p", { class: "week" }, `This week: ${p.done_this_week ?? 0} of ${p.per_week} sessions`) : null,
     el("p", { class: "muted" }, p.origin === "prescribed" ? "Prescribed by your physiotherapist" : "Chosen by you"),
     el("button", { class: "primary", "data-exercise": p.exercise_id, onclick: () => {
       state.selectedExercise = p.exercise_id;
-      go(`#/record?exercise=${p.exercise_id}`);
+      // A prescribed item's recording is linked to it (adherence counts it).
+      go(`#/record?exercise=${p.exercise_id}${p.program_item_id ? `&item=${p.program_item_id}` : ""}`);
     } }, `Start ${p.name}`));
 }
 

@@ -210,6 +210,8 @@ fn record_file(
             exercise,
             overrides,
             patient_id,
+            // Linked after the recording, to the item named or resolved by the caller.
+            program_item_id: None,
             preview: PreviewOptions {
                 max_fps: 0.0,
                 ..PreviewOptions::default()

@@ -98,6 +98,7 @@ pub fn run(args: RecordArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             exercise,
             overrides,
             patient_id: None,
+            program_item_id: None,
             preview: PreviewOptions {
                 max_fps: 0.0,
                 ..PreviewOptions::default()
