@@ -5,7 +5,7 @@
 //!
 //! The schema is `migrations/sqlite/0400_clinical_loop.sql`.
 
-use crate::outbox::{enqueue, OutboxEntityKind, OutboxOperation};
+use crate::outbox::{enqueue, OutboxEntityKind, OutboxOperation, OWNED_BY_CURRENT};
 use crate::records::{FormIssueEvent, FrameRecord, RepetitionRecord};
 use crate::sql_values::{parse_opt_time, parse_opt_uuid, parse_text, parse_time, parse_uuid};
 use crate::sql_values::{time_text, uuid_text};
@@ -74,6 +74,109 @@ pub struct ProgramItem {
     pub created_at: DateTime<Utc>,
     /// When it last changed.
     pub updated_at: DateTime<Utc>,
+}
+
+/// A clinician's change to a program item's dose: only the fields given change.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ProgramItemEdit {
+    /// Sets per session (1–50).
+    pub sets: Option<i64>,
+    /// Repetitions per set (1–500).
+    pub reps: Option<i64>,
+    /// Hold time in seconds (1–3600).
+    pub hold_seconds: Option<i64>,
+    /// Target joint angle in degrees (0–360).
+    pub target_angle: Option<f64>,
+    /// Sessions per week (1–21).
+    pub per_week: Option<i64>,
+    /// Last day (inclusive; not before the first).
+    pub end_date: Option<NaiveDate>,
+    /// Instructions for the patient (at most 4000 characters).
+    pub instructions: Option<String>,
+}
+
+impl ProgramItemEdit {
+    /// Whether the edit changes nothing.
+    pub fn is_empty(&self) -> bool {
+        *self == ProgramItemEdit::default()
+    }
+
+    /// `item` with the edit applied, checked against the limits the server enforces (an edit
+    /// the server would refuse is refused here, not left to fail on sync).
+    pub fn apply(&self, item: &ProgramItem) -> Result<ProgramItem, StoreError> {
+        fn in_range(
+            what: &'static str,
+            value: Option<i64>,
+            lo: i64,
+            hi: i64,
+        ) -> Result<(), StoreError> {
+            match value {
+                Some(v) if !(lo..=hi).contains(&v) => Err(StoreError::Invalid {
+                    what,
+                    detail: format!("{v} is not between {lo} and {hi}"),
+                }),
+                _ => Ok(()),
+            }
+        }
+        in_range("sets", self.sets, 1, 50)?;
+        in_range("reps", self.reps, 1, 500)?;
+        in_range("hold seconds", self.hold_seconds, 1, 3600)?;
+        in_range("sessions per week", self.per_week, 1, 21)?;
+        if let Some(angle) = self.target_angle {
+            if !(0.0..=360.0).contains(&angle) {
+                return Err(StoreError::Invalid {
+                    what: "target angle",
+                    detail: format!("{angle} is not between 0 and 360 degrees"),
+                });
+            }
+        }
+        if let Some(text) = &self.instructions {
+            if text.chars().count() > 4000 {
+                return Err(StoreError::Invalid {
+                    what: "instructions",
+                    detail: "at most 4000 characters".into(),
+                });
+            }
+        }
+        let start = item
+            .start_date
+            .unwrap_or_else(|| item.created_at.date_naive());
+        if let Some(end) = self.end_date.filter(|end| *end < start) {
+            return Err(StoreError::Invalid {
+                what: "end date",
+                detail: format!("{end} is before the first day {start}"),
+            });
+        }
+        let mut edited = item.clone();
+        edited.sets = self.sets.or(item.sets);
+        edited.reps = self.reps.or(item.reps);
+        edited.hold_seconds = self.hold_seconds.or(item.hold_seconds);
+        edited.target_angle = self.target_angle.or(item.target_angle);
+        edited.per_week = self.per_week.or(item.per_week);
+        edited.end_date = self.end_date.or(item.end_date);
+        edited.instructions = self.instructions.clone().or(item.instructions.clone());
+        Ok(edited)
+    }
+}
+
+/// The payload of a program item's `update` and `end` outbox entries.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProgramItemChange {
+    /// The item as it is on this device after the change (what an update sends).
+    pub item: ProgramItem,
+    /// The server version the change was made on, sent as `If-Match`: a server copy changed
+    /// meanwhile by someone else is a conflict, never overwritten. Moved on by
+    /// [`Store::program_item_delivered`] when an earlier change of this device is delivered.
+    pub base_version: i64,
+}
+
+/// The payload of an alert's `acknowledge` outbox entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlertAcknowledgement {
+    /// The alert.
+    pub alert_id: Uuid,
+    /// When the clinician acknowledged it on this device.
+    pub acknowledged_at: DateTime<Utc>,
 }
 
 /// Adherence of a program item, computed from its linked sessions.
@@ -296,6 +399,14 @@ fn item_from_row(row: &Row<'_>) -> Result<ProgramItem, StoreError> {
     })
 }
 
+fn load_item(conn: &Connection, id: Uuid) -> Result<Option<ProgramItem>, StoreError> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {ITEM_COLUMNS} FROM program_items WHERE id = ?1"
+    ))?;
+    let mut rows = stmt.query([uuid_text(id)])?;
+    rows.next()?.map(item_from_row).transpose()
+}
+
 fn upsert_item(
     conn: &Connection,
     item: &ProgramItem,
@@ -448,9 +559,168 @@ impl Store {
         Ok(item.id)
     }
 
-    /// Stores (or replaces) a program item pulled from the server: the server's copy wins.
-    pub fn upsert_pulled_program_item(&self, item: &ProgramItem) -> Result<(), StoreError> {
-        upsert_item(&self.conn, item, RecordOrigin::Pulled)
+    /// Stores (or replaces) a program item pulled from the server: the server's copy wins,
+    /// except over a change made on this device that is not delivered yet (an entry pending or
+    /// failed) or that met a conflict nobody resolved: that local change stays visible, and
+    /// `false` is returned.
+    pub fn upsert_pulled_program_item(&self, item: &ProgramItem) -> Result<bool, StoreError> {
+        if self.program_item_has_local_changes(item.id)? {
+            return Ok(false);
+        }
+        upsert_item(&self.conn, item, RecordOrigin::Pulled)?;
+        Ok(true)
+    }
+
+    /// Whether a program item holds a change of this device the server has not taken: an
+    /// outbox entry not done, or an open conflict.
+    pub fn program_item_has_local_changes(&self, id: Uuid) -> Result<bool, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM outbox WHERE entity_type = ?1 AND entity_id = ?2
+                              AND status != 'done')
+                 OR EXISTS (SELECT 1 FROM sync_conflicts WHERE entity_type = ?1
+                              AND entity_id = ?2 AND resolved_at IS NULL)",
+            params![OutboxEntityKind::ProgramItem.as_str(), uuid_text(id)],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Whether a program item has a sync conflict nobody resolved (its local change is kept).
+    pub fn program_item_conflicted(&self, id: Uuid) -> Result<bool, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM sync_conflicts WHERE entity_type = ?1
+                              AND entity_id = ?2 AND resolved_at IS NULL)",
+            params![OutboxEntityKind::ProgramItem.as_str(), uuid_text(id)],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// A clinician changes a program item's dose on this device: the item changes at once and
+    /// the change is queued (`update`, sent with `If-Match` of the version it was made on), in
+    /// one transaction. An item prescribed here and not yet delivered can be edited too: the
+    /// update waits for its create. Returns the item as changed.
+    pub fn edit_program_item(
+        &self,
+        id: Uuid,
+        edit: &ProgramItemEdit,
+    ) -> Result<ProgramItem, StoreError> {
+        if edit.is_empty() {
+            return Err(StoreError::Invalid {
+                what: "program item edit",
+                detail: "nothing to change".into(),
+            });
+        }
+        let now = Utc::now();
+        let tx = self.write_transaction()?;
+        let item = load_item(&tx, id)?.ok_or(StoreError::ProgramItemNotFound(id))?;
+        if item.status == ProgramItemStatus::Ended {
+            return Err(StoreError::ProgramItemEnded(id));
+        }
+        let mut edited = edit.apply(&item)?;
+        edited.updated_at = now;
+        let date = |d: Option<NaiveDate>| d.map(|d| d.format("%Y-%m-%d").to_string());
+        tx.execute(
+            "UPDATE program_items SET sets = ?2, reps = ?3, hold_seconds = ?4, target_angle = ?5,
+                 per_week = ?6, end_date = ?7, instructions = ?8, updated_at = ?9
+             WHERE id = ?1",
+            params![
+                uuid_text(id),
+                edited.sets,
+                edited.reps,
+                edited.hold_seconds,
+                edited.target_angle,
+                edited.per_week,
+                date(edited.end_date),
+                edited.instructions,
+                time_text(now),
+            ],
+        )?;
+        let change = ProgramItemChange {
+            base_version: item.version,
+            item: edited.clone(),
+        };
+        enqueue(
+            &tx,
+            OutboxEntityKind::ProgramItem,
+            id,
+            OutboxOperation::Update,
+            &serde_json::to_value(&change)?,
+            now,
+        )?;
+        tx.commit()?;
+        Ok(edited)
+    }
+
+    /// A clinician ends a program item on this device: it shows as ended at once and the end
+    /// is queued, in one transaction (after any queued create or edit of the item). Ending an
+    /// ended item changes nothing. Returns the item and whether an end was queued.
+    pub fn end_program_item(&self, id: Uuid) -> Result<(ProgramItem, bool), StoreError> {
+        let now = Utc::now();
+        let tx = self.write_transaction()?;
+        let item = load_item(&tx, id)?.ok_or(StoreError::ProgramItemNotFound(id))?;
+        if item.status == ProgramItemStatus::Ended {
+            return Ok((item, false));
+        }
+        tx.execute(
+            "UPDATE program_items SET status = ?2, updated_at = ?3 WHERE id = ?1",
+            params![
+                uuid_text(id),
+                ProgramItemStatus::Ended.as_str(),
+                time_text(now)
+            ],
+        )?;
+        let mut ended = item.clone();
+        ended.status = ProgramItemStatus::Ended;
+        ended.updated_at = now;
+        let change = ProgramItemChange {
+            base_version: item.version,
+            item: ended.clone(),
+        };
+        enqueue(
+            &tx,
+            OutboxEntityKind::ProgramItem,
+            id,
+            OutboxOperation::End,
+            &serde_json::to_value(&change)?,
+            now,
+        )?;
+        tx.commit()?;
+        Ok((ended, true))
+    }
+
+    /// Records that outbox entry `entry_id`, a change of this device made on server version
+    /// `sent_version`, was taken and the server is now at `new_version`: the item's version
+    /// moves on, and so do the changes queued after it on the same version (they follow this
+    /// one, they do not conflict with it). The entry itself keeps its payload, so a retry of it
+    /// sends what it sent.
+    pub fn program_item_delivered(
+        &self,
+        entry_id: i64,
+        id: Uuid,
+        sent_version: i64,
+        new_version: i64,
+    ) -> Result<(), StoreError> {
+        let tx = self.write_transaction()?;
+        tx.execute(
+            "UPDATE program_items SET version = ?3 WHERE id = ?1 AND version <= ?2",
+            params![uuid_text(id), sent_version, new_version],
+        )?;
+        tx.execute(
+            "UPDATE outbox SET payload = json_set(payload, '$.base_version', ?3)
+             WHERE entity_type = ?4 AND entity_id = ?1 AND status = 'pending' AND id > ?7
+               AND operation IN (?5, ?6)
+               AND json_extract(payload, '$.base_version') = ?2",
+            params![
+                uuid_text(id),
+                sent_version,
+                new_version,
+                OutboxEntityKind::ProgramItem.as_str(),
+                OutboxOperation::Update.as_str(),
+                OutboxOperation::End.as_str(),
+                entry_id,
+            ],
+        )?;
+        tx.commit()?;
+        Ok(())
     }
 
     /// Program items, of one patient or all, active first, then by exercise.
@@ -633,8 +903,76 @@ impl Store {
                 ],
             )?;
         }
+        // An acknowledgement made here and not yet delivered stays: the alert does not come
+        // back to the open list because the server has not heard of it yet.
+        tx.execute(
+            &format!(
+                "UPDATE clinical_alerts SET acknowledged_at =
+                     (SELECT json_extract(o.payload, '$.acknowledged_at') FROM outbox AS o
+                      WHERE o.entity_type = ?1 AND o.operation = ?2
+                        AND o.entity_id = clinical_alerts.id AND o.status = 'pending'
+                        AND {OWNED_BY_CURRENT} ORDER BY o.id LIMIT 1)
+                 WHERE acknowledged_at IS NULL AND EXISTS
+                     (SELECT 1 FROM outbox AS o
+                      WHERE o.entity_type = ?1 AND o.operation = ?2
+                        AND o.entity_id = clinical_alerts.id AND o.status = 'pending'
+                        AND {OWNED_BY_CURRENT})"
+            ),
+            params![
+                OutboxEntityKind::ClinicalAlert.as_str(),
+                OutboxOperation::Acknowledge.as_str()
+            ],
+        )?;
         tx.commit()?;
         Ok(())
+    }
+
+    /// A clinician acknowledges an alert on this device: it leaves the open list at once and
+    /// the acknowledgement is queued, in one transaction. Returns whether one was queued
+    /// (`false`: it was acknowledged already).
+    pub fn acknowledge_alert(&self, id: Uuid) -> Result<bool, StoreError> {
+        let now = Utc::now();
+        let tx = self.write_transaction()?;
+        let acknowledged: Option<Option<String>> = tx
+            .query_row(
+                "SELECT acknowledged_at FROM clinical_alerts WHERE id = ?1",
+                [uuid_text(id)],
+                |r| r.get(0),
+            )
+            .optional()?;
+        match acknowledged {
+            None => return Err(StoreError::AlertNotFound(id)),
+            Some(Some(_)) => return Ok(false),
+            Some(None) => {}
+        }
+        tx.execute(
+            "UPDATE clinical_alerts SET acknowledged_at = ?2 WHERE id = ?1",
+            params![uuid_text(id), time_text(now)],
+        )?;
+        let payload = AlertAcknowledgement {
+            alert_id: id,
+            acknowledged_at: now,
+        };
+        enqueue(
+            &tx,
+            OutboxEntityKind::ClinicalAlert,
+            id,
+            OutboxOperation::Acknowledge,
+            &serde_json::to_value(&payload)?,
+            now,
+        )?;
+        tx.commit()?;
+        Ok(true)
+    }
+
+    /// One alert, acknowledged or not.
+    pub fn alert(&self, id: Uuid) -> Result<Option<ClinicalAlert>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, patient_id, session_id, kind, message, created_at, acknowledged_at
+             FROM clinical_alerts WHERE id = ?1",
+        )?;
+        let mut rows = stmt.query([uuid_text(id)])?;
+        rows.next()?.map(alert_from_row).transpose()
     }
 
     /// Alerts not yet acknowledged, newest first.

@@ -55,6 +55,15 @@ pub enum StoreError {
     /// No transcript has this id.
     #[error("no transcript {0}")]
     TranscriptNotFound(Uuid),
+    /// No program item has this id on this device.
+    #[error("no program item {0}")]
+    ProgramItemNotFound(Uuid),
+    /// The program item has ended; an ended item is not changed any more.
+    #[error("program item {0} has ended")]
+    ProgramItemEnded(Uuid),
+    /// No alert has this id on this device.
+    #[error("no alert {0}")]
+    AlertNotFound(Uuid),
     /// No outbox entry has this id.
     #[error("no outbox entry {0}")]
     OutboxEntryNotFound(i64),

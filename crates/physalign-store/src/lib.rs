@@ -31,8 +31,9 @@ pub mod sync_state;
 mod transcripts;
 
 pub use clinical::{
-    week_start, Adherence, CarePatient, CarePatientOverview, ClinicalAlert, ConsentSettings,
-    ProgramItem, ProgramItemStatus, PulledSession, RecordOrigin, SessionOverview, SessionReview,
+    week_start, Adherence, AlertAcknowledgement, CarePatient, CarePatientOverview, ClinicalAlert,
+    ConsentSettings, ProgramItem, ProgramItemChange, ProgramItemEdit, ProgramItemStatus,
+    PulledSession, RecordOrigin, SessionOverview, SessionReview,
 };
 pub use error::StoreError;
 pub use frame_writer::{FrameWriter, FrameWriterConfig, WriteStats};

@@ -19,8 +19,10 @@ physalign_domain::wire_enum! {
         ExerciseSession = "exercise_session",
         /// A review written on this device by a physiotherapist.
         Review = "review",
-        /// A program item a clinician prescribed on this device.
+        /// A program item a clinician prescribed, edited or ended on this device.
         ProgramItem = "program_item",
+        /// A clinical alert a clinician acknowledged on this device.
+        ClinicalAlert = "clinical_alert",
     }
 }
 
@@ -36,6 +38,13 @@ physalign_domain::wire_enum! {
         Transcript = "transcript",
         /// A session's clinical notes (sent as stored at delivery, subject to consent).
         Notes = "notes",
+        /// A change to an existing entity (a program item's dose), sent with the server version
+        /// it was made on (`If-Match`).
+        Update = "update",
+        /// The end of an entity (a program item no longer to be done).
+        End = "end",
+        /// An alert seen and acknowledged by a clinician.
+        Acknowledge = "acknowledge",
     }
 }
 

@@ -7,9 +7,13 @@ use crate::resumable;
 pub use crate::step::Context;
 use crate::step::{classify, local, StepError};
 use physalign_api::auth::Role;
+use physalign_api::programs::UpdateProgramItemRequest;
 use physalign_api::upload::UploadKind;
 use physalign_api::ErrorCode;
-use physalign_store::{OutboxEntityKind, OutboxEntry, OutboxOperation, SessionDetail, SessionRow};
+use physalign_store::{
+    AlertAcknowledgement, OutboxEntityKind, OutboxEntry, OutboxOperation, ProgramItemChange,
+    SessionDetail, SessionRow,
+};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -70,6 +74,11 @@ async fn deliver_steps(ctx: &Context, entry: &OutboxEntry) -> Result<(), StepErr
         (OutboxEntityKind::ExerciseSession, OutboxOperation::Notes) => &[Step::Notes],
         (OutboxEntityKind::Review, OutboxOperation::Create) => &[Step::Review],
         (OutboxEntityKind::ProgramItem, OutboxOperation::Create) => &[Step::ProgramItem],
+        (OutboxEntityKind::ProgramItem, OutboxOperation::Update) => &[Step::ProgramItemUpdate],
+        (OutboxEntityKind::ProgramItem, OutboxOperation::End) => &[Step::ProgramItemEnd],
+        (OutboxEntityKind::ClinicalAlert, OutboxOperation::Acknowledge) => {
+            &[Step::AcknowledgeAlert]
+        }
         (kind, operation) => {
             return Err(StepError::Failed(format!(
                 "outbox entry {}/{} has no delivery",
@@ -112,6 +121,9 @@ enum Step {
     Transcript,
     Notes,
     ProgramItem,
+    ProgramItemUpdate,
+    ProgramItemEnd,
+    AcknowledgeAlert,
 }
 
 impl Step {
@@ -127,6 +139,9 @@ impl Step {
             Step::Transcript => "transcript",
             Step::Notes => "notes",
             Step::ProgramItem => "program_item",
+            Step::ProgramItemUpdate => "program_item_update",
+            Step::ProgramItemEnd => "program_item_end",
+            Step::AcknowledgeAlert => "acknowledge_alert",
         }
     }
 }
@@ -147,6 +162,9 @@ async fn run_step(
         Step::Review => review(ctx, entry, key).await,
         Step::Transcript | Step::Notes => speech(ctx, entry, step, key).await,
         Step::ProgramItem => program_item(ctx, entry, key).await,
+        Step::ProgramItemUpdate => program_item_update(ctx, entry, key).await,
+        Step::ProgramItemEnd => program_item_end(ctx, entry, key).await,
+        Step::AcknowledgeAlert => acknowledge_alert(ctx, entry, key).await,
     }
 }
 
@@ -255,6 +273,7 @@ async fn complete_session(
     Ok(None)
 }
 
+/// GETs a record as JSON, `None` when it cannot be read.
 async fn fetch_session(ctx: &Context, path: &str) -> Option<Value> {
     let response = ctx
         .api
@@ -507,5 +526,174 @@ async fn program_item(
         ErrorCode::ProgramItemExists,
     )
     .await?;
-    Ok(created.is_none().then(|| json!("already on server")))
+    let Some(response) = created else {
+        return Ok(Some(json!("already on server")));
+    };
+    // Changes queued on the item before its create was delivered follow the version the
+    // server gave it.
+    if let Some(version) = response.etag_version() {
+        ctx.db(|s| s.program_item_delivered(entry.id, item.id, item.version, version))
+            .map_err(local)?;
+    }
+    Ok(None)
+}
+
+fn program_item_change(entry: &OutboxEntry) -> Result<ProgramItemChange, StepError> {
+    serde_json::from_value(entry.payload.clone())
+        .map_err(|e| StepError::Failed(format!("outbox payload is not a program item change: {e}")))
+}
+
+/// The version the server answered with: its `ETag`, else the body's `version`.
+fn answered_version(response: &ApiResponse) -> Option<i64> {
+    response.etag_version().or_else(|| {
+        response
+            .json::<Value>()
+            .ok()
+            .and_then(|v| v.get("version").and_then(Value::as_i64))
+    })
+}
+
+/// `PUT /api/programs/{id}` for a program item changed on this device: every editable field
+/// as the item holds it now, with the create's defaults for what it lacks.
+fn program_item_update_request(item: &physalign_store::ProgramItem) -> UpdateProgramItemRequest {
+    let create = mapping::program_item_request(item);
+    UpdateProgramItemRequest {
+        exercise_id: create.exercise_id,
+        sets: create.sets,
+        reps: create.reps,
+        hold_seconds: create.hold_seconds,
+        target_angle_deg: create.target_angle_deg,
+        tolerance_deg: create.tolerance_deg,
+        side: create.side,
+        sessions_per_week: create.sessions_per_week,
+        start_date: create.start_date,
+        end_date: create.end_date,
+        instructions: create.instructions,
+    }
+}
+
+/// A program item's new dose (`PUT /api/programs/{id}` with `If-Match` of the version the
+/// change was made on). When someone else changed the item meanwhile (412), nothing is
+/// overwritten: both versions are kept as a conflict, the entry fails with the conflict named,
+/// and the local change stays visible (a pull does not replace it).
+async fn program_item_update(
+    ctx: &Context,
+    entry: &OutboxEntry,
+    key: &str,
+) -> Result<Option<Value>, StepError> {
+    let change = program_item_change(entry)?;
+    let id = entry.entity_id;
+    let body = serde_json::to_value(program_item_update_request(&change.item)).map_err(local)?;
+    let path = format!("/api/programs/{id}");
+    let response = ctx
+        .api
+        .send(
+            Method::PUT,
+            &Request {
+                path: &path,
+                json: Some(&body),
+                idempotency_key: Some(key),
+                if_match: Some(change.base_version),
+                ..Request::default()
+            },
+        )
+        .await?;
+    if response.status == StatusCode::PRECONDITION_FAILED {
+        let server = fetch_session(ctx, &path).await;
+        let server_version = server
+            .as_ref()
+            .and_then(|v| v.get("version"))
+            .and_then(Value::as_i64);
+        let conflict = ctx
+            .db(|s| {
+                s.record_conflict(
+                    OutboxEntityKind::ProgramItem,
+                    id,
+                    Some(entry.id),
+                    Some(change.base_version),
+                    server_version,
+                    &entry.payload,
+                    server.as_ref(),
+                )
+            })
+            .map_err(local)?;
+        return Err(StepError::Failed(format!(
+            "conflict #{conflict}: the server's program item is at version {} but this device \
+             changed version {}; both versions are kept locally, the local change is not sent",
+            server_version.map_or("?".into(), |v| v.to_string()),
+            change.base_version,
+        )));
+    }
+    let response = classify("update program item", response)?;
+    if let Some(version) = answered_version(&response) {
+        ctx.db(|s| s.program_item_delivered(entry.id, id, change.base_version, version))
+            .map_err(local)?;
+    }
+    Ok(None)
+}
+
+/// A program item's end (`POST /api/programs/{id}/end`). Ending takes nothing away that
+/// someone else wrote, so it is sent without `If-Match`; ending an ended item is a success.
+async fn program_item_end(
+    ctx: &Context,
+    entry: &OutboxEntry,
+    key: &str,
+) -> Result<Option<Value>, StepError> {
+    let change = program_item_change(entry)?;
+    let id = entry.entity_id;
+    let path = format!("/api/programs/{id}/end");
+    let response = ctx
+        .api
+        .send(
+            Method::POST,
+            &Request {
+                path: &path,
+                idempotency_key: Some(key),
+                ..Request::default()
+            },
+        )
+        .await?;
+    let response = classify("end program item", response)?;
+    if let Some(version) = answered_version(&response) {
+        ctx.db(|s| s.program_item_delivered(entry.id, id, change.base_version, version))
+            .map_err(local)?;
+    }
+    Ok(None)
+}
+
+/// An alert acknowledged on this device (`POST /api/physio/alerts/{id}/acknowledge`). The
+/// server answers an acknowledged alert unchanged (200); an alert it no longer shows this
+/// clinician (404: gone, or the patient left their care) or reports as already acknowledged
+/// (409) has nothing left to acknowledge: the entry is done, with a note, never failing.
+async fn acknowledge_alert(
+    ctx: &Context,
+    entry: &OutboxEntry,
+    key: &str,
+) -> Result<Option<Value>, StepError> {
+    let ack: AlertAcknowledgement = serde_json::from_value(entry.payload.clone())
+        .map_err(|e| StepError::Failed(format!("outbox payload is not an acknowledgement: {e}")))?;
+    let path = format!("/api/physio/alerts/{}/acknowledge", ack.alert_id);
+    let response = ctx
+        .api
+        .send(
+            Method::POST,
+            &Request {
+                path: &path,
+                idempotency_key: Some(key),
+                ..Request::default()
+            },
+        )
+        .await?;
+    if response.status == StatusCode::NOT_FOUND
+        && response.error_code() == Some(ErrorCode::AlertNotFound)
+    {
+        return Ok(Some(json!(
+            "the server no longer shows this alert to this clinician: nothing to acknowledge"
+        )));
+    }
+    if response.status == StatusCode::CONFLICT {
+        return Ok(Some(json!("already acknowledged on the server")));
+    }
+    classify("acknowledge alert", response)?;
+    Ok(None)
 }
