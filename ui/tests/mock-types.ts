@@ -10,6 +10,7 @@ export type { ExerciseInfo } from "../src/bindings/ExerciseInfo";
 export type { FrameAnalysis } from "../src/bindings/FrameAnalysis";
 export type { HistoryEntry } from "../src/bindings/HistoryEntry";
 export type { ProgramEntry } from "../src/bindings/ProgramEntry";
+export type { ReviewView } from "../src/bindings/ReviewView";
 export type { RecorderEvent } from "../src/bindings/RecorderEvent";
 export type { SessionDetail } from "../src/bindings/SessionDetail";
 export type { SessionSummary } from "../src/bindings/SessionSummary";

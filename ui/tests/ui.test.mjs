@@ -118,6 +118,7 @@ function responses(overrides = {}) {
       notes: { pain_reports: [{ score: 3, denied: false, body_part: "knee", quote: "My knee pain is 3 out of 10." }] },
       measurement: null,
       crisis: null,
+      review: null,
     },
     recent_crisis: null,
     consent_settings: CONSENT,
@@ -474,7 +475,7 @@ test("history with a single finished session shows its row and nothing else unde
 });
 
 test("a session whose report and notes are missing or of another shape still shows its summary", async () => {
-  const view = { entry: ENTRY, detail: { ...DETAIL, form_issues: [] }, transcript: null, measurement: null, crisis: null };
+  const view = { entry: ENTRY, detail: { ...DETAIL, form_issues: [] }, transcript: null, measurement: null, crisis: null, review: null };
   for (const [report, notes] of [[null, null], [{ rep_details: "none" }, { pain_reports: [{ score: "3" }] }]]) {
     const { page, errors } = await open({ session_view: { ...view, report, notes } });
     await page.goto(base + `#/session/${SESSION_ID}`);
@@ -517,6 +518,28 @@ test("a session whose notes carry a crisis flag shows the engine's crisis resour
   assert.equal(first, "summary-crisis", "above the session's numbers");
   assert.deepEqual(errors, []);
   await page.close();
+});
+
+test("the clinician's review is shown with the session it reviews, its grade in the engine's words", async () => {
+  const base_view = { entry: ENTRY, detail: DETAIL, transcript: null, notes: null, report: null, measurement: null, crisis: null };
+  /** @type {import("./mock-types").ReviewView} */
+  const review = { assessment: "NEEDS_IMPROVEMENT", grade: "Needs improvement", notes: "Keep the knees over the toes.",
+    next_steps: "Three sessions a week. · Follow-up: 2026-12-20", reviewed_at: "2026-12-03T09:00:00Z", written_here: false };
+  const { page, errors } = await open({ session_view: { ...base_view, review } });
+  await page.goto(base + `#/session/${SESSION_ID}`);
+  await page.waitForSelector("#summary-review");
+  assert.equal(await text(page, "#summary-review-grade"), "Needs improvement");
+  assert.equal(await text(page, "#summary-review-notes"), "Keep the knees over the toes.");
+  assert.match(await text(page, "#summary-review-plan"), /Three sessions a week/);
+  assert.doesNotMatch(await text(page, "#summary-review"), /not yet sent/);
+  await page.close();
+  // No review yet: no panel.
+  const second = await open({ session_view: { ...base_view, review: null } });
+  await second.page.goto(base + `#/session/${SESSION_ID}`);
+  await second.page.waitForSelector("#summary-reps");
+  assert.equal(await second.page.locator("#summary-review").count(), 0);
+  assert.deepEqual([...errors, ...second.errors], []);
+  await second.page.close();
 });
 
 test("a session without a crisis flag shows no crisis panel", async () => {

@@ -18,6 +18,7 @@ pub mod document;
 mod escape;
 pub mod html;
 pub mod measurement;
+pub mod review;
 pub mod screen;
 pub mod summary;
 mod svg_chart;

@@ -1,11 +1,12 @@
-//! Past sessions: the history list, one session's summary (with the crisis resources when its
-//! notes carry a crisis flag) and its angle chart.
+//! Past sessions: the history list, one session's summary (with its latest review, and the
+//! crisis resources when its notes carry a crisis flag) and its angle chart.
 
 use super::{blocking_task, SharedState};
 use crate::error::CommandResult;
 use physalign_analysis::{Catalogue, SessionReport};
 use physalign_recorder::history::{self, AngleSeries, HistoryEntry, SessionView};
 use physalign_report::crisis::{self, CrisisResources};
+use physalign_report::review::{self, ReviewView};
 use physalign_report::screen::{measurement_view, MeasurementView};
 use physalign_store::Store;
 use serde::Serialize;
@@ -26,6 +27,9 @@ pub struct SessionSummary {
     /// The crisis resources, shown above everything else, when the session's notes carry a
     /// crisis flag (see [`SessionSummary::with_crisis`]); `None` otherwise.
     pub crisis: Option<CrisisResources>,
+    /// The clinician's latest review of the session, when there is one (pulled by sync or
+    /// written on this device).
+    pub review: Option<ReviewView>,
 }
 
 impl SessionSummary {
@@ -43,6 +47,7 @@ impl SessionSummary {
             view,
             measurement,
             crisis: None,
+            review: None,
         }
     }
 
@@ -50,6 +55,12 @@ impl SessionSummary {
     /// ([`crisis::session_crisis`]); the store knows whether the care team has been told.
     pub fn with_crisis(mut self, crisis: Option<CrisisResources>) -> Self {
         self.crisis = crisis;
+        self
+    }
+
+    /// The summary with the session's latest review ([`review::latest_review`]).
+    pub fn with_review(mut self, review: Option<ReviewView>) -> Self {
+        self.review = review;
         self
     }
 }
@@ -81,8 +92,11 @@ pub async fn session_view(
             return Ok(None);
         };
         let crisis = crisis::session_crisis(&store, session_id)?;
+        let review = review::latest_review(&store, session_id)?;
         Ok(Some(
-            SessionSummary::new(view, &state.catalogue).with_crisis(crisis),
+            SessionSummary::new(view, &state.catalogue)
+                .with_crisis(crisis)
+                .with_review(review),
         ))
     })
     .await

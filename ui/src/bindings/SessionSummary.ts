@@ -2,6 +2,7 @@
 import type { CrisisResources } from "./CrisisResources";
 import type { HistoryEntry } from "./HistoryEntry";
 import type { MeasurementView } from "./MeasurementView";
+import type { ReviewView } from "./ReviewView";
 import type { SessionDetail } from "./SessionDetail";
 import type { JsonValue } from "./serde_json/JsonValue";
 
@@ -20,6 +21,11 @@ measurement: MeasurementView | null,
  * crisis flag (see [`SessionSummary::with_crisis`]); `None` otherwise.
  */
 crisis: CrisisResources | null, 
+/**
+ * The clinician's latest review of the session, when there is one (pulled by sync or
+ * written on this device).
+ */
+review: ReviewView | null, 
 /**
  * The line of the history.
  */

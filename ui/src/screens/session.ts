@@ -2,7 +2,8 @@
 // range of motion and confidence per repetition, the angle over time, form issues with their
 // times, pain and notes from speech, and the sync state. Every verdict and its wording comes
 // from the engine (SessionSummary.measurement, and SessionSummary.crisis: the crisis resources
-// when what was said carries a crisis flag, shown first); this screen only lays it out.
+// when what was said carries a crisis flag, shown first; SessionSummary.review: the clinician's
+// latest review); this screen only lays it out.
 import { call } from "../ipc";
 import { el, mount } from "../dom";
 import { degrees, seconds, severityLabel, when, syncLabel } from "../format";
@@ -12,6 +13,7 @@ import { crisisPanel } from "../crisis";
 import type { MeasurementView } from "../bindings/MeasurementView";
 import type { RepetitionRow } from "../bindings/RepetitionRow";
 import type { TrustView } from "../bindings/TrustView";
+import type { ReviewView } from "../bindings/ReviewView";
 import type { Screen } from "../router";
 
 function stat(label: string, value: HTMLElement, extra: string | null = null): HTMLDivElement {
@@ -24,6 +26,16 @@ function trustPanel(trust: TrustView): HTMLElement {
     el("p", { id: "summary-trust-headline", class: "trust-headline" }, trust.headline),
     trust.reasons.length ? el("ul", { class: "trust-reasons" }, trust.reasons.map((r) => el("li", {}, r))) : null,
     trust.framing_warning ? el("p", { id: "summary-framing", class: "trust-framing", role: "note" }, trust.framing_warning) : null);
+}
+
+/** The clinician's latest review of this session, in the engine's words. */
+function reviewPanel(review: ReviewView): HTMLElement {
+  return el("section", { id: "summary-review", class: "review", "aria-labelledby": "summary-review-heading" },
+    el("h2", { id: "summary-review-heading" }, "Your physiotherapist's review"),
+    el("p", {}, el("strong", { id: "summary-review-grade" }, review.grade), ` · ${when(review.reviewed_at)}`,
+      review.written_here ? el("span", { class: "muted" }, " · written on this device, not yet sent") : null),
+    review.notes ? el("p", { id: "summary-review-notes" }, review.notes) : null,
+    review.next_steps ? el("p", { id: "summary-review-plan" }, `Next: ${review.next_steps}`) : null);
 }
 
 function repetitionRow(rep: RepetitionRow, withSide: boolean): HTMLTableRowElement {
@@ -70,6 +82,7 @@ export const session: Screen = {
         stat("Sync", el("output", { id: "summary-sync" }, syncLabel(e.sync))),
         m?.sides ? stat("Sides", el("output", { id: "summary-sides" }, m.sides.text)) : null,
         m?.functional_test ? stat("Test result", el("output", { id: "summary-test" }, m.functional_test)) : null),
+      view.review ? reviewPanel(view.review) : null,
       m?.trust ? trustPanel(m.trust) : null,
       el("h2", {}, "Range of motion per repetition"),
       barChart({ labels: counted.map((r) => `#${r.number}`), values: counted.map((r) => r.rom), unit: "°", title: "Range of motion per repetition" }),
