@@ -14,6 +14,9 @@ pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// WAL lets the frame writer commit while readers read; `synchronous=NORMAL` in WAL mode only
 /// risks the last commits on power loss, never corruption, and avoids an fsync per batch.
 pub(crate) fn open_connection(path: &Path) -> Result<Connection, StoreError> {
+    // The file must exist with owner-only permissions before SQLite opens it: SQLite gives the
+    // -wal, -shm and -journal files it creates the main file's mode.
+    permissions::create_private(path)?;
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -30,5 +33,136 @@ pub(crate) fn open_connection(path: &Path) -> Result<Connection, StoreError> {
     }
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    // WAL mode has just created -wal and -shm; tighten them and any left by an older version.
+    permissions::tighten_files(path)?;
     Ok(conn)
+}
+
+/// Owner-only permissions for the database directory and files: they hold health data, and a
+/// shared clinic computer has other accounts (issue 17).
+pub(crate) mod permissions {
+    use crate::StoreError;
+    use std::path::Path;
+
+    /// Mode of the directory holding the database.
+    pub const DIR_MODE: u32 = 0o700;
+    /// Mode of the database file and its -wal, -shm and -journal files.
+    pub const FILE_MODE: u32 = 0o600;
+    /// Suffixes of the files SQLite keeps beside the database.
+    pub const SIDE_FILES: [&str; 3] = ["-wal", "-shm", "-journal"];
+
+    fn io<'a>(
+        action: &'static str,
+        path: &'a Path,
+    ) -> impl FnOnce(std::io::Error) -> StoreError + 'a {
+        move |source| StoreError::Io {
+            action,
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+
+    /// Creates the database's directory (0700) and an empty database file (0600) when missing,
+    /// and tightens looser existing ones.
+    #[cfg(unix)]
+    pub fn create_private(path: &Path) -> Result<(), StoreError> {
+        use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+        let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
+        let created_dir = match parent {
+            Some(dir) if !dir.exists() => {
+                std::fs::DirBuilder::new()
+                    .recursive(true)
+                    .mode(DIR_MODE)
+                    .create(dir)
+                    .map_err(io("creating directory", dir))?;
+                true
+            }
+            _ => false,
+        };
+        // An empty file is a valid empty SQLite database; `create_new` keeps an existing one.
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(FILE_MODE)
+            .open(path)
+        {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(io("creating database file", path)(e)),
+        }
+        if let (Some(dir), false) = (parent, created_dir) {
+            tighten_dir(dir, path)?;
+        }
+        tighten_files(path)
+    }
+
+    /// Nothing to do where there are no Unix permissions.
+    #[cfg(not(unix))]
+    pub fn create_private(path: &Path) -> Result<(), StoreError> {
+        if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(io("creating directory", dir))?;
+        }
+        Ok(())
+    }
+
+    /// Tightens an existing directory to 0700 when it is this database's own: owned by the
+    /// database file's owner, not a shared sticky directory such as `/tmp`, not the home
+    /// directory and not a top-level system directory (a tool run as root and pointed at
+    /// `/var/lib/x.sqlite` must not lock `/var/lib`: only paths three levels deep or more).
+    #[cfg(unix)]
+    fn tighten_dir(dir: &Path, db: &Path) -> Result<(), StoreError> {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        const STICKY: u32 = 0o1000;
+        let meta = std::fs::metadata(dir).map_err(io("reading directory", dir))?;
+        let db_owner = std::fs::metadata(db)
+            .map_err(io("reading database file", db))?
+            .uid();
+        let mode = meta.permissions().mode();
+        let canonical = std::fs::canonicalize(dir).map_err(io("reading directory", dir))?;
+        let depth = canonical
+            .components()
+            .filter(|c| matches!(c, std::path::Component::Normal(_)))
+            .count();
+        let is_home = std::env::var_os("HOME")
+            .and_then(|home| std::fs::canonicalize(home).ok())
+            .is_some_and(|home| home == canonical);
+        if mode & STICKY != 0 || meta.uid() != db_owner || depth < 3 || is_home {
+            return Ok(());
+        }
+        if mode & 0o777 & !DIR_MODE != 0 {
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(DIR_MODE))
+                .map_err(io("restricting directory", dir))?;
+        }
+        Ok(())
+    }
+
+    /// Sets the database file and its -wal, -shm and -journal files to 0600 where looser.
+    #[cfg(unix)]
+    pub fn tighten_files(path: &Path) -> Result<(), StoreError> {
+        use std::os::unix::fs::PermissionsExt;
+        let mut files = vec![path.to_path_buf()];
+        for suffix in SIDE_FILES {
+            let mut name = path.as_os_str().to_owned();
+            name.push(suffix);
+            files.push(name.into());
+        }
+        for file in &files {
+            let meta = match std::fs::metadata(file) {
+                Ok(meta) => meta,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(io("reading database file", file)(e)),
+            };
+            if meta.permissions().mode() & 0o777 & !FILE_MODE != 0 {
+                std::fs::set_permissions(file, std::fs::Permissions::from_mode(FILE_MODE))
+                    .map_err(io("restricting database file", file))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Nothing to do where there are no Unix permissions.
+    #[cfg(not(unix))]
+    pub fn tighten_files(_path: &Path) -> Result<(), StoreError> {
+        Ok(())
+    }
 }
