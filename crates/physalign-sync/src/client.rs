@@ -128,19 +128,70 @@ pub fn account_name(server_url: &str, email: &str) -> String {
     format!("{} {}", email.trim().to_lowercase(), server_url)
 }
 
-/// `url` without trailing slashes, checked to be http(s).
-pub fn normalize_server_url(url: &str) -> Result<String, SyncError> {
-    let trimmed = url.trim().trim_end_matches('/');
-    if !(trimmed.starts_with("http://") || trimmed.starts_with("https://")) || trimmed.len() < 9 {
+/// Which transport a server URL uses, as far as the device's rule is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    /// `https://`: TLS with certificate verification, allowed for every host.
+    Https,
+    /// `http://` to this machine (127.0.0.0/8, `::1`, `localhost`): never leaves the device.
+    LoopbackHttp,
+}
+
+/// Whether `url`'s host names this machine: an IPv4 address in 127.0.0.0/8, `::1` or `localhost`.
+fn is_loopback_host(url: &reqwest::Url) -> bool {
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    // IPv6 hosts come bracketed (`[::1]`).
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    match bare.parse::<std::net::IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => {
+            let name = bare.trim_end_matches('.').to_ascii_lowercase();
+            name == "localhost" || name.ends_with(".localhost")
+        }
+    }
+}
+
+/// The device's transport rule for a server URL: `https://` anywhere, `http://` only to loopback.
+/// Health data and tokens must never cross a network in clear text (issue 17).
+pub fn check_transport(url: &str) -> Result<Transport, SyncError> {
+    let parsed =
+        reqwest::Url::parse(url).map_err(|_| SyncError::InvalidServerUrl(url.to_string()))?;
+    if parsed.host().is_none() {
         return Err(SyncError::InvalidServerUrl(url.to_string()));
     }
+    match parsed.scheme() {
+        "https" => Ok(Transport::Https),
+        "http" if is_loopback_host(&parsed) => Ok(Transport::LoopbackHttp),
+        "http" => Err(SyncError::InsecureServerUrl(url.to_string())),
+        _ => Err(SyncError::InvalidServerUrl(url.to_string())),
+    }
+}
+
+/// `url` without trailing slashes, checked to be `https://`, or `http://` to a loopback host.
+pub fn normalize_server_url(url: &str) -> Result<String, SyncError> {
+    let trimmed = url.trim().trim_end_matches('/');
+    check_transport(trimmed)?;
     Ok(trimmed.to_string())
 }
 
 fn build_http(timeout: Duration) -> Result<reqwest::Client, SyncError> {
+    // Certificate verification stays on (reqwest's default; never disabled here). A redirect may
+    // not downgrade to clear-text http off this machine.
+    let redirects = reqwest::redirect::Policy::custom(|attempt| {
+        if attempt.previous().len() >= 10 {
+            attempt.error("too many redirects")
+        } else if check_transport(attempt.url().as_str()).is_err() {
+            attempt.error("redirect to a URL that is neither https:// nor loopback")
+        } else {
+            attempt.follow()
+        }
+    });
     reqwest::Client::builder()
         .timeout(timeout)
         .connect_timeout(timeout.min(Duration::from_secs(10)))
+        .redirect(redirects)
         .user_agent(concat!("physalign-sync/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| SyncError::Task(format!("HTTP client: {e}")))
@@ -380,6 +431,10 @@ impl ApiClient {
         token: Option<&str>,
     ) -> Result<ApiResponse, RequestError> {
         let url = if request.path.starts_with("http://") || request.path.starts_with("https://") {
+            // Upload URLs come from the server: they obey the same transport rule as its base.
+            if let Err(e) = check_transport(request.path) {
+                return Err(RequestError::Local(e));
+            }
             request.path.to_string()
         } else {
             format!("{}{}", self.base_url, request.path)
@@ -449,4 +504,74 @@ fn error_chain(e: &dyn std::error::Error) -> String {
         source = inner.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn https_is_allowed_for_any_host() {
+        assert_eq!(
+            check_transport("https://clinic.example.org").ok(),
+            Some(Transport::Https)
+        );
+        assert_eq!(
+            normalize_server_url("https://192.0.2.10:8443/")
+                .ok()
+                .as_deref(),
+            Some("https://192.0.2.10:8443")
+        );
+    }
+
+    #[test]
+    fn http_is_allowed_only_to_loopback() {
+        for url in [
+            "http://127.0.0.1:8080",
+            "http://127.1.2.3",
+            "http://[::1]:3000",
+            "http://localhost:8080/",
+            "http://LOCALHOST",
+        ] {
+            assert_eq!(
+                normalize_server_url(url).map(|_| ()).ok(),
+                Some(()),
+                "{url} should be allowed"
+            );
+        }
+        for url in [
+            "http://192.0.2.10:8080",
+            "http://10.0.0.1",
+            "http://[2001:db8::1]",
+            "http://clinic.example.org",
+            "http://localhost.example.org",
+            "http://128.0.0.1",
+        ] {
+            let err = normalize_server_url(url).expect_err(url);
+            assert!(
+                matches!(err, SyncError::InsecureServerUrl(_)),
+                "{url}: {err:?}"
+            );
+            assert!(err.to_string().contains("https://"), "{err}");
+        }
+    }
+
+    #[test]
+    fn other_schemes_and_garbage_are_invalid() {
+        for url in [
+            "ftp://127.0.0.1",
+            "clinic.example.org",
+            "",
+            "https://",
+            "file:///tmp/x",
+        ] {
+            assert!(
+                matches!(
+                    normalize_server_url(url),
+                    Err(SyncError::InvalidServerUrl(_))
+                ),
+                "{url}"
+            );
+        }
+    }
 }

@@ -38,6 +38,13 @@ pub enum SyncError {
     /// The configured server URL is not usable.
     #[error("invalid server URL {0:?}: must start with http:// or https://")]
     InvalidServerUrl(String),
+    /// The server URL is clear-text `http://` to another machine: health data and tokens would
+    /// cross the network unencrypted. Nothing stored or queued is touched.
+    #[error(
+        "refusing insecure server URL {0:?}: http:// is only allowed to this machine \
+         (127.0.0.1, ::1, localhost); use https:// for any other server"
+    )]
+    InsecureServerUrl(String),
     /// Storing or reading the refresh token failed.
     #[error("credential storage: {0}")]
     Credentials(String),
