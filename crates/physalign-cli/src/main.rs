@@ -89,6 +89,8 @@ enum Command {
     Program(commands::program::ProgramArgs),
     /// The clinician's open alerts.
     Alerts(commands::alerts::AlertsArgs),
+    /// The clinician's start of the day: review queue, open alerts, today's patients (local).
+    Today(commands::today::TodayArgs),
     /// What this device sends to the care team (notes, transcript); `--share-… yes|no` changes it.
     Consent(commands::consent::ConsentArgs),
 }
@@ -138,6 +140,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Prescribe(args) => commands::prescribe::run(args, &global),
         Command::Program(args) => commands::program::run(args, &global),
         Command::Alerts(args) => commands::alerts::run(args, &global),
+        Command::Today(args) => commands::today::run(args, &global),
         Command::Consent(args) => commands::consent::run(args, &global),
     }
 }

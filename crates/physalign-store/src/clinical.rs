@@ -366,7 +366,8 @@ pub(crate) fn insert_local_review(
     Ok(())
 }
 
-const ITEM_COLUMNS: &str = "id, patient_id, exercise_id, sets, reps, hold_seconds, target_angle,
+pub(crate) const ITEM_COLUMNS: &str =
+    "id, patient_id, exercise_id, sets, reps, hold_seconds, target_angle,
      tolerance, side, per_week, start_date, end_date, instructions, status, version, created_at,
      updated_at";
 
@@ -377,7 +378,7 @@ fn parse_date(what: &'static str, text: Option<String>) -> Result<Option<NaiveDa
     .transpose()
 }
 
-fn item_from_row(row: &Row<'_>) -> Result<ProgramItem, StoreError> {
+pub(crate) fn item_from_row(row: &Row<'_>) -> Result<ProgramItem, StoreError> {
     Ok(ProgramItem {
         id: parse_uuid("program_items.id", &row.get::<_, String>(0)?)?,
         patient_id: parse_uuid("program_items.patient_id", &row.get::<_, String>(1)?)?,

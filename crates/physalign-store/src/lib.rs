@@ -29,6 +29,7 @@ mod sessions;
 mod sql_values;
 pub mod sync_state;
 mod transcripts;
+mod workspace;
 
 pub use clinical::{
     week_start, Adherence, AlertAcknowledgement, CarePatient, CarePatientOverview, ClinicalAlert,
@@ -47,6 +48,7 @@ pub use records::{
     SegmentRecord, SessionCompletion, SessionDetail, SessionRow, TranscriptRecord,
 };
 pub use transcripts::ClinicalNotesRow;
+pub use workspace::{ProgramItemActivity, SessionRomSample, UnreviewedSession};
 
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 use std::path::{Path, PathBuf};

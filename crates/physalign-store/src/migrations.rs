@@ -37,10 +37,11 @@ const MIGRATIONS: &[Migration] = &[
     migration!(4, "0300_drop_undeliverable_outbox.sql"),
     migration!(5, "0400_clinical_loop.sql"),
     migration!(6, "0500_repetition_confidence_side.sql"),
+    migration!(7, "0600_workspace_indexes.sql"),
 ];
 
 /// The schema version this build creates.
-pub const SCHEMA_VERSION: i64 = 6;
+pub const SCHEMA_VERSION: i64 = 7;
 
 /// Brings the database up to [`SCHEMA_VERSION`]; does nothing when it already is.
 /// Returns the version found before migrating.

@@ -27,6 +27,7 @@ pub mod review;
 pub mod session;
 pub mod sessions;
 pub mod sync;
+pub mod today;
 #[cfg(feature = "vision")]
 pub mod track;
 #[cfg(feature = "speech")]

@@ -1,0 +1,187 @@
+//! The clinician's workspace, decided on the device from what the local store holds (pulled
+//! sessions, reviews, program items, alerts and the roster), so it works with the network
+//! unplugged:
+//!
+//! * the **review queue**: sessions of the roster's patients without a review, oldest first;
+//! * **open alerts**: the server's (crisis, pain ≥ 7) not acknowledged, and the device's own
+//!   (range of motion falling across three sessions, a program item missed for a week), crisis
+//!   first, each pointing to its patient and session or program item ([`alerts`]);
+//! * the **roster**: each patient with the last session, adherence this week and open alerts,
+//!   searchable by name ([`roster`]);
+//! * **today's patients**: recently active patients, until appointments exist.
+//!
+//! The desktop shell and the command line show what [`Workspace`] returns; they decide nothing.
+
+#![warn(missing_docs)]
+
+pub mod alerts;
+pub mod roster;
+
+pub use alerts::{AlertKind, AlertSource, RomTrend, WorkspaceAlert};
+pub use roster::{name_matches, ChartProgramItem, PatientChart, RosterEntry, WeekAdherence};
+
+use chrono::{DateTime, Duration, Utc};
+use physalign_store::{RecordOrigin, SessionStatus, Store, StoreError};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// How far back activity makes a patient one of today's (until appointments exist).
+pub const RECENT_ACTIVITY_DAYS: i64 = 7;
+
+/// What can go wrong building the workspace.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkspaceError {
+    /// The local store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// No patient with this id on the roster.
+    #[error("patient {0} is not on this device's roster")]
+    PatientNotFound(Uuid),
+}
+
+/// A session waiting for the clinician's review.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReviewQueueEntry {
+    /// Session id.
+    pub session_id: Uuid,
+    /// The patient.
+    pub patient_id: Uuid,
+    /// The patient's first name.
+    pub first_name: String,
+    /// The patient's last name.
+    pub last_name: String,
+    /// Exercise catalogue id.
+    pub exercise_id: String,
+    /// When it started.
+    pub started_at: DateTime<Utc>,
+    /// When it ended.
+    pub ended_at: DateTime<Utc>,
+    /// Lifecycle status.
+    pub status: SessionStatus,
+    /// A home session pulled from the server, or recorded here in clinic.
+    pub origin: RecordOrigin,
+    /// The program item it was recorded for.
+    pub program_item_id: Option<Uuid>,
+}
+
+/// A patient active recently, with why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TodayPatient {
+    /// The patient as the roster shows them.
+    #[serde(flatten)]
+    pub entry: RosterEntry,
+    /// The latest session start or alert raised, within [`RECENT_ACTIVITY_DAYS`].
+    pub last_activity_at: DateTime<Utc>,
+}
+
+/// The start of the clinician's day.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StartOfDay {
+    /// Sessions to review, oldest first.
+    pub review_queue: Vec<ReviewQueueEntry>,
+    /// Open alerts, most urgent kind first, newest first within a kind.
+    pub alerts: Vec<WorkspaceAlert>,
+    /// Today's patients: those active recently, most recent first.
+    pub patients: Vec<TodayPatient>,
+}
+
+/// The workspace over one store as of one instant (tests pass their own clock).
+#[derive(Debug)]
+pub struct Workspace<'a> {
+    store: &'a Store,
+    now: DateTime<Utc>,
+}
+
+impl<'a> Workspace<'a> {
+    /// The workspace of `store` as of `now`.
+    pub fn new(store: &'a Store, now: DateTime<Utc>) -> Workspace<'a> {
+        Workspace { store, now }
+    }
+
+    /// The instant the workspace is computed for.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.now
+    }
+
+    /// Sessions of the roster's patients without a review, oldest first. A session still
+    /// being recorded (not ended) is not ready for review and waits.
+    pub fn review_queue(&self) -> Result<Vec<ReviewQueueEntry>, WorkspaceError> {
+        let names = roster::names(self.store)?;
+        Ok(self
+            .store
+            .roster_sessions_without_review()?
+            .into_iter()
+            .filter_map(|s| {
+                let ended_at = s.ended_at?;
+                let (first_name, last_name) = names.get(&s.patient_id).cloned()?;
+                Some(ReviewQueueEntry {
+                    session_id: s.session_id,
+                    patient_id: s.patient_id,
+                    first_name,
+                    last_name,
+                    exercise_id: s.exercise_id,
+                    started_at: s.started_at,
+                    ended_at,
+                    status: s.status,
+                    origin: s.origin,
+                    program_item_id: s.program_item_id,
+                })
+            })
+            .collect())
+    }
+
+    /// Open alerts of every kind, in the order the clinician sees to them.
+    pub fn alerts(&self) -> Result<Vec<WorkspaceAlert>, WorkspaceError> {
+        alerts::open_alerts(self.store, None, self.now)
+    }
+
+    /// The roster, by last then first name; with `search`, only patients whose first or last
+    /// name contains it (case-insensitive).
+    pub fn roster(&self, search: Option<&str>) -> Result<Vec<RosterEntry>, WorkspaceError> {
+        let alerts = self.alerts()?;
+        roster::roster(self.store, &alerts, search, self.now)
+    }
+
+    /// Review queue, open alerts and today's patients at once (alerts computed once).
+    pub fn start_of_day(&self) -> Result<StartOfDay, WorkspaceError> {
+        let alerts = self.alerts()?;
+        let entries = roster::roster(self.store, &alerts, None, self.now)?;
+        let since = self.now - Duration::days(RECENT_ACTIVITY_DAYS);
+        let mut patients: Vec<TodayPatient> = entries
+            .into_iter()
+            .filter_map(|entry| {
+                let alert_at = alerts
+                    .iter()
+                    .filter(|a| a.patient_id == Some(entry.patient_id))
+                    .map(|a| a.raised_at)
+                    .max();
+                // A future timestamp (a clock set wrong somewhere) is not activity "now".
+                let last_activity_at = [entry.last_session_at, alert_at]
+                    .into_iter()
+                    .flatten()
+                    .filter(|t| *t >= since && *t <= self.now)
+                    .max()?;
+                Some(TodayPatient {
+                    entry,
+                    last_activity_at,
+                })
+            })
+            .collect();
+        patients.sort_by(|a, b| {
+            b.last_activity_at
+                .cmp(&a.last_activity_at)
+                .then_with(|| a.entry.patient_id.cmp(&b.entry.patient_id))
+        });
+        Ok(StartOfDay {
+            review_queue: self.review_queue()?,
+            alerts,
+            patients,
+        })
+    }
+
+    /// What the patient chart shows of one patient: the roster row, the program with adherence
+    /// per item, the sessions (newest first, each with its latest review) and open alerts.
+    pub fn patient_chart(&self, patient_id: Uuid) -> Result<PatientChart, WorkspaceError> {
+        roster::patient_chart(self.store, patient_id, self.now)
+    }
+}
