@@ -17,7 +17,7 @@ use chrono::{DateTime, Duration, NaiveTime, Utc};
 use physalign_domain::BodySide;
 use physalign_store::{ProgramItemActivity, ProgramItemStatus, SessionRomSample, Store};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use uuid::Uuid;
 
 use crate::WorkspaceError;
@@ -235,7 +235,16 @@ pub fn open_alerts(
         });
     }
 
+    // Items of a patient who left the roster may linger until the next pull: not theirs to see.
+    let roster: HashSet<Uuid> = store
+        .care_patients()?
+        .into_iter()
+        .map(|p| p.patient.patient_id)
+        .collect();
     for activity in store.program_item_activity(patient)? {
+        if !roster.contains(&activity.item.patient_id) {
+            continue;
+        }
         let Some(since) = missed_since(&activity, now) else {
             continue;
         };

@@ -180,6 +180,9 @@ fn an_item_is_missed_after_a_week_without_a_linked_session_while_active() {
     let ended = pulled_item(&store, alan, "row", ago(20, 0));
     store.end_program_item(ended).unwrap();
 
+    // A patient no longer on the roster.
+    let stranger = pulled_item(&store, Uuid::new_v4(), "squat", ago(30, 0));
+
     let missed: Vec<Uuid> = Workspace::new(&store, now())
         .alerts()
         .unwrap()
@@ -194,6 +197,7 @@ fn an_item_is_missed_after_a_week_without_a_linked_session_while_active() {
     assert!(!missed.contains(&done_lately));
     assert!(!missed.contains(&ended));
     assert!(!missed.contains(&day.grace_item));
+    assert!(!missed.contains(&stranger), "not on the roster");
     // Newest first within the kind: done_long_ago (due 2 days ago), old (1 day ago) ...
     assert_eq!(missed.len(), 3);
     assert_eq!(missed[0], old);
@@ -353,6 +357,15 @@ fn the_chart_holds_one_patients_program_sessions_reviews_and_alerts() {
     assert_eq!(chart.program.len(), 1);
     assert_eq!(chart.program[0].adherence.done_this_week, 1);
     assert_eq!(chart.program[0].missed_since, None);
+    // The roster's one-query count is the store's adherence, item by item.
+    assert_eq!(
+        chart.patient.adherence_this_week.done,
+        chart
+            .program
+            .iter()
+            .map(|p| p.adherence.done_this_week)
+            .sum::<i64>()
+    );
 
     assert!(matches!(
         ws.patient_chart(Uuid::new_v4()),
