@@ -1,7 +1,8 @@
 //! Server settings, from flags or environment variables.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
+use std::str::FromStr;
 
 use clap::Args;
 
@@ -75,6 +76,98 @@ pub struct ServerConfig {
     /// Failed logins per minute per account and address before login is refused.
     #[arg(long, env = "PHYSALIGN_LOGIN_ATTEMPTS", default_value_t = 5)]
     pub login_attempts_per_minute: u32,
+
+    /// The server runs behind a TLS-terminating reverse proxy: it may then listen on a
+    /// non-loopback address (with `--trusted-proxy`) and sends `Strict-Transport-Security`.
+    #[arg(long, env = "PHYSALIGN_BEHIND_PROXY")]
+    pub behind_proxy: bool,
+
+    /// Address ranges of the reverse proxies (e.g. `10.0.0.0/8`, repeatable or comma-separated):
+    /// `X-Forwarded-For` is believed only from a peer in one of them.
+    #[arg(
+        long = "trusted-proxy",
+        env = "PHYSALIGN_TRUSTED_PROXY",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<IpRange>,
+}
+
+/// An address range in CIDR notation (`10.0.0.0/8`, `fd00::/8`; a bare address is one host).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IpRange {
+    network: IpAddr,
+    prefix: u8,
+}
+
+/// Why an address range could not be read.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid address range {0:?}: expected an address or CIDR such as 10.0.0.0/8")]
+pub struct InvalidIpRange(String);
+
+impl FromStr for IpRange {
+    type Err = InvalidIpRange;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let invalid = || InvalidIpRange(text.to_string());
+        let (addr, prefix) = match text.trim().split_once('/') {
+            Some((addr, prefix)) => (addr, Some(prefix)),
+            None => (text.trim(), None),
+        };
+        let network: IpAddr = addr.parse().map_err(|_| invalid())?;
+        let max = if network.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            Some(p) => p.parse::<u8>().map_err(|_| invalid())?,
+            None => max,
+        };
+        if prefix > max {
+            return Err(invalid());
+        }
+        Ok(IpRange { network, prefix })
+    }
+}
+
+impl std::fmt::Display for IpRange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.network, self.prefix)
+    }
+}
+
+impl IpRange {
+    /// Whether `ip` lies in this range (an IPv4-mapped IPv6 address counts as IPv4).
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+            v4 => v4,
+        };
+        let (net, addr, bits) = match (self.network, ip) {
+            (IpAddr::V4(n), IpAddr::V4(a)) => {
+                (u128::from(u32::from(n)), u128::from(u32::from(a)), 32)
+            }
+            (IpAddr::V6(n), IpAddr::V6(a)) => (u128::from(n), u128::from(a), 128),
+            _ => return false,
+        };
+        let host_bits = bits - u32::from(self.prefix);
+        if host_bits >= 128 {
+            return true;
+        }
+        (net >> host_bits) == (addr >> host_bits)
+    }
+}
+
+/// Why the server refuses to start with a configuration.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// Listening beyond this machine without a TLS-terminating proxy would send health data and
+    /// tokens in clear text.
+    #[error(
+        "refusing to listen on {0}: a non-loopback address needs --behind-proxy together with \
+         --trusted-proxy <range> (e.g. 10.0.0.0/8) for the TLS-terminating reverse proxy; \
+         or listen on 127.0.0.1"
+    )]
+    PlainTextOnNetwork(SocketAddr),
+    /// `--behind-proxy` without the proxy's address range.
+    #[error("--behind-proxy needs --trusted-proxy <range> (e.g. 10.0.0.0/8) naming the proxy")]
+    ProxyWithoutRange,
 }
 
 impl ServerConfig {
@@ -97,7 +190,25 @@ impl ServerConfig {
             upload_url_ttl_secs: 3600,
             rate_limit_per_minute: 100,
             login_attempts_per_minute: 5,
+            behind_proxy: false,
+            trusted_proxies: Vec::new(),
         }
+    }
+
+    /// The bind rule: loopback freely; any other address only behind a trusted proxy.
+    pub fn check_listen(&self) -> Result<(), ConfigError> {
+        if self.behind_proxy && self.trusted_proxies.is_empty() {
+            return Err(ConfigError::ProxyWithoutRange);
+        }
+        if !self.listen.ip().is_loopback() && !self.behind_proxy {
+            return Err(ConfigError::PlainTextOnNetwork(self.listen));
+        }
+        Ok(())
+    }
+
+    /// Whether `peer` is one of the trusted reverse proxies.
+    pub fn is_trusted_proxy(&self, peer: IpAddr) -> bool {
+        self.behind_proxy && self.trusted_proxies.iter().any(|r| r.contains(peer))
     }
 
     /// The base URL for links this server hands out.
@@ -106,5 +217,55 @@ impl ServerConfig {
             Some(url) => url.trim_end_matches('/').to_string(),
             None => format!("http://{}", self.listen),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(listen: &str) -> ServerConfig {
+        let mut c = ServerConfig::new("postgres://localhost/x", "s");
+        c.listen = listen.parse().expect("address");
+        c
+    }
+
+    #[test]
+    fn ranges_parse_and_match() {
+        let r: IpRange = "10.0.0.0/8".parse().expect("range");
+        assert!(r.contains("10.1.2.3".parse().expect("ip")));
+        assert!(!r.contains("11.0.0.1".parse().expect("ip")));
+        assert!(r.contains("::ffff:10.9.9.9".parse().expect("ip")));
+        let host: IpRange = "192.0.2.7".parse().expect("host");
+        assert!(host.contains("192.0.2.7".parse().expect("ip")));
+        assert!(!host.contains("192.0.2.8".parse().expect("ip")));
+        let v6: IpRange = "fd00::/8".parse().expect("v6");
+        assert!(v6.contains("fd12::1".parse().expect("ip")));
+        let all: IpRange = "0.0.0.0/0".parse().expect("all");
+        assert!(all.contains("203.0.113.1".parse().expect("ip")));
+        for bad in ["10.0.0.0/33", "nonsense", "10.0.0.0/x", "::/129"] {
+            assert!(bad.parse::<IpRange>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn loopback_binds_freely_anything_else_needs_a_trusted_proxy() {
+        assert!(config("127.0.0.1:8080").check_listen().is_ok());
+        assert!(config("[::1]:8080").check_listen().is_ok());
+        for addr in ["0.0.0.0:8080", "192.0.2.10:8080", "[::]:8080"] {
+            let err = config(addr).check_listen().expect_err(addr);
+            assert!(matches!(err, ConfigError::PlainTextOnNetwork(_)), "{err}");
+            assert!(err.to_string().contains("--behind-proxy"), "{err}");
+        }
+        let mut c = config("0.0.0.0:8080");
+        c.behind_proxy = true;
+        assert!(matches!(
+            c.check_listen(),
+            Err(ConfigError::ProxyWithoutRange)
+        ));
+        c.trusted_proxies = vec!["10.0.0.0/8".parse().expect("range")];
+        assert!(c.check_listen().is_ok());
+        assert!(c.is_trusted_proxy("10.0.0.5".parse().expect("ip")));
+        assert!(!c.is_trusted_proxy("192.0.2.1".parse().expect("ip")));
     }
 }

@@ -212,7 +212,7 @@ impl AuthUser {
 /// The caller's address and user agent, for the access log.
 #[derive(Debug, Clone, Default)]
 pub struct ClientInfo {
-    /// Peer address.
+    /// Client address: the peer, or `X-Forwarded-For` as a trusted proxy wrote it.
     pub ip: Option<IpAddr>,
     /// `User-Agent`, truncated to 500 characters.
     pub user_agent: Option<String>,
@@ -233,8 +233,12 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientInfo {
     }
 }
 
-/// The caller's address: the socket peer (no proxy headers are trusted).
+/// The caller's address: as [`crate::transport::client_address`] resolved it (`X-Forwarded-For`
+/// only from a trusted proxy), else the socket peer.
 pub fn client_ip(request_extensions: &axum::http::Extensions) -> Option<std::net::IpAddr> {
+    if let Some(crate::transport::ClientAddr(ip)) = request_extensions.get() {
+        return Some(*ip);
+    }
     request_extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(addr)| addr.ip())

@@ -23,4 +23,5 @@ pub mod repo;
 pub mod routes;
 pub mod state;
 pub mod storage;
+pub mod transport;
 pub mod validate;

@@ -97,6 +97,11 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let cli = Cli::parse();
     let config = cli.config;
+    let serving = matches!(cli.command, None | Some(Command::Serve));
+    // Refuse a clear-text listener on the network before touching the database.
+    if serving {
+        config.check_listen()?;
+    }
     let pool = db::connect(&config)
         .await
         .context("connecting to the database")?;
