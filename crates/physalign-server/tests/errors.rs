@@ -12,7 +12,18 @@ async fn health_and_docs() {
     let srv = start().await;
     let h = srv.call("GET", "/health", None, None).await;
     assert_eq!(h.expect(200)["status"], "ok");
-    let d = srv.call("GET", "/health/detailed", None, None).await;
+    // Administrators only (issue 17).
+    srv.call("GET", "/health/detailed", None, None)
+        .await
+        .expect(401);
+    let patient = srv.signup("patient").await;
+    srv.call("GET", "/health/detailed", Some(&patient.access), None)
+        .await
+        .expect(403);
+    let admin = srv.admin().await;
+    let d = srv
+        .call("GET", "/health/detailed", Some(&admin.access), None)
+        .await;
     d.expect(200);
     assert_eq!(d.body["database"]["status"], "ok");
     assert!(d.body["database"]["latency_ms"].as_f64().unwrap() >= 0.0);

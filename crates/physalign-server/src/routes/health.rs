@@ -6,8 +6,12 @@ use axum::extract::State;
 use axum::routing::get;
 use axum::Json;
 use axum::Router;
+use physalign_api::auth::Role;
 use physalign_api::health::{DatabaseHealth, DetailedHealth, Health};
+use physalign_api::ErrorBody;
 
+use crate::auth::AuthUser;
+use crate::error::ApiResult;
 use crate::state::AppState;
 
 /// `/health` and `/health/detailed` (outside the rate limit: monitors poll them).
@@ -26,13 +30,20 @@ pub async fn health() -> Json<Health> {
     })
 }
 
-/// Readiness with database latency.
-#[utoipa::path(get, path = "/health/detailed", tag = "health", responses((status = 200, body = DetailedHealth)))]
-pub async fn detailed(State(state): State<AppState>) -> Json<DetailedHealth> {
+/// Readiness with database latency, for administrators only: pool sizes, uptime and version
+/// help an attacker size the server up (issue 17).
+#[utoipa::path(get, path = "/health/detailed", tag = "health", security(("bearer" = [])),
+    responses((status = 200, body = DetailedHealth), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody)))]
+pub async fn detailed(
+    State(state): State<AppState>,
+    user: AuthUser,
+) -> ApiResult<Json<DetailedHealth>> {
+    user.require(&[Role::Admin])?;
     let start = Instant::now();
     let reachable = sqlx::query("SELECT 1").execute(&state.pool).await.is_ok();
     let latency_ms = start.elapsed().as_secs_f64() * 1000.0;
-    Json(DetailedHealth {
+    Ok(Json(DetailedHealth {
         status: if reachable { "ok" } else { "degraded" }.into(),
         version: env!("CARGO_PKG_VERSION").into(),
         uptime_seconds: state.started_at.elapsed().as_secs(),
@@ -42,5 +53,5 @@ pub async fn detailed(State(state): State<AppState>) -> Json<DetailedHealth> {
             pool_size: state.pool.size(),
             pool_idle: u32::try_from(state.pool.num_idle()).unwrap_or(u32::MAX),
         },
-    })
+    }))
 }
