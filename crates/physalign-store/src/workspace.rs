@@ -60,7 +60,9 @@ pub struct SessionRomSample {
 pub struct ProgramItemActivity {
     /// The item.
     pub item: ProgramItem,
-    /// Start of the latest ended session linked to it (the same sessions adherence counts).
+    /// The latest ended session linked to it (the sessions adherence counts).
+    pub last_session_id: Option<Uuid>,
+    /// Its start.
     pub last_session_at: Option<DateTime<Utc>>,
 }
 
@@ -196,6 +198,9 @@ impl Store {
     ) -> Result<Vec<ProgramItemActivity>, StoreError> {
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {ITEM_COLUMNS},
+                    (SELECT s.id FROM exercise_sessions AS s
+                      WHERE s.program_item_id = program_items.id AND s.ended_at IS NOT NULL
+                      ORDER BY s.started_at DESC, s.id DESC LIMIT 1),
                     (SELECT max(s.started_at) FROM exercise_sessions AS s
                       WHERE s.program_item_id = program_items.id AND s.ended_at IS NOT NULL)
              FROM program_items WHERE ?1 IS NULL OR patient_id = ?1
@@ -206,7 +211,11 @@ impl Store {
         while let Some(row) = rows.next()? {
             out.push(ProgramItemActivity {
                 item: item_from_row(row)?,
-                last_session_at: parse_opt_time("exercise_sessions.started_at", row.get(17)?)?,
+                last_session_id: crate::sql_values::parse_opt_uuid(
+                    "exercise_sessions.id",
+                    row.get(17)?,
+                )?,
+                last_session_at: parse_opt_time("exercise_sessions.started_at", row.get(18)?)?,
             });
         }
         Ok(out)

@@ -255,7 +255,7 @@ pub fn open_alerts(
             source: AlertSource::Device,
             alert_id: None,
             patient_id: Some(item.patient_id),
-            session_id: None,
+            session_id: activity.last_session_id,
             program_item_id: Some(item.id),
             exercise_id: Some(item.exercise_id.clone()),
             message: match activity.last_session_at {

@@ -173,7 +173,8 @@ fn an_item_is_missed_after_a_week_without_a_linked_session_while_active() {
     let old = pulled_item(&store, alan, "calf_raise", ago(8, 0));
     // Done nine days ago, not since: missed; done yesterday: not.
     let done_long_ago = pulled_item(&store, alan, "bridge", ago(20, 0));
-    pulled_session(&store, alan, "bridge", ago(9, 0), &[], Some(done_long_ago));
+    pulled_session(&store, alan, "bridge", ago(12, 0), &[], Some(done_long_ago));
+    let last_done = pulled_session(&store, alan, "bridge", ago(9, 0), &[], Some(done_long_ago));
     let done_lately = pulled_item(&store, alan, "plank", ago(20, 0));
     pulled_session(&store, alan, "plank", ago(1, 0), &[], Some(done_lately));
     // Ended by the clinician: never missed.
@@ -183,9 +184,19 @@ fn an_item_is_missed_after_a_week_without_a_linked_session_while_active() {
     // A patient no longer on the roster.
     let stranger = pulled_item(&store, Uuid::new_v4(), "squat", ago(30, 0));
 
-    let missed: Vec<Uuid> = Workspace::new(&store, now())
-        .alerts()
-        .unwrap()
+    let alerts = Workspace::new(&store, now()).alerts().unwrap();
+    // Each points to its item, and to the item's latest session when it had one.
+    let long_ago = alerts
+        .iter()
+        .find(|a| a.program_item_id == Some(done_long_ago))
+        .expect("missed");
+    assert_eq!(long_ago.session_id, Some(last_done));
+    assert!(
+        long_ago.message.contains("no session for 9 days"),
+        "{}",
+        long_ago.message
+    );
+    let missed: Vec<Uuid> = alerts
         .into_iter()
         .filter(|a| a.kind == AlertKind::MissedItem)
         .filter_map(|a| a.program_item_id)
