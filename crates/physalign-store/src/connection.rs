@@ -14,17 +14,21 @@ pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// WAL lets the frame writer commit while readers read; `synchronous=NORMAL` in WAL mode only
 /// risks the last commits on power loss, never corruption, and avoids an fsync per batch.
 pub(crate) fn open_connection(path: &Path) -> Result<Connection, StoreError> {
-    // The file must exist with owner-only permissions before SQLite opens it: SQLite gives the
-    // -wal, -shm and -journal files it creates the main file's mode.
-    permissions::create_private(path)?;
+    let created_dir = permissions::create_private(path)?;
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
+    // SQLite has just created the file (still empty, nothing to read yet); owner-only before
+    // WAL mode creates -wal and -shm, which take the main file's mode.
+    permissions::tighten_files(path)?;
+    if !created_dir {
+        permissions::tighten_dir_of(path)?;
+    }
     conn.busy_timeout(BUSY_TIMEOUT)?;
-    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
+    let mode = wal_mode(&conn)?;
     if !mode.eq_ignore_ascii_case("wal") {
         return Err(StoreError::Invalid {
             what: "journal mode",
@@ -36,6 +40,24 @@ pub(crate) fn open_connection(path: &Path) -> Result<Connection, StoreError> {
     // WAL mode has just created -wal and -shm; tighten them and any left by an older version.
     permissions::tighten_files(path)?;
     Ok(conn)
+}
+
+/// Switches the connection to WAL. Several first opens of a new file race to convert it, and
+/// SQLite answers `SQLITE_BUSY` to the losers at once, without its busy handler (waiting could
+/// deadlock); the conversion is retried within [`BUSY_TIMEOUT`]. Returns the mode SQLite kept.
+fn wal_mode(conn: &Connection) -> Result<String, StoreError> {
+    let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+    loop {
+        match conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0)) {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            other => return Ok(other?),
+        }
+    }
 }
 
 /// Owner-only permissions for the database directory and files: they hold health data, and a
@@ -62,46 +84,46 @@ pub(crate) mod permissions {
         }
     }
 
-    /// Creates the database's directory (0700) and an empty database file (0600) when missing,
-    /// and tightens looser existing ones.
+    /// Creates the database's directory (0700) when missing; says whether it did. The file
+    /// itself is left to SQLite: opening and closing a descriptor of a database that another
+    /// connection of this process holds would drop that connection's POSIX locks.
     #[cfg(unix)]
-    pub fn create_private(path: &Path) -> Result<(), StoreError> {
-        use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
-        let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
-        let created_dir = match parent {
+    pub fn create_private(path: &Path) -> Result<bool, StoreError> {
+        use std::os::unix::fs::DirBuilderExt;
+        match path.parent().filter(|p| !p.as_os_str().is_empty()) {
             Some(dir) if !dir.exists() => {
                 std::fs::DirBuilder::new()
                     .recursive(true)
                     .mode(DIR_MODE)
                     .create(dir)
                     .map_err(io("creating directory", dir))?;
-                true
+                Ok(true)
             }
-            _ => false,
-        };
-        // An empty file is a valid empty SQLite database; `create_new` keeps an existing one.
-        match std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(FILE_MODE)
-            .open(path)
-        {
-            Ok(_) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-            Err(e) => return Err(io("creating database file", path)(e)),
+            _ => Ok(false),
         }
-        if let (Some(dir), false) = (parent, created_dir) {
-            tighten_dir(dir, path)?;
+    }
+
+    /// Tightens the existing directory of the database at `path` (see [`tighten_dir`]).
+    #[cfg(unix)]
+    pub fn tighten_dir_of(path: &Path) -> Result<(), StoreError> {
+        match path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            Some(dir) => tighten_dir(dir, path),
+            None => Ok(()),
         }
-        tighten_files(path)
     }
 
     /// Nothing to do where there are no Unix permissions.
     #[cfg(not(unix))]
-    pub fn create_private(path: &Path) -> Result<(), StoreError> {
+    pub fn create_private(path: &Path) -> Result<bool, StoreError> {
         if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(io("creating directory", dir))?;
         }
+        Ok(false)
+    }
+
+    /// Nothing to do where there are no Unix permissions.
+    #[cfg(not(unix))]
+    pub fn tighten_dir_of(_path: &Path) -> Result<(), StoreError> {
         Ok(())
     }
 
