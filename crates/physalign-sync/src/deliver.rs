@@ -226,45 +226,22 @@ async fn complete_session(
         .map_err(local)?;
     let body = serde_json::to_value(mapping::completion_update(&detail.session)).map_err(local)?;
     let path = format!("/api/sessions/{id}");
-    let response = ctx
-        .api
-        .send(
-            Method::PUT,
-            &Request {
-                path: &path,
-                json: Some(&body),
-                idempotency_key: Some(key),
-                if_match: known,
-                ..Request::default()
-            },
-        )
-        .await?;
-    if response.status == StatusCode::PRECONDITION_FAILED {
-        let server = fetch_session(ctx, &path).await;
-        let server_version = server
-            .as_ref()
-            .and_then(|v| v.pointer("/session/version"))
-            .and_then(Value::as_i64);
-        let conflict = ctx
-            .db(|s| {
-                s.record_conflict(
-                    OutboxEntityKind::ExerciseSession,
-                    id,
-                    Some(entry.id),
-                    Some(detail.session.version),
-                    server_version,
-                    &entry.payload,
-                    server.as_ref(),
-                )
-            })
-            .map_err(local)?;
-        return Err(StepError::Failed(format!(
-            "conflict #{conflict}: the server's session is at version {} but this device last saw {}; \
-             both versions are kept locally",
-            server_version.map_or("?".into(), |v| v.to_string()),
-            known.map_or("?".into(), |v| v.to_string()),
-        )));
-    }
+    let response = versioned_put(
+        ctx,
+        entry,
+        key,
+        VersionedRecord {
+            kind: OutboxEntityKind::ExerciseSession,
+            id,
+            path: &path,
+            body: &body,
+            if_match: known,
+            local_version: Some(detail.session.version),
+            server_version_at: "/session/version",
+            what: "session",
+        },
+    )
+    .await?;
     let response = classify("update session", response)?;
     if let Some(version) = response.etag_version() {
         ctx.db(|s| s.set_remote_version(OutboxEntityKind::ExerciseSession, id, version))
@@ -273,8 +250,77 @@ async fn complete_session(
     Ok(None)
 }
 
+/// A change to a record the server versions, sent with `If-Match`.
+struct VersionedRecord<'a> {
+    kind: OutboxEntityKind,
+    id: uuid::Uuid,
+    path: &'a str,
+    body: &'a Value,
+    /// The version the change was made on (`None`: not known, sent unguarded).
+    if_match: Option<i64>,
+    /// The local version recorded with a conflict.
+    local_version: Option<i64>,
+    /// Where the server's answer to a GET of `path` holds its version (a JSON pointer).
+    server_version_at: &'static str,
+    /// The record's name in the conflict message.
+    what: &'static str,
+}
+
+/// `PUT`s a change guarded by `If-Match`. When someone else changed the record meanwhile (412),
+/// nothing is overwritten: the server's copy and the local change are kept as a conflict and
+/// the entry fails naming it. Any other answer is returned to the caller.
+async fn versioned_put(
+    ctx: &Context,
+    entry: &OutboxEntry,
+    key: &str,
+    record: VersionedRecord<'_>,
+) -> Result<ApiResponse, StepError> {
+    let response = ctx
+        .api
+        .send(
+            Method::PUT,
+            &Request {
+                path: record.path,
+                json: Some(record.body),
+                idempotency_key: Some(key),
+                if_match: record.if_match,
+                ..Request::default()
+            },
+        )
+        .await?;
+    if response.status != StatusCode::PRECONDITION_FAILED {
+        return Ok(response);
+    }
+    let server = fetch_record(ctx, record.path).await;
+    let server_version = server
+        .as_ref()
+        .and_then(|v| v.pointer(record.server_version_at))
+        .and_then(Value::as_i64);
+    let conflict = ctx
+        .db(|s| {
+            s.record_conflict(
+                record.kind,
+                record.id,
+                Some(entry.id),
+                record.local_version,
+                server_version,
+                &entry.payload,
+                server.as_ref(),
+            )
+        })
+        .map_err(local)?;
+    let shown = |v: Option<i64>| v.map_or("?".into(), |v| v.to_string());
+    Err(StepError::Failed(format!(
+        "conflict #{conflict}: the server's {} is at version {} but this device changed version \
+         {}; both versions are kept locally, the local change is not sent",
+        record.what,
+        shown(server_version),
+        shown(record.if_match),
+    )))
+}
+
 /// GETs a record as JSON, `None` when it cannot be read.
-async fn fetch_session(ctx: &Context, path: &str) -> Option<Value> {
+async fn fetch_record(ctx: &Context, path: &str) -> Option<Value> {
     let response = ctx
         .api
         .send(
@@ -585,45 +631,22 @@ async fn program_item_update(
     let id = entry.entity_id;
     let body = serde_json::to_value(program_item_update_request(&change.item)).map_err(local)?;
     let path = format!("/api/programs/{id}");
-    let response = ctx
-        .api
-        .send(
-            Method::PUT,
-            &Request {
-                path: &path,
-                json: Some(&body),
-                idempotency_key: Some(key),
-                if_match: Some(change.base_version),
-                ..Request::default()
-            },
-        )
-        .await?;
-    if response.status == StatusCode::PRECONDITION_FAILED {
-        let server = fetch_session(ctx, &path).await;
-        let server_version = server
-            .as_ref()
-            .and_then(|v| v.get("version"))
-            .and_then(Value::as_i64);
-        let conflict = ctx
-            .db(|s| {
-                s.record_conflict(
-                    OutboxEntityKind::ProgramItem,
-                    id,
-                    Some(entry.id),
-                    Some(change.base_version),
-                    server_version,
-                    &entry.payload,
-                    server.as_ref(),
-                )
-            })
-            .map_err(local)?;
-        return Err(StepError::Failed(format!(
-            "conflict #{conflict}: the server's program item is at version {} but this device \
-             changed version {}; both versions are kept locally, the local change is not sent",
-            server_version.map_or("?".into(), |v| v.to_string()),
-            change.base_version,
-        )));
-    }
+    let response = versioned_put(
+        ctx,
+        entry,
+        key,
+        VersionedRecord {
+            kind: OutboxEntityKind::ProgramItem,
+            id,
+            path: &path,
+            body: &body,
+            if_match: Some(change.base_version),
+            local_version: Some(change.base_version),
+            server_version_at: "/version",
+            what: "program item",
+        },
+    )
+    .await?;
     let response = classify("update program item", response)?;
     if let Some(version) = answered_version(&response) {
         ctx.db(|s| s.program_item_delivered(entry.id, id, change.base_version, version))
