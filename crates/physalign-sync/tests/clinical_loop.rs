@@ -11,59 +11,30 @@ mod support;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use support::cli::{as_array, CliDevice};
 use support::fixtures::{self, PASSWORD};
 use support::server::{binaries, ServerProcess};
 
-/// One device: its own database and credential folder.
+/// One device, driven through the command line, and the server it signs in to.
 struct Device {
-    dir: tempfile::TempDir,
+    cli: CliDevice,
     server: String,
+}
+
+impl std::ops::Deref for Device {
+    type Target = CliDevice;
+
+    fn deref(&self) -> &CliDevice {
+        &self.cli
+    }
 }
 
 impl Device {
     fn new(server: &str) -> Self {
         Device {
-            dir: tempfile::tempdir().expect("temp dir"),
+            cli: CliDevice::new(),
             server: server.to_string(),
         }
-    }
-
-    fn db(&self) -> PathBuf {
-        self.dir.path().join("physalign.sqlite")
-    }
-
-    /// Runs `physalign --db DB ARGS…` and returns its standard output, failing the test on a
-    /// non-zero exit.
-    fn run(&self, args: &[&str]) -> String {
-        let (_, cli) = binaries();
-        let out = Command::new(cli)
-            .arg("--db")
-            .arg(self.db())
-            .args(args)
-            .env(
-                "PHYSALIGN_CREDENTIALS_DIR",
-                self.dir.path().join("credentials"),
-            )
-            .env("PHYSALIGN_NO_KEYRING", "1")
-            .env("PHYSALIGN_PASSWORD", PASSWORD)
-            .output()
-            .expect("run physalign");
-        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-        assert!(
-            out.status.success(),
-            "physalign {args:?} failed:\n{stdout}\n{stderr}"
-        );
-        stdout
-    }
-
-    /// Runs a command with `--json` and parses what it printed.
-    fn json(&self, args: &[&str]) -> Value {
-        let mut with_json = args.to_vec();
-        with_json.push("--json");
-        let stdout = self.run(&with_json);
-        serde_json::from_str(&stdout)
-            .unwrap_or_else(|e| panic!("physalign {args:?}: not JSON ({e}):\n{stdout}"))
     }
 
     fn login(&self, email: &str) {
@@ -80,13 +51,6 @@ impl Device {
             args.extend(["--patient", patient]);
         }
         as_array(self.json(&args))
-    }
-}
-
-fn as_array(value: Value) -> Vec<Value> {
-    match value {
-        Value::Array(items) => items,
-        other => panic!("expected a JSON array, got {other}"),
     }
 }
 

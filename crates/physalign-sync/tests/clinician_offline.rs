@@ -8,59 +8,14 @@ mod support;
 
 use chrono::Utc;
 use serde_json::{json, Value};
-use std::path::PathBuf;
-use std::process::{Command, Output};
-use support::fixtures::{self, PASSWORD};
-use support::server::{binaries, ServerProcess};
+use support::cli::{as_array, CliDevice};
+use support::fixtures;
+use support::server::ServerProcess;
 
-/// One device: its own database and credential folder.
-struct Device {
-    dir: tempfile::TempDir,
-}
+/// One device, driven through the command line.
+type Device = CliDevice;
 
-impl Device {
-    fn new() -> Self {
-        Device {
-            dir: tempfile::tempdir().expect("temp dir"),
-        }
-    }
-
-    fn db(&self) -> PathBuf {
-        self.dir.path().join("physalign.sqlite")
-    }
-
-    /// Runs `physalign --db DB ARGS…`, whatever its exit status.
-    fn output(&self, args: &[&str]) -> Output {
-        let (_, cli) = binaries();
-        Command::new(cli)
-            .arg("--db")
-            .arg(self.db())
-            .args(args)
-            .env(
-                "PHYSALIGN_CREDENTIALS_DIR",
-                self.dir.path().join("credentials"),
-            )
-            .env("PHYSALIGN_NO_KEYRING", "1")
-            .env("PHYSALIGN_PASSWORD", PASSWORD)
-            .output()
-            .expect("run physalign")
-    }
-
-    /// Runs a command with `--json`, failing the test on a non-zero exit, and parses its output.
-    fn json(&self, args: &[&str]) -> Value {
-        let mut with_json = args.to_vec();
-        with_json.push("--json");
-        let out = self.output(&with_json);
-        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-        assert!(
-            out.status.success(),
-            "physalign {args:?} failed:\n{stdout}\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_str(&stdout)
-            .unwrap_or_else(|e| panic!("physalign {args:?}: not JSON ({e}):\n{stdout}"))
-    }
-
+impl CliDevice {
     /// `sync --once`; whether everything went (what it printed goes to the test's output).
     fn sync(&self, max_wait_secs: u32) -> bool {
         let out = self.output(&[
@@ -88,13 +43,6 @@ impl Device {
 
     fn alerts(&self) -> Vec<Value> {
         as_array(self.json(&["alerts"]))
-    }
-}
-
-fn as_array(value: Value) -> Vec<Value> {
-    match value {
-        Value::Array(items) => items,
-        other => panic!("expected a JSON array, got {other}"),
     }
 }
 

@@ -2,6 +2,7 @@
 //! fixtures.
 #![allow(dead_code)]
 
+pub mod cli;
 pub mod fixtures;
 pub use physalign_testpg as pg;
 pub mod proxy;

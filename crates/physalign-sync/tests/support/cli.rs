@@ -1,0 +1,74 @@
+//! A device driven through the `physalign` command line, as a person runs it: its own database
+//! and credential folder, the password from the environment.
+
+use super::fixtures::PASSWORD;
+use super::server::binaries;
+use serde_json::Value;
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+/// One device: its own database and credential folder.
+pub struct CliDevice {
+    /// Holds the database and the credentials; removed with the device.
+    pub dir: tempfile::TempDir,
+}
+
+impl CliDevice {
+    /// A device with an empty folder.
+    pub fn new() -> Self {
+        CliDevice {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    /// The device's database.
+    pub fn db(&self) -> PathBuf {
+        self.dir.path().join("physalign.sqlite")
+    }
+
+    /// Runs `physalign --db DB ARGS…`, whatever its exit status.
+    pub fn output(&self, args: &[&str]) -> Output {
+        let (_, cli) = binaries();
+        Command::new(cli)
+            .arg("--db")
+            .arg(self.db())
+            .args(args)
+            .env(
+                "PHYSALIGN_CREDENTIALS_DIR",
+                self.dir.path().join("credentials"),
+            )
+            .env("PHYSALIGN_NO_KEYRING", "1")
+            .env("PHYSALIGN_PASSWORD", PASSWORD)
+            .output()
+            .expect("run physalign")
+    }
+
+    /// Runs a command and returns its standard output, failing the test on a non-zero exit.
+    pub fn run(&self, args: &[&str]) -> String {
+        let out = self.output(args);
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "physalign {args:?} failed:\n{stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        stdout
+    }
+
+    /// Runs a command with `--json` and parses what it printed.
+    pub fn json(&self, args: &[&str]) -> Value {
+        let mut with_json = args.to_vec();
+        with_json.push("--json");
+        let stdout = self.run(&with_json);
+        serde_json::from_str(&stdout)
+            .unwrap_or_else(|e| panic!("physalign {args:?}: not JSON ({e}):\n{stdout}"))
+    }
+}
+
+/// The items of a JSON array, failing the test on anything else.
+pub fn as_array(value: Value) -> Vec<Value> {
+    match value {
+        Value::Array(items) => items,
+        other => panic!("expected a JSON array, got {other}"),
+    }
+}
