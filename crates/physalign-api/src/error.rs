@@ -109,6 +109,12 @@ physalign_domain::wire_enum! {
         TranscriptNotFound = "TRANSCRIPT_NOT_FOUND",
         /// The session has no clinical notes (none were shared).
         NotesNotFound = "NOTES_NOT_FOUND",
+        /// No appointment with this id that the caller may see.
+        AppointmentNotFound = "APPOINTMENT_NOT_FOUND",
+        /// No therapy goal with this id for this client.
+        GoalNotFound = "GOAL_NOT_FOUND",
+        /// No session template with this id of this therapist.
+        TemplateNotFound = "TEMPLATE_NOT_FOUND",
         // --- conflicts with stored state (409, 412, 422)
         /// A record with this key already exists.
         Conflict = "CONFLICT",
@@ -122,6 +128,15 @@ physalign_domain::wire_enum! {
         ProgramItemExists = "PROGRAM_ITEM_EXISTS",
         /// The program item has ended and can no longer be changed or linked to.
         ProgramItemEnded = "PROGRAM_ITEM_ENDED",
+        /// An appointment with this id exists (an earlier create of the same device).
+        AppointmentExists = "APPOINTMENT_EXISTS",
+        /// The appointment is cancelled or a no-show (or completed, for a no-show) and cannot
+        /// be changed this way.
+        AppointmentNotScheduled = "APPOINTMENT_NOT_SCHEDULED",
+        /// A therapy goal with this id exists.
+        GoalExists = "GOAL_EXISTS",
+        /// A session template with this id exists.
+        TemplateExists = "TEMPLATE_EXISTS",
         /// `If-Match` names a version the record no longer has.
         PreconditionFailed = "PRECONDITION_FAILED",
         /// The idempotency key was used for a different request.

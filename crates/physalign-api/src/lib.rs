@@ -7,6 +7,7 @@
 
 pub mod admin;
 pub mod alerts;
+pub mod appointments;
 pub mod auth;
 pub mod error;
 pub mod health;

@@ -67,6 +67,10 @@ physalign_domain::wire_enum! {
         SessionNotes = "session_notes",
         /// A clinician alert.
         ClinicalAlert = "clinical_alert",
+        /// An appointment or a list of them (issue 18).
+        Appointment = "appointment",
+        /// A notification record for a client.
+        ClientNotification = "client_notification",
     }
 }
 

@@ -4,7 +4,7 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::routes::{
-    admin, auth, clinical, health, patients, physio, pose_data, programs, progress,
+    admin, appointments, auth, clinical, health, patients, physio, pose_data, programs, progress,
     resumable_upload, sessions, signed_upload,
 };
 
@@ -28,12 +28,17 @@ use crate::routes::{
         progress::store_progress, progress::get_progress, progress::store_snapshots, progress::get_snapshots,
         progress::store_skills, progress::get_skills, progress::store_analytics, progress::get_analytics,
         progress::store_comparison, progress::get_comparisons, progress::store_evaluation, progress::get_evaluations,
+        appointments::create, appointments::list, appointments::get_one, appointments::update,
+        appointments::cancel, appointments::cancel_delete, appointments::recurring,
+        appointments::no_show_policy, appointments::preparation, appointments::get_settings,
+        appointments::put_settings, appointments::list_notifications,
     ),
     components(schemas(physalign_api::ErrorBody, physalign_api::FieldError)),
     modifiers(&BearerAuth),
     tags(
         (name = "health"), (name = "auth"), (name = "patients"), (name = "sessions"),
         (name = "upload"), (name = "physio"), (name = "progress"), (name = "programs"), (name = "admin"),
+        (name = "appointments"),
     )
 )]
 pub struct ApiDoc;

@@ -2,6 +2,7 @@
 //! merges them with the middleware every area shares.
 
 pub mod admin;
+pub mod appointments;
 pub mod auth;
 pub mod clinical;
 pub mod health;
@@ -34,6 +35,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(progress::router())
         .merge(programs::router())
         .merge(clinical::router())
+        .merge(appointments::router())
         .layer(from_fn_with_state(state.clone(), idempotency::idempotency));
     let limited = json_api
         .merge(signed_upload::file_router(state.config.upload_limit_bytes))
