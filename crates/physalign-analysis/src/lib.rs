@@ -6,6 +6,7 @@
 //! motion and symmetry per repetition, and debounced form issues from rules ([`rules`]). What to
 //! measure, count and check for each exercise is data: the catalogue ([`catalogue`]), with
 //! per-patient therapist overrides ([`overrides`]). [`SessionAnalyzer`] runs it incrementally.
+//! [`goniometer`] reads one joint during a held position, as a clinician's goniometer would.
 
 pub mod catalogue;
 pub mod continuity;
@@ -13,6 +14,7 @@ pub mod error;
 pub mod exercise;
 pub mod functional_test;
 pub mod geometry;
+pub mod goniometer;
 pub mod hold;
 pub mod kinematics;
 pub mod metric;

@@ -54,6 +54,9 @@ enum Command {
     /// it as it goes; completes sessions a crash interrupted.
     #[cfg(feature = "vision")]
     Record(commands::record::RecordArgs),
+    /// Read one joint's angle on each side from a video of a held position (camera goniometer).
+    #[cfg(feature = "vision")]
+    Measure(commands::measure::MeasureArgs),
     /// List the exercise catalogue.
     #[cfg(feature = "vision")]
     Exercises(commands::exercises::ExercisesArgs),
@@ -121,6 +124,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Analyze(args) => commands::analyze::run(args, &global),
         #[cfg(feature = "vision")]
         Command::Record(args) => commands::record::run(args, &global),
+        #[cfg(feature = "vision")]
+        Command::Measure(args) => commands::measure::run(args, &global),
         #[cfg(feature = "vision")]
         Command::Exercises(args) => commands::exercises::run(args, &global),
         #[cfg(feature = "vision")]

@@ -14,6 +14,8 @@ pub mod eval;
 pub mod exercises;
 pub mod login;
 pub mod logout;
+#[cfg(feature = "vision")]
+pub mod measure;
 #[cfg(feature = "speech")]
 pub mod notes;
 pub mod patients;
