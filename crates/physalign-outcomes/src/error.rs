@@ -9,7 +9,11 @@ use crate::Instrument;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ScoringError {
     /// The instrument has a different number of items (PSFS: 3 to 5 activities).
-    #[error("{instrument} has {expected_min}{} items, got {got}", if expected_min == expected_max { String::new() } else { format!(" to {expected_max}") })]
+    #[error(
+        "{} has {expected_min}{} item(s), got {got}",
+        instrument.display_name(),
+        if expected_min == expected_max { String::new() } else { format!(" to {expected_max}") }
+    )]
     WrongItemCount {
         /// The instrument being scored.
         instrument: Instrument,
@@ -21,7 +25,10 @@ pub enum ScoringError {
         got: usize,
     },
     /// An answer lies outside the instrument's answer scale.
-    #[error("{instrument} item {item} answered {answer}; allowed answers are {min} to {max}")]
+    #[error(
+        "{} item {item} answered {answer}; allowed answers are {min} to {max}",
+        instrument.display_name()
+    )]
     AnswerOutOfRange {
         /// The instrument being scored.
         instrument: Instrument,
@@ -35,7 +42,7 @@ pub enum ScoringError {
         max: u8,
     },
     /// More items are unanswered than the instrument's published rule allows.
-    #[error("{instrument}: only {answered} of {items} items answered; {rule}")]
+    #[error("{}: only {answered} of {items} items answered; {rule}", instrument.display_name())]
     TooManyMissing {
         /// The instrument being scored.
         instrument: Instrument,
@@ -65,13 +72,13 @@ pub enum ScheduleError {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum TrendError {
     /// There is no score at all.
-    #[error("no {instrument} scores to draw a trend from")]
+    #[error("no {} scores to draw a trend from", instrument.display_name())]
     Empty {
         /// The instrument of the trend.
         instrument: Instrument,
     },
     /// A score lies outside the instrument's score range (or is not a number).
-    #[error("{instrument} score {value} on {date} is outside 0 to {max}")]
+    #[error("{} score {value} on {date} is outside 0 to {max}", instrument.display_name())]
     ScoreOutOfRange {
         /// The instrument of the trend.
         instrument: Instrument,

@@ -8,6 +8,7 @@
 //! - [`classify_change`]: improved / unchanged / worsened by at least the MCID, in the
 //!   instrument's direction.
 //! - [`Schedule`]: what is due at intake, every 30 days and at discharge, and what is overdue.
+//! - [`disability_band`]: the published severity band (ODI, NDI) of a score.
 //! - [`Trend`]: a patient's dated scores summarised for the chart (first, latest, change, MCID).
 //!
 //! Every type the app and the server exchange (instrument names, responses, scores, changes,
@@ -16,6 +17,7 @@
 mod change;
 mod error;
 mod instrument;
+mod interpretation;
 mod schedule;
 mod scoring;
 mod trend;
@@ -23,6 +25,7 @@ mod trend;
 pub use change::{classify_change, Change, ChangeClass};
 pub use error::{ScheduleError, ScoringError, TrendError};
 pub use instrument::{Direction, Instrument};
+pub use interpretation::{disability_band, DisabilityBand};
 pub use physalign_domain::UnknownValue;
 pub use schedule::{
     Occasion, OccasionKind, OccasionStatus, Schedule, DUE_WINDOW_DAYS, INTERVAL_DAYS,

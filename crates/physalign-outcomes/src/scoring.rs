@@ -172,6 +172,18 @@ mod tests {
                 ..
             })
         ));
+        assert_eq!(
+            score(Instrument::Nprs, &[Some(3), Some(4)])
+                .unwrap_err()
+                .to_string(),
+            "NPRS has 1 item(s), got 2"
+        );
+        assert_eq!(
+            score(Instrument::Nprs, &[Some(11)])
+                .unwrap_err()
+                .to_string(),
+            "NPRS item 1 answered 11; allowed answers are 0 to 10"
+        );
     }
 
     #[test]
@@ -198,9 +210,14 @@ mod tests {
                 rule: "at least 3 activities must be rated",
             }
         );
-        assert!(error
-            .to_string()
-            .contains("psfs: only 2 of 5 items answered"));
+        assert_eq!(
+            error.to_string(),
+            "PSFS: only 2 of 5 items answered; at least 3 activities must be rated"
+        );
+        assert_eq!(
+            score(Instrument::Psfs, &all(5, 6)).unwrap_err().to_string(),
+            "PSFS has 3 to 5 item(s), got 6"
+        );
         for count in [2, 6] {
             assert!(matches!(
                 score(Instrument::Psfs, &all(5, count)),
