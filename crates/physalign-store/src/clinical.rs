@@ -19,6 +19,7 @@ use uuid::Uuid;
 physalign_domain::wire_enum! {
     /// Where a row came from: written on this device, or pulled from the server (and so cleared
     /// when another identity signs in).
+    #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
     pub enum RecordOrigin {
         /// Recorded or written on this device.
         Local = "local",
@@ -29,6 +30,7 @@ physalign_domain::wire_enum! {
 
 physalign_domain::wire_enum! {
     /// Whether a program item is still to be done.
+    #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
     pub enum ProgramItemStatus {
         /// Prescribed and current.
         Active = "active",
@@ -39,6 +41,8 @@ physalign_domain::wire_enum! {
 
 /// One prescribed exercise of a patient's program.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+// `PrescribedItem` in TypeScript: the recorder's picked `ProgramItem` has that name there.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "PrescribedItem"))]
 pub struct ProgramItem {
     /// Client- or server-generated id (kept across sync).
     pub id: Uuid,
@@ -78,6 +82,7 @@ pub struct ProgramItem {
 
 /// A clinician's change to a program item's dose: only the fields given change.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ProgramItemEdit {
     /// Sets per session (1–50).
     pub sets: Option<i64>,
@@ -181,6 +186,7 @@ pub struct AlertAcknowledgement {
 
 /// Adherence of a program item, computed from its linked sessions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Adherence {
     /// Ended linked sessions started in the current ISO week (Monday 00:00 UTC onwards).
     pub done_this_week: i64,
@@ -190,6 +196,7 @@ pub struct Adherence {
 
 /// A review of a session, written here or pulled.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SessionReview {
     /// Review id.
     pub id: Uuid,
@@ -302,6 +309,7 @@ pub struct PulledSession {
 
 /// A session as the command line and the clinician's lists show it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SessionOverview {
     /// Session id.
     pub session_id: Uuid,

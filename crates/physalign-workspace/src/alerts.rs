@@ -38,6 +38,7 @@ pub const MISSED_ITEM_DAYS: i64 = 7;
 
 physalign_domain::wire_enum! {
     /// What an alert is about, in the order a clinician sees to them.
+    #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
     pub enum AlertKind {
         /// The server heard crisis language (self-harm or suicide) in a session.
         Crisis = "crisis",
@@ -73,6 +74,7 @@ impl AlertKind {
 
 physalign_domain::wire_enum! {
     /// Who raised an alert.
+    #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
     pub enum AlertSource {
         /// Raised by the server, pulled by sync; acknowledged with `physalign alerts ack`.
         Server = "server",
@@ -83,6 +85,7 @@ physalign_domain::wire_enum! {
 
 /// The evidence of a falling range of motion.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RomTrend {
     /// The side measured (none when the engine did not say).
     pub side: Option<BodySide>,
@@ -98,6 +101,7 @@ pub struct RomTrend {
 
 /// An open alert as the workspace shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct WorkspaceAlert {
     /// What it is about.
     pub kind: AlertKind,

@@ -8,16 +8,33 @@
 //!   first, each pointing to its patient and session or program item ([`alerts`]);
 //! * the **roster**: each patient with the last session, adherence this week and open alerts,
 //!   searchable by name ([`roster`]);
-//! * **today's patients**: recently active patients, until appointments exist.
+//! * **today's patients**: recently active patients, until appointments exist;
+//! * the **patient chart**'s progress over time per exercise and side against the target band
+//!   ([`progress`]), a session's **replay** from its stored landmarks ([`replay`]) and the
+//!   **comparison** of two sessions ([`compare`]);
+//! * the clinician's **changes**, offline: reviews and the program builder ([`actions`]);
+//! * **who may open it** (a clinician signed in, never a patient: [`access`]) and the **idle
+//!   lock** of a shared clinic computer ([`lock`]).
 //!
 //! The desktop shell and the command line show what [`Workspace`] returns; they decide nothing.
 
 #![warn(missing_docs)]
 
+pub mod access;
+pub mod actions;
 pub mod alerts;
+pub mod compare;
+pub mod curve;
+pub mod lock;
+pub mod progress;
+pub mod replay;
 pub mod roster;
 
+pub use access::{require_clinician, Clinician};
 pub use alerts::{AlertKind, AlertSource, RomTrend, WorkspaceAlert};
+/// The exercise catalogue the replay, comparison and progress read (re-exported for callers
+/// without the analysis crate).
+pub use physalign_analysis::Catalogue;
 pub use roster::{name_matches, ChartProgramItem, PatientChart, RosterEntry, WeekAdherence};
 
 use chrono::{DateTime, Duration, Utc};
@@ -37,10 +54,40 @@ pub enum WorkspaceError {
     /// No patient with this id on the roster.
     #[error("patient {0} is not on this device's roster")]
     PatientNotFound(Uuid),
+    /// Nobody is signed in on this device.
+    #[error("sign in as a physiotherapist to open the workspace")]
+    NotSignedIn,
+    /// The signed-in account is not a clinician's.
+    #[error("the workspace is for physiotherapists; this device is signed in as a {role}")]
+    NotAClinician {
+        /// The account's role as the server named it.
+        role: String,
+    },
+    /// No session with this id on this device.
+    #[error("session {0} is not on this device")]
+    SessionNotFound(Uuid),
+    /// No program item with this id on this device.
+    #[error("program item {0} is not on this device")]
+    ItemNotFound(Uuid),
+    /// Two sessions of different patients cannot be compared.
+    #[error("the two sessions are of different patients")]
+    NotSamePatient,
+    /// A session compared with itself.
+    #[error("choose two different sessions to compare (both are {0})")]
+    SameSession(Uuid),
+    /// A change the server would refuse.
+    #[error("{what}: {detail}")]
+    Invalid {
+        /// What is wrong.
+        what: &'static str,
+        /// Why.
+        detail: String,
+    },
 }
 
 /// A session waiting for the clinician's review.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ReviewQueueEntry {
     /// Session id.
     pub session_id: Uuid,
@@ -66,6 +113,7 @@ pub struct ReviewQueueEntry {
 
 /// A patient active recently, with why.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TodayPatient {
     /// The patient as the roster shows them.
     #[serde(flatten)]
@@ -76,6 +124,7 @@ pub struct TodayPatient {
 
 /// The start of the clinician's day.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct StartOfDay {
     /// Sessions to review, oldest first.
     pub review_queue: Vec<ReviewQueueEntry>,
@@ -183,5 +232,19 @@ impl<'a> Workspace<'a> {
     /// per item, the sessions (newest first, each with its latest review) and open alerts.
     pub fn patient_chart(&self, patient_id: Uuid) -> Result<PatientChart, WorkspaceError> {
         roster::patient_chart(self.store, patient_id, self.now)
+    }
+
+    /// The chart's progress over time per exercise and side, against the target bands.
+    pub fn progress(
+        &self,
+        catalogue: &physalign_analysis::Catalogue,
+        chart: &PatientChart,
+    ) -> Result<Vec<progress::ProgressSeries>, WorkspaceError> {
+        progress::progress(
+            self.store,
+            catalogue,
+            chart.patient.patient_id,
+            &chart.sessions,
+        )
     }
 }

@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 /// Sessions done this week against the program's weekly targets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct WeekAdherence {
     /// Ended sessions linked to the patient's current active items, started this ISO week
     /// (the store's adherence, summed over the items).
@@ -23,6 +24,7 @@ pub struct WeekAdherence {
 
 /// One patient of the roster.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RosterEntry {
     /// The patient's id.
     pub patient_id: Uuid,
@@ -44,6 +46,7 @@ pub struct RosterEntry {
 
 /// A program item of the chart with its adherence.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ChartProgramItem {
     /// The item.
     pub item: ProgramItem,
@@ -57,6 +60,7 @@ pub struct ChartProgramItem {
 
 /// What the patient chart shows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PatientChart {
     /// The roster row.
     pub patient: RosterEntry,
