@@ -1,5 +1,5 @@
 //! TypeScript declarations of every type that crosses to the window: command arguments and
-//! results, the `recorder`, `device-check` and `sync-status` events. Generated from these Rust
+//! results (the therapist's workspace included), the `recorder`, `device-check` and `sync-status` events. Generated from these Rust
 //! types by ts-rs into `ui/src/bindings/` (one file per type, committed), so the screens and the
 //! engine cannot drift apart.
 //!
@@ -11,6 +11,7 @@ use crate::commands::devices::{DeviceCheckArgs, Devices};
 use crate::commands::history::SessionSummary;
 use crate::commands::recording::{ExerciseInfo, StartRequest};
 use crate::commands::settings::{AppInfo, Consent, ProcessMetrics};
+use crate::commands::workspace::{ChartView, NewPatient, RegisteredPatientView, WorkspaceAccess};
 use crate::error::CommandError;
 use crate::settings::{Role, Settings};
 use crate::state::LaunchMetrics;
@@ -21,7 +22,13 @@ use physalign_recorder::history::{AngleSeries, HistoryEntry, SessionView};
 use physalign_recorder::program::{ProgramEntry, ProgramItem};
 use physalign_recorder::{LiveFrame, RecorderEvent, RecordingOutcome, SourceSpec};
 use physalign_report::crisis::CrisisResources;
+use physalign_store::{ProgramItem as PrescribedItem, ProgramItemEdit, SessionReview};
 use physalign_sync::{LoginReport, SyncStatus};
+use physalign_workspace::actions::{ProgramDraft, ReviewDraft};
+use physalign_workspace::compare::SessionComparison;
+use physalign_workspace::lock::{LockStatus, Unlock};
+use physalign_workspace::replay::SessionReplay;
+use physalign_workspace::{RosterEntry, StartOfDay};
 use std::path::{Path, PathBuf};
 use ts_rs::{Config, ExportError, TS};
 
@@ -62,6 +69,22 @@ pub fn export(dir: &Path) -> Result<(), ExportError> {
         SyncStatus,
         LoginReport,
         CommandError,
+        // The therapist's workspace.
+        WorkspaceAccess,
+        StartOfDay,
+        RosterEntry,
+        ChartView,
+        SessionReplay,
+        SessionComparison,
+        ReviewDraft,
+        SessionReview,
+        ProgramDraft,
+        ProgramItemEdit,
+        PrescribedItem,
+        NewPatient,
+        RegisteredPatientView,
+        LockStatus,
+        Unlock,
         // Events.
         RecorderEvent,
         LiveFrame,

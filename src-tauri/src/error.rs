@@ -35,6 +35,8 @@ from_error!(
     physalign_store::StoreError,
     physalign_analysis::AnalysisError,
     physalign_sync::SyncError,
+    physalign_workspace::WorkspaceError,
+    physalign_workspace::lock::LockError,
     std::io::Error,
     serde_json::Error,
     tauri::Error

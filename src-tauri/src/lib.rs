@@ -2,8 +2,9 @@
 //! decision (analysis, storage, sync) is made in `crates/`; this crate wires the window to it.
 //!
 //! - [`commands`]: what the window calls, by area (settings, devices, recording, history,
-//!   crisis resources, sync).
-//! - [`managers`]: what owns a lifecycle (the devices, background sync), in Tauri's state.
+//!   crisis resources, sync, the therapist's workspace).
+//! - [`managers`]: what owns a lifecycle (the devices, background sync, the idle lock), in
+//!   Tauri's state.
 //! - [`events`]: the names of the events the window listens to.
 //! - [`bindings`]: the TypeScript declarations of everything crossing to the window.
 
@@ -18,7 +19,7 @@ pub mod settings;
 pub mod state;
 
 use commands::SharedState;
-use managers::{CaptureManager, StatusSink, SyncManager};
+use managers::{CaptureManager, LockManager, StatusSink, SyncManager};
 use physalign_sync::{CredentialStore, SyncConfig, SyncStatus};
 use settings::AppPaths;
 use state::AppState;
@@ -62,10 +63,15 @@ pub fn with_commands<R: Runtime>(
         SyncConfig::default(),
         SYNC_POLL,
     );
+    let lock = Arc::new(LockManager::new(
+        state.paths.lock_secrets.clone(),
+        state.settings().lock_idle_minutes,
+    ));
     builder
         .manage(state)
         .manage(capture)
         .manage(sync)
+        .manage(lock)
         .invoke_handler(tauri::generate_handler![
             commands::settings::app_info,
             commands::settings::save_settings,
@@ -89,6 +95,25 @@ pub fn with_commands<R: Runtime>(
             commands::sync::sync_status,
             commands::sync::sync_now,
             commands::sync::login,
+            commands::sync::sign_out,
+            commands::workspace::workspace_access,
+            commands::workspace::workspace_today,
+            commands::workspace::workspace_roster,
+            commands::workspace::workspace_chart,
+            commands::workspace::workspace_replay,
+            commands::workspace::workspace_compare,
+            commands::workspace::acknowledge_alert,
+            commands::workspace::write_review,
+            commands::workspace::prescribe_item,
+            commands::workspace::edit_item,
+            commands::workspace::end_item,
+            commands::workspace::register_patient,
+            commands::workspace::lock_status,
+            commands::workspace::lock_activity,
+            commands::workspace::lock_now,
+            commands::workspace::unlock,
+            commands::workspace::set_lock_pin,
+            commands::workspace::set_lock_minutes,
         ])
 }
 

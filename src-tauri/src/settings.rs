@@ -36,6 +36,8 @@ pub struct Settings {
     pub whisper_model: String,
     /// Exercises picked from the catalogue.
     pub program: Vec<ProgramItem>,
+    /// Minutes without activity before the therapist's workspace locks.
+    pub lock_idle_minutes: u32,
 }
 
 impl Default for Settings {
@@ -53,6 +55,7 @@ impl Default for Settings {
                 target_reps: Some(10),
                 target_angle: None,
             }],
+            lock_idle_minutes: physalign_workspace::lock::DEFAULT_IDLE_MINUTES,
         }
     }
 }
@@ -66,6 +69,8 @@ pub struct AppPaths {
     pub settings: PathBuf,
     /// Where the sign-in's refresh token is kept when there is no OS keyring.
     pub credentials: PathBuf,
+    /// The idle lock's PIN and password hashes (salted Argon2id, owner-only).
+    pub lock_secrets: PathBuf,
 }
 
 impl AppPaths {
@@ -90,6 +95,7 @@ impl AppPaths {
         Self {
             db,
             settings: config.join("desktop.json"),
+            lock_secrets: config.join("lock.json"),
             credentials: physalign_sync::CredentialStore::default_dir(),
         }
     }

@@ -31,6 +31,7 @@ fn app() -> TestApp {
         db: dir.path().join("data/physalign.sqlite"),
         settings: dir.path().join("config/desktop.json"),
         credentials: dir.path().join("credentials"),
+        lock_secrets: dir.path().join("config/lock.json"),
     };
     let db = paths.db.clone();
     let state = prepare_state(paths, Instant::now()).unwrap();

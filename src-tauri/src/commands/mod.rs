@@ -7,6 +7,7 @@ pub mod history;
 pub mod recording;
 pub mod settings;
 pub mod sync;
+pub mod workspace;
 
 use crate::error::{CommandError, CommandResult};
 use crate::state::AppState;

@@ -37,4 +37,8 @@ whisper_model: string,
 /**
  * Exercises picked from the catalogue.
  */
-program: Array<ProgramItem>, };
+program: Array<ProgramItem>, 
+/**
+ * Minutes without activity before the therapist's workspace locks.
+ */
+lock_idle_minutes: number, };

@@ -1,0 +1,369 @@
+//! The therapist's workspace through the desktop commands on Tauri's mock runtime, over a real
+//! SQLite file: refused by the engine to a device with nobody or a patient signed in; for a
+//! clinician the start of the day, chart, replay, comparison, review and prescription, each
+//! queued for sync under the clinician's own account; and refused again while the idle lock is
+//! on, until the PIN or password opens it.
+
+use chrono::{Duration, Utc};
+use physalign_desktop::settings::AppPaths;
+use physalign_desktop::{prepare_state, with_commands};
+use physalign_store::sync_state::SyncIdentity;
+use physalign_store::{
+    CarePatient, ClinicalAlert, FrameRecord, OutboxEntityKind, PulledSession, RepetitionRecord,
+    SessionStatus, Store,
+};
+use physalign_workspace::lock::LockSecrets;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Instant;
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{
+    get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY,
+};
+use tauri::webview::InvokeRequest;
+use tauri::WebviewWindow;
+use uuid::Uuid;
+
+struct TestApp {
+    _app: tauri::App<MockRuntime>,
+    window: WebviewWindow<MockRuntime>,
+    db: PathBuf,
+    lock: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+fn app() -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let paths = AppPaths {
+        db: dir.path().join("data/physalign.sqlite"),
+        settings: dir.path().join("config/desktop.json"),
+        credentials: dir.path().join("credentials"),
+        lock_secrets: dir.path().join("config/lock.json"),
+    };
+    let (db, lock) = (paths.db.clone(), paths.lock_secrets.clone());
+    let state = prepare_state(paths, Instant::now()).unwrap();
+    let app = with_commands(mock_builder(), state)
+        .build(mock_context(noop_assets()))
+        .unwrap();
+    let window = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .unwrap();
+    TestApp {
+        _app: app,
+        window,
+        db,
+        lock,
+        _dir: dir,
+    }
+}
+
+impl TestApp {
+    fn call(&self, cmd: &str, body: Value) -> Result<Value, String> {
+        get_ipc_response(
+            &self.window,
+            InvokeRequest {
+                cmd: cmd.into(),
+                callback: CallbackFn(0),
+                error: CallbackFn(1),
+                url: "tauri://localhost".parse().unwrap(),
+                body: InvokeBody::Json(body),
+                headers: Default::default(),
+                invoke_key: INVOKE_KEY.to_string(),
+            },
+        )
+        .map(|b| b.deserialize::<Value>().unwrap())
+        .map_err(|e| e.to_string())
+    }
+
+    fn ok(&self, cmd: &str, body: Value) -> Value {
+        self.call(cmd, body)
+            .unwrap_or_else(|e| panic!("{cmd} failed: {e}"))
+    }
+
+    fn err(&self, cmd: &str, body: Value) -> String {
+        match self.call(cmd, body) {
+            Ok(v) => panic!("{cmd} should be refused, answered {v}"),
+            Err(e) => e,
+        }
+    }
+
+    fn sign_in_as(&self, role: &str) -> Uuid {
+        let user = Uuid::new_v4();
+        Store::open(&self.db)
+            .unwrap()
+            .set_sync_identity(&SyncIdentity {
+                server_url: "http://127.0.0.1:9".into(),
+                email: format!("{role}@example.org"),
+                user_id: Some(user),
+                role: Some(role.into()),
+                logged_in_at: Utc::now(),
+                login_required_reason: None,
+            })
+            .unwrap();
+        user
+    }
+}
+
+/// A pulled home session of `patient` with stored frames (the knee bending to `low` and back)
+/// and two repetitions of the given ranges.
+fn pulled_session(store: &Store, patient: Uuid, days_ago: i64, low: f32, roms: [f32; 2]) -> Uuid {
+    let id = Uuid::new_v4();
+    let started = Utc::now() - Duration::days(days_ago);
+    store
+        .upsert_pulled_session(&PulledSession {
+            id,
+            patient_id: Some(patient),
+            exercise_id: "squat".into(),
+            status: SessionStatus::ReviewPending,
+            started_at: started,
+            ended_at: Some(started + Duration::seconds(4)),
+            duration_seconds: Some(4.0),
+            program_item_id: None,
+            summary_statistics: None,
+            version: 1,
+            updated_at: started,
+        })
+        .unwrap();
+    let frames: Vec<FrameRecord> = (0..120)
+        .map(|n| {
+            let phase = (n as f32 / 60.0 * std::f32::consts::PI).cos();
+            let knee = low + (170.0 - low) * (phase + 1.0) / 2.0;
+            FrameRecord {
+                frame_number: n,
+                timestamp_ms: n * 33,
+                landmarks: vec![],
+                world_landmarks: vec![],
+                angles: BTreeMap::from([
+                    ("knee_left".to_string(), knee),
+                    ("knee_right".to_string(), knee),
+                ]),
+                quality_score: 0.9,
+                form_issues: vec![],
+            }
+        })
+        .collect();
+    store.store_pulled_frames(id, &frames).unwrap();
+    let reps: Vec<RepetitionRecord> = roms
+        .iter()
+        .enumerate()
+        .map(|(i, rom)| RepetitionRecord {
+            index: i as u32,
+            start_ms: i as i64 * 2000,
+            end_ms: i as i64 * 2000 + 1900,
+            min_angle: 170.0 - rom,
+            max_angle: 170.0,
+            eccentric_ms: 900,
+            concentric_ms: 900,
+            symmetry: None,
+            partial: false,
+            form_issues: vec![],
+            confidence: Some(0.9),
+            side: None,
+        })
+        .collect();
+    store.replace_pulled_analysis(id, &reps, &[]).unwrap();
+    store
+        .store_pulled_transcript(
+            id,
+            Some("Going down now. My knee hurts, six out of ten."),
+            Some(&json!({"pain_reports": [{"score": 6.0, "quote": "My knee hurts, six out of ten.", "denied": false}]})),
+        )
+        .unwrap();
+    id
+}
+
+#[test]
+fn the_workspace_is_refused_to_nobody_and_to_a_patient_by_the_engine() {
+    let app = app();
+    let access = app.ok("workspace_access", json!({}));
+    assert!(access["clinician"].is_null());
+    assert!(app
+        .err("workspace_today", json!({}))
+        .contains("sign in as a physiotherapist"));
+
+    app.sign_in_as("patient");
+    let access = app.ok("workspace_access", json!({}));
+    assert!(access["clinician"].is_null());
+    assert!(access["refused"].as_str().unwrap().contains("patient"));
+    for (cmd, body) in [
+        ("workspace_today", json!({})),
+        ("workspace_roster", json!({})),
+        ("workspace_chart", json!({"patientId": Uuid::new_v4()})),
+        ("workspace_replay", json!({"sessionId": Uuid::new_v4()})),
+        ("acknowledge_alert", json!({"alertId": Uuid::new_v4()})),
+        ("end_item", json!({"itemId": Uuid::new_v4()})),
+        ("lock_status", json!({})),
+    ] {
+        let e = app.err(cmd, body);
+        assert!(
+            e.contains("for physiotherapists") && e.contains("patient"),
+            "{cmd}: {e}"
+        );
+    }
+}
+
+#[test]
+fn a_clinician_reviews_compares_and_prescribes_offline_until_the_lock_closes() {
+    let app = app();
+    let user = app.sign_in_as("physiotherapist");
+    let store = Store::open(&app.db).unwrap();
+    let patient = CarePatient {
+        patient_id: Uuid::new_v4(),
+        first_name: "Ada".into(),
+        last_name: "Lovelace".into(),
+        email: Some("ada@example.org".into()),
+    };
+    store
+        .replace_care_patients(&[(patient.clone(), json!({"patient_id": patient.patient_id}))])
+        .unwrap();
+    let older = pulled_session(&store, patient.patient_id, 3, 100.0, [60.0, 64.0]);
+    let newer = pulled_session(&store, patient.patient_id, 1, 80.0, [85.0, 91.0]);
+    let alert = ClinicalAlert {
+        id: Uuid::new_v4(),
+        patient_id: Some(patient.patient_id),
+        session_id: Some(newer),
+        kind: "crisis".into(),
+        message: "crisis language in the session".into(),
+        created_at: Utc::now() - Duration::hours(2),
+        acknowledged_at: None,
+    };
+    store
+        .replace_alerts(&[(alert.clone(), json!({"id": alert.id}))])
+        .unwrap();
+
+    let day = app.ok("workspace_today", json!({}));
+    assert_eq!(day["alerts"][0]["kind"], "crisis");
+    assert_eq!(day["alerts"][0]["session_id"], json!(newer));
+    let queue: Vec<&Value> = day["review_queue"].as_array().unwrap().iter().collect();
+    assert_eq!(queue.len(), 2);
+    assert_eq!(queue[0]["session_id"], json!(older), "oldest first");
+    assert_eq!(day["patients"][0]["first_name"], "Ada");
+
+    let roster = app.ok("workspace_roster", json!({"search": "love"}));
+    assert_eq!(roster.as_array().unwrap().len(), 1);
+    assert!(app
+        .ok("workspace_roster", json!({"search": "grace"}))
+        .as_array()
+        .unwrap()
+        .is_empty());
+
+    let replay = app.ok("workspace_replay", json!({"sessionId": newer}));
+    assert_eq!(replay["frames"].as_array().unwrap().len(), 120);
+    assert_eq!(replay["angle"], "knee");
+    let fps = replay["fps"].as_f64().unwrap();
+    assert!((fps - 30.3).abs() < 0.5, "the recording's own rate: {fps}");
+    assert!(replay["frames"][60]["angle"].as_f64().unwrap() < 90.0);
+    let pain_lines: Vec<&Value> = replay["transcript"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| !l["pain"].is_null())
+        .collect();
+    assert_eq!(pain_lines.len(), 1);
+    assert_eq!(pain_lines[0]["text"], "My knee hurts, six out of ten.");
+
+    // Given in either order, the earlier comes first.
+    let cmp = app.ok(
+        "workspace_compare",
+        json!({"first": newer, "second": older}),
+    );
+    assert_eq!(cmp["earlier"]["session_id"], json!(older));
+    assert_eq!(cmp["change"]["rom_deg"].as_f64().unwrap().round(), 26.0);
+    assert!(cmp["summary"]
+        .as_str()
+        .unwrap()
+        .starts_with("range of motion up 26°"));
+    assert_eq!(
+        cmp["earlier"]["curve"]["t_s"].as_array().unwrap().len(),
+        120
+    );
+
+    assert_eq!(
+        app.ok("acknowledge_alert", json!({"alertId": alert.id})),
+        json!(true)
+    );
+    let review = app.ok(
+        "write_review",
+        json!({"draft": {"session_id": newer, "assessment": "NEEDS_IMPROVEMENT",
+            "notes": "Deeper than last time; mind the knee.", "next_steps": "Three times a week",
+            "form_feedback": [{"timestamp_ms": 1200, "issue": "Knees cave in", "recommendation": null}]}}),
+    );
+    assert_eq!(review["assessment"], "NEEDS_IMPROVEMENT");
+    let item = app.ok(
+        "prescribe_item",
+        json!({"draft": {"patient_id": patient.patient_id, "exercise_id": "squat", "sets": 3,
+            "reps": 8, "hold_seconds": null, "target_angle": 90.0, "tolerance": 10.0,
+            "side": "both", "per_week": 3, "start_date": null, "end_date": null,
+            "instructions": "Hold the rail"}}),
+    );
+    let refused = app.err(
+        "prescribe_item",
+        json!({"draft": {"patient_id": patient.patient_id, "exercise_id": "squat", "sets": 3,
+            "reps": null, "hold_seconds": null, "target_angle": null, "tolerance": null,
+            "side": null, "per_week": 3, "start_date": null, "end_date": null,
+            "instructions": null}}),
+    );
+    assert!(refused.contains("repetitions"), "{refused}");
+    let item_id = item["id"].as_str().unwrap().to_string();
+    let edited = app.ok(
+        "edit_item",
+        json!({"itemId": item_id, "edit": {"sets": null, "reps": 12, "hold_seconds": null,
+            "target_angle": null, "per_week": null, "end_date": null, "instructions": null}}),
+    );
+    assert_eq!(edited["reps"], 12);
+    let chart = app.ok("workspace_chart", json!({"patientId": patient.patient_id}));
+    assert_eq!(chart["chart"]["program"][0]["item"]["reps"], 12);
+    let series = &chart["progress"][0];
+    assert_eq!(series["joint"], "knee");
+    assert_eq!(series["target"]["low"], 80.0);
+    assert_eq!(series["points"].as_array().unwrap().len(), 2);
+
+    // Every change waits in the outbox as the clinician's own.
+    let queued = store.export_outbox_of(Some(user)).unwrap();
+    let kinds: Vec<OutboxEntityKind> = queued.iter().map(|e| e.entity_type).collect();
+    assert!(kinds.contains(&OutboxEntityKind::ClinicalAlert));
+    assert!(kinds.contains(&OutboxEntityKind::Review));
+    assert_eq!(
+        kinds
+            .iter()
+            .filter(|k| **k == OutboxEntityKind::ProgramItem)
+            .count(),
+        2,
+        "the create and the edit"
+    );
+
+    // The lock: the views are refused until the PIN or the password opens it.
+    let secrets = LockSecrets::new(&app.lock);
+    secrets.set_pin(user, "4826").unwrap();
+    secrets.remember_password(user, "Therapist-Pass-1").unwrap();
+    let status = app.ok("lock_now", json!({}));
+    assert_eq!(status["locked"], true);
+    assert!(app.err("workspace_today", json!({})).contains("locked"));
+    assert!(app
+        .err("workspace_replay", json!({"sessionId": newer}))
+        .contains("locked"));
+    assert!(app
+        .err(
+            "unlock",
+            json!({"unlock": {"kind": "pin", "secret": "1111"}})
+        )
+        .contains("wrong PIN"));
+    app.ok(
+        "unlock",
+        json!({"unlock": {"kind": "pin", "secret": "4826"}}),
+    );
+    app.ok("workspace_today", json!({}));
+    app.ok("lock_now", json!({}));
+    app.ok(
+        "unlock",
+        json!({"unlock": {"kind": "password", "secret": "Therapist-Pass-1"}}),
+    );
+    let left = app.ok("lock_status", json!({}))["seconds_left"]
+        .as_u64()
+        .unwrap();
+    assert!(
+        (295..=300).contains(&left),
+        "the idle time starts again: {left}"
+    );
+}
