@@ -19,6 +19,21 @@ import type { SessionSummary } from "./bindings/SessionSummary";
 import type { Settings } from "./bindings/Settings";
 import type { StartRequest } from "./bindings/StartRequest";
 import type { SyncStatus } from "./bindings/SyncStatus";
+import type { ChartView } from "./bindings/ChartView";
+import type { LockStatus } from "./bindings/LockStatus";
+import type { NewPatient } from "./bindings/NewPatient";
+import type { PrescribedItem } from "./bindings/PrescribedItem";
+import type { ProgramDraft } from "./bindings/ProgramDraft";
+import type { ProgramItemEdit } from "./bindings/ProgramItemEdit";
+import type { RegisteredPatientView } from "./bindings/RegisteredPatientView";
+import type { ReviewDraft } from "./bindings/ReviewDraft";
+import type { RosterEntry } from "./bindings/RosterEntry";
+import type { SessionComparison } from "./bindings/SessionComparison";
+import type { SessionReplay } from "./bindings/SessionReplay";
+import type { SessionReview } from "./bindings/SessionReview";
+import type { StartOfDay } from "./bindings/StartOfDay";
+import type { Unlock } from "./bindings/Unlock";
+import type { WorkspaceAccess } from "./bindings/WorkspaceAccess";
 
 type NoArgs = undefined;
 
@@ -47,7 +62,27 @@ export interface Commands {
   acknowledge_crisis: { args: { sessionId: SessionId }; result: null };
   sync_status: { args: NoArgs; result: SyncStatus };
   sync_now: { args: NoArgs; result: SyncStatus };
-  login: { args: { serverUrl: string; email: string; password: string }; result: LoginReport };
+  login: { args: { serverUrl: string; email: string; password: string; pin?: string | null }; result: LoginReport };
+  sign_out: { args: NoArgs; result: string | null };
+  // The therapist's workspace (refused by the engine on a patient's device and while locked).
+  workspace_access: { args: NoArgs; result: WorkspaceAccess };
+  workspace_today: { args: NoArgs; result: StartOfDay };
+  workspace_roster: { args: { search?: string | null }; result: RosterEntry[] };
+  workspace_chart: { args: { patientId: string }; result: ChartView };
+  workspace_replay: { args: { sessionId: SessionId }; result: SessionReplay };
+  workspace_compare: { args: { first: SessionId; second: SessionId }; result: SessionComparison };
+  acknowledge_alert: { args: { alertId: string }; result: boolean };
+  write_review: { args: { draft: ReviewDraft }; result: SessionReview };
+  prescribe_item: { args: { draft: ProgramDraft }; result: PrescribedItem };
+  edit_item: { args: { itemId: string; edit: ProgramItemEdit }; result: PrescribedItem };
+  end_item: { args: { itemId: string }; result: PrescribedItem };
+  register_patient: { args: { patient: NewPatient }; result: RegisteredPatientView };
+  lock_status: { args: NoArgs; result: LockStatus };
+  lock_activity: { args: NoArgs; result: LockStatus };
+  lock_now: { args: NoArgs; result: LockStatus };
+  unlock: { args: { unlock: Unlock }; result: LockStatus };
+  set_lock_pin: { args: { pin: string }; result: LockStatus };
+  set_lock_minutes: { args: { minutes: number }; result: LockStatus };
 }
 
 export type Command = keyof Commands;

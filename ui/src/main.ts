@@ -10,6 +10,15 @@ import { record } from "./screens/record";
 import { session } from "./screens/session";
 import { history } from "./screens/history";
 import { settingsScreen } from "./screens/settings";
+import { start } from "./screens/start";
+import { roster } from "./screens/roster";
+import { patient } from "./screens/patient";
+import { review } from "./screens/review";
+import { compare } from "./screens/compare";
+import { apply, isClinician, refreshAccess, showNavigation, watchLock } from "./workspace";
+
+/** The therapist's screens: the engine refuses them to anyone but a signed-in clinician. */
+const THERAPIST_SCREENS = new Set(["workspace", "roster", "patient", "review", "compare"]);
 
 function syncBadgeText(status: SyncStatus): string {
   if (!status.server_url) return "Offline – no server";
@@ -30,11 +39,24 @@ async function boot(): Promise<void> {
   void on("sync-status", showSync);
   call("sync_status").then(showSync).catch(() => { /* the badge keeps saying offline */ });
   if (info.first_run) location.hash = "#/welcome";
+  // The role comes from the signed-in identity, as the engine reads it.
+  const access = await refreshAccess().catch(() => null);
+  showNavigation();
+  if (access?.clinician) {
+    watchLock();
+    if (access.lock) apply(access.lock);
+  }
   await startRouter({
-    screens: { welcome, today, record, session, history, settings: settingsScreen },
-    home: "today",
-    // Nothing but the first-run screen makes sense before the user said who they are.
-    redirect: (name) => (!state.settings?.role && name !== "welcome" ? "#/welcome" : null),
+    screens: { welcome, today, record, session, history, settings: settingsScreen, workspace: start, roster, patient, review, compare },
+    home: isClinician() ? "workspace" : "today",
+    // Nothing but the first-run screen makes sense before the user said who they are; the
+    // therapist's screens are a clinician's (the engine refuses them anyway).
+    redirect: (name) => {
+      if (!state.settings?.role && name !== "welcome") return "#/welcome";
+      if (THERAPIST_SCREENS.has(name) && !isClinician()) return "#/today";
+      if (name === "today" && isClinician()) return "#/workspace";
+      return null;
+    },
   });
 }
 

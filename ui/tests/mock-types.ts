@@ -18,6 +18,14 @@ export type { MeasurementView } from "../src/bindings/MeasurementView";
 export type { Settings } from "../src/bindings/Settings";
 export type { SyncStatus } from "../src/bindings/SyncStatus";
 export type { TargetStatus } from "../src/bindings/TargetStatus";
+export type { ChartView } from "../src/bindings/ChartView";
+export type { LockStatus } from "../src/bindings/LockStatus";
+export type { PrescribedItem } from "../src/bindings/PrescribedItem";
+export type { RosterEntry } from "../src/bindings/RosterEntry";
+export type { SessionComparison } from "../src/bindings/SessionComparison";
+export type { SessionOverview } from "../src/bindings/SessionOverview";
+export type { SessionReplay } from "../src/bindings/SessionReplay";
+export type { StartOfDay } from "../src/bindings/StartOfDay";
 
 /** A command's answer: its result, a function of its arguments, or the error it rejects with. */
 export type MockAnswer<C extends keyof Commands> =

@@ -55,7 +55,7 @@ after(async () => {
 });
 
 /** @type {import("./mock-types").Settings} */
-const SETTINGS = { role: "patient", server_url: null, camera_index: null, microphone: null, transcribe: false, spoken_cues: false, whisper_model: "tiny.en", program: [{ exercise_id: "squat", target_reps: 5, target_angle: null }] };
+const SETTINGS = { role: "patient", server_url: null, camera_index: null, microphone: null, transcribe: false, spoken_cues: false, whisper_model: "tiny.en", program: [{ exercise_id: "squat", target_reps: 5, target_angle: null }], lock_idle_minutes: 5 };
 /** @type {import("./mock-types").ProgramEntry[]} */
 const PROGRAM = [{ exercise_id: "squat", name: "Squat", description: "Bend the knees.", instructions: null, scheduled_at: null, origin: "picked", target_reps: 5, target_angle: 90, camera_view: "side", done_today: 0, program_item_id: null, sets: null, hold_seconds: null, per_week: null, done_this_week: null }];
 /** @type {import("./mock-types").ExerciseInfo[]} */
@@ -123,6 +123,7 @@ function responses(overrides = {}) {
     recent_crisis: null,
     consent_settings: CONSENT,
     session_angles: { angle: "knee", t_s: [0, 1, 2, 3, 4], degrees: [170, 120, 90, 130, 168] },
+    workspace_access: { clinician: null, refused: "sign in as a physiotherapist to open the workspace", lock: null },
     ...overrides,
   };
 }
@@ -599,5 +600,254 @@ test("a consent change that cannot be saved goes back to what is stored", async 
   await page.click("#share-notes");
   await page.waitForFunction(() => window.__mock.calls.some((c) => c.cmd === "save_consent_settings"));
   await page.waitForFunction(() => /** @type {HTMLInputElement} */ (document.querySelector("#share-notes")).checked);
+  await page.close();
+});
+
+// ---- The therapist's workspace ----------------------------------------------------------------
+
+const PATIENT_ID = "6a1b9d2e-4c3f-4e5a-8b7c-9d0e1f2a3b4c";
+const OLD_SESSION = "aaaaaaaa-1111-4222-8333-444444444444";
+const NEW_SESSION = "bbbbbbbb-1111-4222-8333-444444444444";
+const ALERT_ID = "cccccccc-1111-4222-8333-444444444444";
+const ITEM_ID = "dddddddd-1111-4222-8333-444444444444";
+const CLINICIAN = { user_id: "eeeeeeee-1111-4222-8333-444444444444", email: "pt@example.org", server_url: "http://127.0.0.1:8080" };
+/** @type {import("./mock-types").LockStatus} */
+const OPEN_LOCK = { locked: false, idle_minutes: 5, seconds_left: 300, pin_usable: true };
+const THERAPIST = { app_info: { version: "0.1.0", first_run: false, settings: { ...SETTINGS, role: /** @type {const} */ ("therapist") }, database: "", pose_ready: true, metrics: METRICS },
+  workspace_access: { clinician: CLINICIAN, refused: null, lock: OPEN_LOCK }, lock_status: OPEN_LOCK, lock_activity: OPEN_LOCK };
+/** @type {import("./mock-types").RosterEntry} */
+const ADA = { patient_id: PATIENT_ID, first_name: "Ada", last_name: "Lovelace", email: "ada@example.org", last_session_at: "2026-12-05T09:00:00Z",
+  alerts_open: 1, alerts_total: 2, adherence_this_week: { done: 1, target: 3, items: 1 } };
+/** @type {import("./mock-types").StartOfDay} */
+const DAY = {
+  alerts: [
+    { kind: "crisis", source: "server", alert_id: ALERT_ID, patient_id: PATIENT_ID, session_id: NEW_SESSION, program_item_id: null, exercise_id: null,
+      message: "Crisis language in a session", raised_at: "2026-12-05T09:05:00Z", rom_trend: null },
+    { kind: "missed_item", source: "device", alert_id: null, patient_id: PATIENT_ID, session_id: null, program_item_id: ITEM_ID, exercise_id: "lunge",
+      message: "lunge: no session for 8 days", raised_at: "2026-12-04T00:00:00Z", rom_trend: null },
+  ],
+  review_queue: [
+    { session_id: OLD_SESSION, patient_id: PATIENT_ID, first_name: "Ada", last_name: "Lovelace", exercise_id: "squat", started_at: "2026-12-03T09:00:00Z",
+      ended_at: "2026-12-03T09:01:00Z", status: "review_pending", origin: "pulled", program_item_id: null },
+    { session_id: NEW_SESSION, patient_id: PATIENT_ID, first_name: "Ada", last_name: "Lovelace", exercise_id: "squat", started_at: "2026-12-05T09:00:00Z",
+      ended_at: "2026-12-05T09:01:00Z", status: "review_pending", origin: "pulled", program_item_id: null },
+  ],
+  patients: [{ ...ADA, last_activity_at: "2026-12-05T09:05:00Z" }],
+};
+/** @type {import("./mock-types").SessionOverview} */
+const OVERVIEW = { session_id: NEW_SESSION, patient_id: PATIENT_ID, exercise_id: "squat", status: "review_pending", started_at: "2026-12-05T09:00:00Z",
+  origin: "pulled", program_item_id: null, reps: 2, mean_rom: 88, pain: 6, has_transcript: true, frames: 60, review: null };
+/** @type {import("./mock-types").PrescribedItem} */
+const ITEM = { id: ITEM_ID, patient_id: PATIENT_ID, exercise_id: "squat", sets: 3, reps: 8, hold_seconds: null, target_angle: 90, tolerance: 10, side: "both",
+  per_week: 3, start_date: "2026-12-01", end_date: null, instructions: "Hold the rail", status: "active", version: 1,
+  created_at: "2026-12-01T09:00:00Z", updated_at: "2026-12-01T09:00:00Z" };
+/** @type {import("./mock-types").ChartView} */
+const CHART = {
+  chart: { patient: ADA, alerts: [DAY.alerts[0]], sessions: [OVERVIEW, { ...OVERVIEW, session_id: OLD_SESSION, started_at: "2026-12-03T09:00:00Z", mean_rom: 62, pain: null,
+    review: { id: "ffffffff-1111-4222-8333-444444444444", session_id: OLD_SESSION, physiotherapist_id: null, assessment: "GOOD", notes: "Steady.", next_steps: null, reviewed_at: "2026-12-04T09:00:00Z", origin: "local" } }],
+    program: [{ item: ITEM, adherence: { done_this_week: 1, days_with_data_30d: 4 }, last_session_at: "2026-12-05T09:00:00Z", missed_since: null }] },
+  progress: [{ exercise_id: "squat", exercise_name: "Squat", joint: "knee", side: null, target: { angle: 90, low: 80, high: 100 },
+    points: [{ session_id: OLD_SESSION, started_at: "2026-12-03T09:00:00Z", reached_deg: 108, rom_deg: 62, reps: 2, pain: null, in_band: false },
+      { session_id: NEW_SESSION, started_at: "2026-12-05T09:00:00Z", reached_deg: 84, rom_deg: 88, reps: 2, pain: 6, in_band: true }] }],
+};
+/** @type {import("./mock-types").SessionReplay} */
+const REPLAY = {
+  session: OVERVIEW, angle: "knee", fps: 30,
+  frames: Array.from({ length: 60 }, (_, n) => ({ t_ms: n * 33, angle: 170 - n, landmarks: Array.from({ length: 33 }, (_, i) => /** @type {[number, number, number]} */ ([0.3 + (i % 5) * 0.1, 0.1 + i * 0.025, 0.9])) })),
+  repetitions: [{ index: 0, start_ms: 0, end_ms: 900, min_angle: 82, max_angle: 170, eccentric_ms: 400, concentric_ms: 500, symmetry: null, partial: false, form_issues: [], confidence: 0.92, side: null },
+    { index: 1, start_ms: 1000, end_ms: 1900, min_angle: 80, max_angle: 170, eccentric_ms: 400, concentric_ms: 500, symmetry: null, partial: true, form_issues: [], confidence: 0.4, side: null }],
+  form_issues: [{ timestamp_ms: 1200, issue: { type: "knee_valgus", joint: "knee", severity: "MEDIUM", message: "Knees cave inward" } }],
+  transcript: [{ start_ms: 300, text: "Going down now.", pain: null }, { start_ms: 1500, text: "My knee hurts, six out of ten.", pain: 6 }],
+};
+/** @type {import("./mock-types").SessionComparison} */
+const COMPARISON = {
+  patient_id: PATIENT_ID, same_exercise: true,
+  earlier: { session_id: OLD_SESSION, exercise_id: "squat", started_at: "2026-12-03T09:00:00Z", reps: 2, rep_rom: [60, 64], mean_rom: 62, form_issues: [], pain: null,
+    curve: { angle: "knee", t_s: [0, 1, 2], degrees: [170, 108, 170] } },
+  later: { session_id: NEW_SESSION, exercise_id: "squat", started_at: "2026-12-05T09:00:00Z", reps: 2, rep_rom: [85, 91], mean_rom: 88,
+    form_issues: [{ kind: "KNEE_VALGUS", message: "Knees cave inward", count: 1 }], pain: 6, curve: { angle: "knee", t_s: [0, 1, 2], degrees: [170, 82, 170] } },
+  change: { rom_deg: 26, reps: 0, form_issues: 1, pain: null },
+  summary: "range of motion up 26°; same repetitions; 1 more form issues; pain not reported in both.",
+};
+
+test("a therapist's home is the start of the day: alerts crisis first, one click from the session, the review queue oldest first", async () => {
+  const { page, errors } = await open({ ...THERAPIST, workspace_today: DAY, workspace_roster: [ADA], acknowledge_alert: true, workspace_replay: REPLAY, workspace_chart: CHART });
+  await page.waitForSelector("#ws-alerts");
+  assert.equal(await page.isVisible('nav a[href="#/workspace"]'), true);
+  assert.equal(await page.isVisible('nav a[href="#/today"]'), false, "the patient's screens are not the therapist's navigation");
+  const kinds = await page.$$eval("#ws-alerts li", (lis) => lis.map((li) => li.getAttribute("data-kind")));
+  assert.deepEqual(kinds, ["crisis", "missed_item"]);
+  assert.match(await text(page, "#ws-alerts li:first-child"), /⚠ Crisis.*Ada Lovelace/, "the kind is said in words, not only colour");
+  const queue = await page.$$eval("#ws-queue a", (as) => as.map((a) => a.getAttribute("href")));
+  assert.deepEqual(queue, [`#/review/${OLD_SESSION}`, `#/review/${NEW_SESSION}`]);
+  assert.match(await text(page, "#ws-patients"), /Ada Lovelace.*this week 1 of 3 sessions/);
+  await page.click(`#ws-alerts button[data-alert="${ALERT_ID}"]`);
+  await page.waitForFunction(() => window.__mock.calls.some((c) => c.cmd === "acknowledge_alert"));
+  assert.deepEqual((await calls(page, "acknowledge_alert"))[0].args, { alertId: ALERT_ID });
+  await page.click("#ws-alerts li:first-child a.open-session");
+  await page.waitForSelector("#replay-canvas");
+  assert.equal(new URL(page.url()).hash, `#/review/${NEW_SESSION}`);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("a patient's device shows no workspace: its screens lead back to Today", async () => {
+  const { page, errors } = await open();
+  await page.goto(base + "#/workspace");
+  await page.waitForSelector("#program");
+  assert.equal(new URL(page.url()).hash, "#/today");
+  assert.equal(await page.isVisible('nav a[href="#/roster"]'), false);
+  assert.equal((await calls(page, "workspace_today")).length, 0);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("the roster searches by name and says plainly that registering needs the network", async () => {
+  const { page, errors } = await open({ ...THERAPIST, workspace_roster: [ADA],
+    register_patient: { error: "Registering a patient needs the clinic server, which cannot be reached now. Try again when this computer is online; everything else works offline." } });
+  await page.goto(base + "#/roster");
+  await page.waitForSelector("#roster");
+  const row = await text(page, "#roster tbody tr");
+  assert.match(row, /Lovelace, Ada/);
+  assert.match(row, /1 of 3/);
+  assert.match(row, /2 open/);
+  await page.fill("#roster-search", "love");
+  await page.waitForFunction(() => window.__mock.calls.some((c) => c.cmd === "workspace_roster" && c.args.search === "love"));
+  await page.fill("#new-first-name", "Grace");
+  await page.fill("#new-last-name", "Hopper");
+  await page.fill("#new-email", "grace@example.org");
+  await page.click("#register-patient");
+  await page.waitForSelector("#register-error");
+  assert.match(await text(page, "#register-error"), /needs the clinic server/);
+  await page.evaluate(() => { window.__mock.responses.register_patient = { patient_id: "12345678-1111-4222-8333-444444444444", invitation_code: "K7QF-29XM", expires_at: "2026-12-20T09:00:00Z" }; });
+  await page.click("#register-patient");
+  await page.waitForSelector("#invitation-code");
+  assert.equal(await text(page, "#invitation-code"), "K7QF-29XM");
+  const reg = await calls(page, "register_patient");
+  assert.deepEqual(reg[1].args.patient, { first_name: "Grace", last_name: "Hopper", email: "grace@example.org", date_of_birth: null });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("the patient chart shows the program with adherence, progress against the target band with a table, and prescribes and compares", async () => {
+  const { page, errors } = await open({ ...THERAPIST, workspace_chart: CHART, prescribe_item: ITEM, edit_item: ITEM, end_item: { ...ITEM, status: "ended" }, workspace_compare: COMPARISON });
+  await page.goto(base + `#/patient/${PATIENT_ID}`);
+  await page.waitForSelector("#program-items");
+  assert.equal(await text(page, "#chart-name"), "Ada Lovelace");
+  const item = await text(page, "#program-items tbody tr");
+  assert.match(item, /3 × 8 repetitions/);
+  assert.match(item, /target 90° ± 10°/);
+  assert.match(item, /4 days/);
+  const rows = await page.$$eval(".progress-table tbody tr", (trs) => trs.map((t) => [...t.children].map((c) => c.textContent)));
+  assert.deepEqual(rows.map((r) => [r[1], r[2]]), [["108°", "✗ no"], ["84°", "✓ yes"]], "in the band or not is said in words");
+  assert.equal(await page.locator(".progress-series svg.chart rect.band").count(), 1);
+  assert.match(await text(page, "#chart-sessions"), /Good: Steady\./);
+
+  await page.selectOption("#builder-exercise", "bicep_curl");
+  await page.fill("#builder-reps", "12");
+  await page.fill("#builder-target", "50");
+  await page.fill("#builder-tolerance", "8");
+  await page.selectOption("#builder-side", "left");
+  await page.fill("#builder-instructions", "Slowly");
+  await page.click("#builder-prescribe");
+  await page.waitForFunction(() => window.__mock.calls.some((c) => c.cmd === "prescribe_item"));
+  const [rx] = await calls(page, "prescribe_item");
+  assert.equal(rx.args.draft.exercise_id, "bicep_curl");
+  assert.equal(rx.args.draft.reps, 12);
+  assert.equal(rx.args.draft.tolerance, 8);
+  assert.equal(rx.args.draft.side, "left");
+  assert.equal(rx.args.draft.instructions, "Slowly");
+
+  await page.fill(`tr[data-item="${ITEM_ID}"] input[aria-label="Repetitions of squat"]`, "10");
+  await page.click(`button.edit-item[data-item="${ITEM_ID}"]`);
+  await page.waitForFunction(() => window.__mock.calls.some((c) => c.cmd === "edit_item"));
+  const [edit] = await calls(page, "edit_item");
+  assert.deepEqual(edit.args, { itemId: ITEM_ID, edit: { sets: null, reps: 10, hold_seconds: null, target_angle: null, per_week: null, end_date: null, instructions: null } }, "only what changed");
+
+  assert.equal(await page.isDisabled("#compare-selected"), true);
+  for (const box of await page.$$(".compare-pick")) await box.check();
+  await page.click("#compare-selected");
+  await page.waitForSelector("#compare-summary");
+  assert.match(await text(page, "#compare-summary"), /range of motion up 26°/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("a session review replays the skeleton in step with the chart, marks pain in the transcript and saves the review", async () => {
+  const { page, errors } = await open({ ...THERAPIST, workspace_replay: REPLAY, workspace_chart: CHART, write_review: CHART.chart.sessions[1].review ?? undefined, end_item: { ...ITEM, status: "ended" } });
+  await page.goto(base + `#/review/${NEW_SESSION}`);
+  await page.waitForSelector("#replay-canvas");
+  await page.waitForFunction(() => /0\.0 s · knee 170°/.test(document.querySelector("#replay-readout")?.textContent ?? ""));
+  const painted = await page.evaluate(() => {
+    const c = /** @type {HTMLCanvasElement} */ (document.querySelector("#replay-canvas"));
+    const px = c.getContext("2d")?.getImageData(0, 0, c.width, c.height).data ?? [];
+    let n = 0;
+    for (let i = 3; i < px.length; i += 4) if (px[i] > 0) n += 1;
+    return n;
+  });
+  assert.ok(painted > 100, "the skeleton is drawn from the stored landmarks");
+  // Keyboard: → steps a frame, Space plays to the end.
+  await page.focus("#app");
+  await page.keyboard.press("ArrowRight");
+  assert.match(await text(page, "#replay-readout"), /^0\.0 s · knee 169°/);
+  await page.keyboard.press(" ");
+  await page.waitForFunction(() => /1\.9 s · knee 111°/.test(document.querySelector("#replay-readout")?.textContent ?? ""), null, { timeout: 5000 });
+  assert.equal(await text(page, "#replay-play"), "Play", "stops at the end");
+  assert.equal(await page.locator("#replay-chart text.marker").count(), 2, "the repetitions are numbered on the chart");
+  assert.equal(await page.locator("#replay-chart text.tick").count(), 1, "the form issue is on the timeline");
+  const rows = await page.$$eval("#review-repetitions tbody tr", (trs) => trs.map((t) => [...t.children].map((c) => c.textContent)));
+  assert.deepEqual(rows[1], ["#2", "1.0–1.9 s", "90°", "80°", "170°", "–", "40%", "partial"]);
+  assert.match(await text(page, "#review-transcript li.pain"), /Pain 6\/10: My knee hurts/);
+  // The form issue's time seeks the replay.
+  await page.click("#review-issues button.seek");
+  assert.match(await text(page, "#replay-readout"), /^1\.2 s/);
+
+  await page.selectOption("#review-assessment", "NEEDS_IMPROVEMENT");
+  await page.fill("#review-notes", "Deeper than last time.");
+  await page.fill("#review-feedback", "Knees cave in\n\nSlow down at the bottom");
+  await page.fill("#review-next", "Three times a week");
+  await page.click("#review-save");
+  await page.waitForFunction(() => window.__mock.calls.some((c) => c.cmd === "write_review"));
+  const [saved] = await calls(page, "write_review");
+  assert.deepEqual(saved.args.draft, { session_id: NEW_SESSION, assessment: "NEEDS_IMPROVEMENT", notes: "Deeper than last time.",
+    form_feedback: [{ timestamp_ms: null, issue: "Knees cave in", recommendation: null }, { timestamp_ms: null, issue: "Slow down at the bottom", recommendation: null }],
+    next_steps: "Three times a week" });
+  // The program can be changed from the review.
+  await page.click(`button.end-item[data-item="${ITEM_ID}"]`);
+  await page.waitForFunction(() => window.__mock.calls.some((c) => c.cmd === "end_item"));
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("the comparison shows both sessions, the change in words and the overlaid curves told apart by pattern", async () => {
+  const { page, errors } = await open({ ...THERAPIST, workspace_compare: COMPARISON });
+  await page.goto(base + `#/compare/${NEW_SESSION}?with=${OLD_SESSION}`);
+  await page.waitForSelector("#compare-stats");
+  const [cmp] = await calls(page, "workspace_compare");
+  assert.deepEqual(cmp.args, { first: NEW_SESSION, second: OLD_SESSION });
+  assert.match(await text(page, "#compare-stats"), /Mean range of motion62°88°\+26°/);
+  assert.match(await text(page, "#compare-stats"), /Knees cave inward \(1×\)/);
+  const reps = await page.$$eval("#compare-reps tbody tr", (trs) => trs.map((t) => t.textContent));
+  assert.deepEqual(reps, ["#160°85°", "#264°91°"]);
+  assert.equal(await page.locator("svg.chart path.series-1").count(), 1);
+  assert.match(await page.getAttribute("svg.chart", "aria-label") ?? "", /earlier \(solid\) and later \(dashed\)/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("the idle lock hides the patient's data and opens with the PIN", async () => {
+  const { page, errors } = await open({ ...THERAPIST, workspace_today: DAY, workspace_roster: [ADA], unlock: OPEN_LOCK });
+  await page.waitForSelector("#ws-alerts");
+  // The engine says the idle time has passed.
+  await page.evaluate(() => { window.__mock.responses.lock_activity = { locked: true, idle_minutes: 5, seconds_left: 0, pin_usable: true }; });
+  await page.mouse.click(640, 780);
+  await page.waitForSelector("#lock-screen");
+  assert.doesNotMatch(await text(page, "#app"), /Lovelace|Crisis/, "nothing of the patient stays on the screen");
+  assert.equal(await page.evaluate(() => document.activeElement?.id), "unlock-pin");
+  await page.keyboard.type("4826");
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("#ws-alerts");
+  assert.deepEqual((await calls(page, "unlock"))[0].args, { unlock: { kind: "pin", secret: "4826" } });
+  assert.deepEqual(errors, []);
   await page.close();
 });

@@ -10,6 +10,44 @@ import { errorMessage, showingErrors, toast } from "../toast";
 import { settings, state } from "../state";
 import type { Screen } from "../router";
 import { deviceFields, stopDeviceCheck } from "../devicecheck";
+import { go } from "../router";
+import { apply, clearScreen, isClinician, showNavigation, signedIn, stopWatching, workspace } from "../workspace";
+
+/** The therapist's lock: PIN, idle time, lock now, sign out (which clears the screen). */
+function therapistSection(idleMinutes: number): HTMLElement {
+  const pin = el("input", { type: "password", id: "new-pin", inputmode: "numeric", autocomplete: "off", size: 8 });
+  const setPin = el("button", { id: "set-pin" }, "Set PIN");
+  setPin.addEventListener("click", showingErrors(async () => {
+    await call("set_lock_pin", { pin: pin.value });
+    pin.value = "";
+    toast("PIN set.");
+  }));
+  const minutes = el("input", { type: "number", id: "lock-minutes", min: 1, max: 60, value: idleMinutes, size: 3 });
+  const setMinutes = el("button", { id: "set-lock-minutes" }, "Save");
+  setMinutes.addEventListener("click", showingErrors(async () => {
+    const status = await call("set_lock_minutes", { minutes: Number(minutes.value) });
+    toast(`Locks after ${status.idle_minutes} minutes without activity.`);
+  }));
+  const lockNow = el("button", { id: "lock-now" }, "Lock now");
+  lockNow.addEventListener("click", showingErrors(async () => {
+    apply(await call("lock_now"));
+  }));
+  const signOut = el("button", { id: "sign-out" }, "Sign out");
+  signOut.addEventListener("click", showingErrors(async () => {
+    await call("sign_out");
+    // Nothing of the clinician's stays on the screen; their queued changes wait for their
+    // next sign-in.
+    stopWatching();
+    clearScreen();
+    workspace.access = null;
+    showNavigation();
+    toast("Signed out.");
+    go("#/settings");
+  }));
+  return el("fieldset", { id: "therapist-lock" }, el("legend", {}, "Shared computer"),
+    el("p", { class: "muted" }, `Signed in as ${workspace.access?.clinician?.email ?? "–"}. The workspace locks after a time without activity; your PIN or password opens it.`),
+    el("div", { class: "form-row" }, el("label", {}, "New PIN", pin), setPin, el("label", {}, "Lock after (minutes)", minutes), setMinutes, lockNow, signOut));
+}
 
 function syncDetails(status: SyncStatus): Child[] {
   return [
@@ -73,11 +111,15 @@ export const settingsScreen: Screen = {
     const server = el("input", { type: "url", id: "server-url", value: draft.server_url ?? known?.server_url ?? "", size: 40 });
     const email = el("input", { type: "email", id: "email", value: known?.email ?? "", size: 30 });
     const password = el("input", { type: "password", id: "password", size: 24 });
+    const pin = el("input", { type: "password", id: "pin", inputmode: "numeric", autocomplete: "off", size: 8 });
     const login = el("button", { id: "login" }, "Sign in");
     login.addEventListener("click", showingErrors(async () => {
-      await call("login", { serverUrl: server.value.trim(), email: email.value, password: password.value });
+      const report = await call("login", { serverUrl: server.value.trim(), email: email.value, password: password.value, pin: pin.value || null });
+      state.settings = { ...settings(), role: report.role === "patient" ? "patient" : "therapist", server_url: report.server_url };
+      await signedIn();
       toast("Signed in.");
-      await rerender();
+      if (isClinician()) go("#/workspace");
+      else await rerender();
     }));
     const syncNow = el("button", { id: "sync-now" }, "Sync now");
     syncNow.addEventListener("click", showingErrors(async () => {
@@ -98,7 +140,9 @@ export const settingsScreen: Screen = {
       typeof consent === "string" ? el("p", { id: "consent" }, consent) : consentSection(consent),
       el("fieldset", {}, el("legend", {}, "Clinic server"),
         el("label", {}, "Address ", server), el("br"), el("label", {}, "E-mail ", email), " ",
-        el("label", {}, "Password ", password), " ", login),
+        el("label", {}, "Password ", password), " ",
+        el("label", {}, "PIN (physiotherapists) ", pin), " ", login),
+      isClinician() ? therapistSection(draft.lock_idle_minutes) : null,
       el("section", { id: "sync-status", "aria-label": "Sync" },
         el("h2", {}, "Sync"),
         typeof status === "string" ? el("p", {}, status) : syncDetails(status),

@@ -7,6 +7,7 @@ import { errorMessage, showingErrors } from "../toast";
 import { settings, state } from "../state";
 import { go, type Screen } from "../router";
 import { deviceFields, stopDeviceCheck } from "../devicecheck";
+import { isClinician, signedIn } from "../workspace";
 
 export const welcome: Screen = {
   async render(root) {
@@ -23,6 +24,7 @@ export const welcome: Screen = {
     const server = el("input", { type: "url", id: "server-url", placeholder: "https://clinic.example (optional)", value: draft.server_url ?? "", size: 40 });
     const email = el("input", { type: "email", id: "email", placeholder: "you@example.com", size: 30 });
     const password = el("input", { type: "password", id: "password", size: 24 });
+    const pin = el("input", { type: "password", id: "pin", inputmode: "numeric", autocomplete: "off", size: 8 });
 
     const done = el("button", { id: "finish-setup", class: "primary" }, "Continue");
     done.addEventListener("click", showingErrors(async () => {
@@ -30,10 +32,13 @@ export const welcome: Screen = {
       fields.apply(draft);
       draft.server_url = server.value.trim() || null;
       if (draft.server_url && email.value) {
-        await call("login", { serverUrl: draft.server_url, email: email.value, password: password.value });
+        const report = await call("login", { serverUrl: draft.server_url, email: email.value, password: password.value, pin: pin.value || null });
+        // The account's role, not the radio button, decides (a patient cannot open the workspace).
+        draft.role = report.role === "patient" ? "patient" : "therapist";
+        await signedIn();
       }
       state.settings = await call("save_settings", { settings: draft });
-      go("#/today");
+      go(isClinician() ? "#/workspace" : "#/today");
     }));
 
     mount(root,
@@ -46,7 +51,8 @@ export const welcome: Screen = {
       fields.microphone,
       el("fieldset", {}, el("legend", {}, "Clinic server (optional)"),
         el("label", {}, "Address ", server), el("br"),
-        el("label", {}, "E-mail ", email), " ", el("label", {}, "Password ", password)),
+        el("label", {}, "E-mail ", email), " ", el("label", {}, "Password ", password), el("br"),
+        el("label", {}, "PIN to unlock this computer (physiotherapists, 4–12 digits) ", pin)),
       done,
     );
     roles.patient.focus();
