@@ -9,6 +9,8 @@ pub mod admin;
 pub mod alerts;
 pub mod appointments;
 pub mod auth;
+pub mod clients;
+pub mod clinic_sessions;
 pub mod error;
 pub mod health;
 pub mod pagination;
@@ -17,6 +19,7 @@ pub mod physio;
 pub mod programs;
 pub mod progress;
 pub mod sessions;
+pub mod templates;
 pub mod upload;
 
 pub use error::{ErrorBody, ErrorCode, ErrorDetail, FieldError};

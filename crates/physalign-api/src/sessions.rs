@@ -116,6 +116,11 @@ pub struct Session {
     pub video_url: Option<String>,
     /// The summary the device sent with the pose data.
     pub summary_statistics: Option<SummaryStatistics>,
+    /// The clinic side (issue 18): how the session was started in clinic and the progress
+    /// recorded during it (mood start/end, techniques, goals discussed, homework); absent for
+    /// sessions that have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub progress: Option<crate::clinic_sessions::ClinicProgress>,
     /// Increases on every change.
     pub version: i32,
     /// Creation time.

@@ -71,6 +71,12 @@ physalign_domain::wire_enum! {
         Appointment = "appointment",
         /// A notification record for a client.
         ClientNotification = "client_notification",
+        /// A client's medical history or its change log.
+        MedicalHistory = "medical_history",
+        /// A client's therapy goals.
+        TherapyGoal = "therapy_goal",
+        /// A client's emergency contact.
+        EmergencyContact = "emergency_contact",
     }
 }
 

@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod app;
 pub mod audit;
 pub mod auth;
+pub mod clinic_metrics;
 pub mod clinic_time;
 pub mod config;
 pub mod db;

@@ -4,8 +4,8 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::routes::{
-    admin, appointments, auth, clinical, health, patients, physio, pose_data, programs, progress,
-    resumable_upload, sessions, signed_upload,
+    admin, appointments, auth, clients, clinic_sessions, clinical, health, patients, physio,
+    pose_data, programs, progress, resumable_upload, sessions, signed_upload, templates,
 };
 
 /// All operations of the API.
@@ -32,13 +32,18 @@ use crate::routes::{
         appointments::cancel, appointments::cancel_delete, appointments::recurring,
         appointments::no_show_policy, appointments::preparation, appointments::get_settings,
         appointments::put_settings, appointments::list_notifications,
+        clients::get_medical_history, clients::put_medical_history, clients::medical_history_changes,
+        clients::list_goals, clients::get_goal, clients::create_goal, clients::update_goal,
+        clients::get_emergency_contact, clients::put_emergency_contact, clients::session_summary,
+        templates::list, templates::get_one, templates::create, templates::replace, templates::delete,
+        clinic_sessions::start, clinic_sessions::progress, clinic_sessions::session_stats,
     ),
     components(schemas(physalign_api::ErrorBody, physalign_api::FieldError)),
     modifiers(&BearerAuth),
     tags(
         (name = "health"), (name = "auth"), (name = "patients"), (name = "sessions"),
         (name = "upload"), (name = "physio"), (name = "progress"), (name = "programs"), (name = "admin"),
-        (name = "appointments"),
+        (name = "appointments"), (name = "clients"), (name = "templates"),
     )
 )]
 pub struct ApiDoc;

@@ -2,6 +2,7 @@
 //! these functions run the queries (one module per area).
 
 pub mod appointments;
+pub mod clinic;
 pub mod physio;
 pub mod resumable_uploads;
 pub mod reviews;

@@ -21,8 +21,10 @@ const SESSION_SELECT: &str = "SELECT s.id, s.patient_id,
         et.name AS exercise_type, s.scheduled_datetime, s.start_time, s.end_time,
         s.duration_seconds, s.estimated_duration, s.status, s.instructions, s.equipment_used,
         s.environment_notes, s.video_storage_key, s.summary_statistics, s.pose_summary, s.version,
-        s.created_at, s.updated_at, s.physiotherapist_id, s.program_item_id
+        s.created_at, s.updated_at, s.physiotherapist_id, s.program_item_id,
+        to_jsonb(cp) AS clinic_progress
      FROM exercise_sessions s
+     LEFT JOIN session_clinic_progress cp ON cp.session_id = s.id
      JOIN patients p ON p.id = s.patient_id
      LEFT JOIN users u ON u.id = p.user_id
      JOIN exercise_types et ON et.id = s.exercise_type_id";
@@ -50,6 +52,7 @@ struct SessionRow {
     updated_at: DateTime<Utc>,
     physiotherapist_id: Option<Uuid>,
     program_item_id: Option<Uuid>,
+    clinic_progress: Option<serde_json::Value>,
 }
 
 impl SessionRow {
@@ -77,6 +80,7 @@ impl SessionRow {
             summary_statistics: self
                 .summary_statistics
                 .and_then(|v| serde_json::from_value::<SummaryStatistics>(v).ok()),
+            progress: crate::repo::clinic::progress_from_json(self.clinic_progress),
             version: self.version,
             created_at: self.created_at,
             updated_at: self.updated_at,

@@ -4,6 +4,8 @@
 pub mod admin;
 pub mod appointments;
 pub mod auth;
+pub mod clients;
+pub mod clinic_sessions;
 pub mod clinical;
 pub mod health;
 pub mod patients;
@@ -14,6 +16,7 @@ pub mod progress;
 pub mod resumable_upload;
 pub mod sessions;
 pub mod signed_upload;
+pub mod templates;
 
 use axum::middleware::from_fn_with_state;
 use axum::Router;
@@ -36,6 +39,9 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(programs::router())
         .merge(clinical::router())
         .merge(appointments::router())
+        .merge(clients::router())
+        .merge(templates::router())
+        .merge(clinic_sessions::router())
         .layer(from_fn_with_state(state.clone(), idempotency::idempotency));
     let limited = json_api
         .merge(signed_upload::file_router(state.config.upload_limit_bytes))
