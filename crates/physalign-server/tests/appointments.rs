@@ -258,6 +258,32 @@ async fn visibility_follows_care_relationships() {
         )
         .await
         .expect(404);
+
+    // Once the patient ends the care relationship, the clinician no longer reaches it.
+    c.srv
+        .call(
+            "DELETE",
+            &format!("/api/patients/care-team/{}", pid(&c.physio)),
+            Some(&c.patient.access),
+            None,
+        )
+        .await
+        .expect(204);
+    c.srv
+        .call("GET", &path, Some(&c.physio.access), None)
+        .await
+        .expect(404);
+    c.srv
+        .call(
+            "PUT",
+            &path,
+            Some(&c.physio.access),
+            Some(json!({"notes": "x"})),
+        )
+        .await
+        .expect(404);
+    assert_eq!(count(&c.physio).await, 0);
+    assert_eq!(count(&c.patient).await, 1);
 }
 
 #[tokio::test]

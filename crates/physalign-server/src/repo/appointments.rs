@@ -145,13 +145,21 @@ pub async fn load(pool: &PgPool, id: Uuid) -> ApiResult<Option<Appointment>> {
 }
 
 /// Whether `user` may see an appointment of `patient_id` with `physio_id`: the patient, the
-/// appointment's own clinician, admins.
-pub fn may_see(user: &AuthUser, patient_id: Uuid, physio_id: Uuid) -> bool {
-    match user.role {
+/// appointment's own clinician while the patient is in their care, admins.
+pub async fn may_see(
+    pool: &PgPool,
+    user: &AuthUser,
+    patient_id: Uuid,
+    physio_id: Uuid,
+) -> ApiResult<bool> {
+    Ok(match user.role {
         Role::Admin => true,
         Role::Patient => user.profile_id == Some(patient_id),
-        Role::Physiotherapist => user.profile_id == Some(physio_id),
-    }
+        Role::Physiotherapist => {
+            user.profile_id == Some(physio_id)
+                && access::can_see_patient(pool, user, patient_id).await?
+        }
+    })
 }
 
 /// Adds the visibility condition of `user` on alias `a` to a query.
@@ -164,7 +172,13 @@ pub fn push_visibility(qb: &mut QueryBuilder<'_, Postgres>, user: &AuthUser) {
         }
         Role::Physiotherapist => {
             qb.push(" AND a.physiotherapist_id = ")
-                .push_bind(access::filter_param(user));
+                .push_bind(access::filter_param(user))
+                .push(
+                    " AND a.patient_id IN (SELECT patient_id FROM patient_physio_assignments
+                      WHERE status = 'active' AND physiotherapist_id = ",
+                )
+                .push_bind(access::filter_param(user))
+                .push(")");
         }
     }
 }

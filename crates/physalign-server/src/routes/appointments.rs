@@ -67,7 +67,7 @@ fn not_found() -> ApiError {
 /// The appointment if `user` may see it; 404 otherwise.
 async fn visible(pool: &PgPool, user: &AuthUser, id: Uuid) -> ApiResult<Appointment> {
     match repo::load(pool, id).await? {
-        Some(a) if repo::may_see(user, a.client_id, a.therapist_id) => Ok(a),
+        Some(a) if repo::may_see(pool, user, a.client_id, a.therapist_id).await? => Ok(a),
         _ => Err(not_found()),
     }
 }
@@ -76,11 +76,14 @@ async fn visible(pool: &PgPool, user: &AuthUser, id: Uuid) -> ApiResult<Appointm
 /// can see it gets 403, anyone else 404).
 async fn lock_for_change(
     conn: &mut sqlx::PgConnection,
+    pool: &PgPool,
     user: &AuthUser,
     id: Uuid,
 ) -> ApiResult<repo::Locked> {
     match repo::lock(conn, id).await? {
-        Some(locked) if repo::may_see(user, locked.patient_id, locked.physiotherapist_id) => {
+        Some(locked)
+            if repo::may_see(pool, user, locked.patient_id, locked.physiotherapist_id).await? =>
+        {
             user.require(&[Role::Physiotherapist, Role::Admin])?;
             Ok(locked)
         }
@@ -319,7 +322,7 @@ pub async fn update(
         ));
     }
     let mut tx = state.pool.begin().await?;
-    let locked = lock_for_change(&mut tx, &user, id).await?;
+    let locked = lock_for_change(&mut tx, &state.pool, &user, id).await?;
     if expected.is_some_and(|v| v != locked.version) {
         return Err(precondition_failed(locked.version));
     }
@@ -368,7 +371,7 @@ async fn cancel_with(
     let expected = if_match_version(&headers)?;
     check_optional_text("reason", reason.as_deref(), 1000)?;
     let mut tx = state.pool.begin().await?;
-    let locked = lock_for_change(&mut tx, &user, id).await?;
+    let locked = lock_for_change(&mut tx, &state.pool, &user, id).await?;
     if expected.is_some_and(|v| v != locked.version) {
         return Err(precondition_failed(locked.version));
     }
@@ -445,7 +448,7 @@ pub async fn recurring(
     ApiJson(req): ApiJson<RecurringRequest>,
 ) -> ApiResult<Json<RecurringSeries>> {
     let mut tx = state.pool.begin().await?;
-    let locked = lock_for_change(&mut tx, &user, id).await?;
+    let locked = lock_for_change(&mut tx, &state.pool, &user, id).await?;
     if is_closed(&locked.status) {
         return Err(closed(&locked.status));
     }
@@ -584,7 +587,7 @@ pub async fn no_show_policy(
         None
     };
     let mut tx = state.pool.begin().await?;
-    let locked = lock_for_change(&mut tx, &user, id).await?;
+    let locked = lock_for_change(&mut tx, &state.pool, &user, id).await?;
     match locked.status.parse::<AppointmentStatus>() {
         Ok(AppointmentStatus::Scheduled) => {}
         Ok(AppointmentStatus::NoShow) => {
@@ -657,7 +660,7 @@ pub async fn preparation(
         check_text(&format!("focusAreas[{i}]"), area, 200)?;
     }
     let mut tx = state.pool.begin().await?;
-    let locked = lock_for_change(&mut tx, &user, id).await?;
+    let locked = lock_for_change(&mut tx, &state.pool, &user, id).await?;
     if expected.is_some_and(|v| v != locked.version) {
         return Err(precondition_failed(locked.version));
     }
