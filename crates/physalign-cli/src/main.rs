@@ -94,6 +94,8 @@ enum Command {
     Alerts(commands::alerts::AlertsArgs),
     /// The clinician's start of the day: review queue, open alerts, today's patients (local).
     Today(commands::today::TodayArgs),
+    /// Patient-reported outcome measures: `outcome score MEASURE --answers A1,A2,…`.
+    Outcome(commands::outcome::OutcomeArgs),
     /// What this device sends to the care team (notes, transcript); `--share-… yes|no` changes it.
     Consent(commands::consent::ConsentArgs),
 }
@@ -138,6 +140,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Sync(args) => commands::sync::run(args, &global),
         Command::Claim(args) => commands::claim::run(args, &global),
         Command::Logout(args) => commands::logout::run(args, &global),
+        Command::Outcome(args) => commands::outcome::run(args, &global),
         Command::Patients(args) => commands::patients::run(args, &global),
         Command::Sessions(args) => commands::sessions::run(args, &global),
         Command::Session(args) => commands::session::run(args, &global),

@@ -18,6 +18,7 @@ pub mod logout;
 pub mod measure;
 #[cfg(feature = "speech")]
 pub mod notes;
+pub mod outcome;
 pub mod patients;
 #[cfg(feature = "vision")]
 pub mod pose;
