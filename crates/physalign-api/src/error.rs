@@ -157,6 +157,8 @@ physalign_domain::wire_enum! {
         UploadFailed = "UPLOAD_FAILED",
         /// The uploaded bytes do not have the declared SHA-256.
         UploadChecksumMismatch = "UPLOAD_CHECKSUM_MISMATCH",
+        /// The upload would take the user past their storage quota (413).
+        UploadQuotaExceeded = "UPLOAD_QUOTA_EXCEEDED",
         // --- load and failure (429, 500, 503)
         /// Too many requests; retry after `Retry-After`.
         RateLimitExceeded = "RATE_LIMIT_EXCEEDED",

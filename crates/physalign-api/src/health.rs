@@ -23,6 +23,24 @@ pub struct DetailedHealth {
     pub uptime_seconds: u64,
     /// Database state.
     pub database: DatabaseHealth,
+    /// The abuse limits' state (issue 17).
+    #[serde(default)]
+    pub limits: LimitsHealth,
+}
+
+/// How full the in-memory abuse limits are.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct LimitsHealth {
+    /// Keys held by the per-user and per-address request limiters.
+    pub request_limiter_keys: u64,
+    /// Keys held by the login and claim failure limiters.
+    pub login_limiter_keys: u64,
+    /// Password hashing slots free now, of `password_hash_slots`.
+    pub password_hash_slots_free: u64,
+    /// Password hashing slots in all.
+    pub password_hash_slots: u64,
+    /// Upload slots free now.
+    pub upload_slots_free: u64,
 }
 
 /// Database reachability and latency.

@@ -134,6 +134,8 @@ pub struct CareTeamMember {
 /// (administrators aside).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct CareTeam {
-    /// Active relationships, oldest first.
+    /// One page of active relationships, oldest first.
     pub data: Vec<CareTeamMember>,
+    /// Where the page sits.
+    pub pagination: crate::pagination::Pagination,
 }

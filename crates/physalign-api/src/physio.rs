@@ -60,6 +60,12 @@ pub struct AssignedPatientList {
 pub struct AnalyticsQuery {
     /// Only this patient.
     pub patient_id: Option<Uuid>,
+    /// 1-based page number (default 1).
+    #[serde(default)]
+    pub page: Option<u32>,
+    /// Patients per page (default 20, at most 100).
+    #[serde(default)]
+    pub per_page: Option<u32>,
 }
 
 /// Progress of one patient.
@@ -99,6 +105,8 @@ pub struct ExerciseProgress {
 /// `GET /api/physio/analytics`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct PhysioAnalytics {
-    /// One entry per visible patient.
+    /// One page of visible patients, by name.
     pub patients: Vec<PatientAnalytics>,
+    /// Where the page sits.
+    pub pagination: Pagination,
 }

@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use crate::pagination::Pagination;
+
 /// Progress metrics of one session.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -80,6 +82,12 @@ pub struct ProgressQuery {
     /// Include evaluation feedback.
     #[serde(default)]
     pub include_feedback: Option<bool>,
+    /// 1-based page number (default 1).
+    #[serde(default)]
+    pub page: Option<u32>,
+    /// Items per page (default 20, at most 100).
+    #[serde(default, rename = "per_page", alias = "perPage")]
+    pub per_page: Option<u32>,
 }
 
 /// One piece of evaluation feedback.
@@ -102,9 +110,12 @@ pub struct ProgressResponse {
     pub session_id: Uuid,
     /// Latest metrics.
     pub progress_metrics: ProgressMetrics,
-    /// Present with `includeFeedback=true`.
+    /// Present with `includeFeedback=true`: one page (`page`, `per_page`), oldest first.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub feedback: Option<Vec<FeedbackEntry>>,
+    /// Where the feedback page sits, with `includeFeedback=true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feedback_pagination: Option<Pagination>,
 }
 
 /// A progress value at a moment.
@@ -137,6 +148,12 @@ pub struct SessionIdQuery {
     /// Time range filter: `7d`, `30d`, `90d` or `1y` (analytics only; accepted elsewhere).
     #[serde(default)]
     pub time_range: Option<String>,
+    /// 1-based page number (default 1).
+    #[serde(default)]
+    pub page: Option<u32>,
+    /// Items per page (default 20, at most 100).
+    #[serde(default, rename = "per_page", alias = "perPage")]
+    pub per_page: Option<u32>,
 }
 
 /// A milestone reached in a session.
@@ -160,10 +177,14 @@ pub struct Milestone {
 pub struct SnapshotsResponse {
     /// Session id.
     pub session_id: Uuid,
-    /// Snapshots in time order.
+    /// One page of snapshots in time order.
     pub snapshots: Vec<Snapshot>,
-    /// Milestones in time order.
+    /// Where the snapshots page sits.
+    pub pagination: Pagination,
+    /// The same page of milestones in time order.
     pub milestones: Vec<Milestone>,
+    /// Where the milestones page sits.
+    pub milestones_pagination: Pagination,
 }
 
 /// `POST /api/session/skills`.
@@ -200,6 +221,12 @@ pub struct SkillsQuery {
     pub session_id: Option<Uuid>,
     /// Therapist user id.
     pub therapist_id: Option<Uuid>,
+    /// 1-based page number (default 1).
+    #[serde(default)]
+    pub page: Option<u32>,
+    /// Items per page (default 20, at most 100).
+    #[serde(default, rename = "per_page", alias = "perPage")]
+    pub per_page: Option<u32>,
 }
 
 /// A skill's development.
@@ -228,8 +255,10 @@ pub struct SkillsResponse {
     pub session_id: Option<Uuid>,
     /// The therapist filter, if given.
     pub therapist_id: Option<Uuid>,
-    /// Skills by name.
+    /// One page of skills by name.
     pub skills: Vec<SkillEntry>,
+    /// Where the page sits.
+    pub pagination: Pagination,
 }
 
 /// Seed 000's chart data. The inner records are stored as given.
@@ -333,6 +362,12 @@ pub struct ComparisonQuery {
     pub session_id: Option<Uuid>,
     /// `7d`, `30d`, `90d` or `1y`.
     pub time_range: Option<String>,
+    /// 1-based page number (default 1).
+    #[serde(default)]
+    pub page: Option<u32>,
+    /// Items per page (default 20, at most 100).
+    #[serde(default, rename = "per_page", alias = "perPage")]
+    pub per_page: Option<u32>,
 }
 
 /// A stored comparison.
@@ -369,8 +404,10 @@ pub struct ComparisonsResponse {
     pub therapist_id: Option<Uuid>,
     /// The session filter, if given.
     pub session_id: Option<Uuid>,
-    /// Newest first.
+    /// One page, newest first.
     pub comparisons: Vec<Comparison>,
+    /// Where the page sits.
+    pub pagination: Pagination,
 }
 
 /// `POST /api/evaluation`.
@@ -426,6 +463,8 @@ pub struct Evaluation {
 pub struct EvaluationsResponse {
     /// Session id.
     pub session_id: Uuid,
-    /// Oldest first.
+    /// One page, oldest first.
     pub evaluations: Vec<Evaluation>,
+    /// Where the page sits.
+    pub pagination: Pagination,
 }

@@ -13,9 +13,11 @@ use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
+use crate::auth::password::{HashBusy, HashGate};
 use crate::auth::{password, AuthUser};
 use crate::routes::auth::{insert_user, CreateUserError};
 use crate::validate::normalise_email;
+use crate::validate::MAX_EMAIL_LEN;
 
 /// How long an invitation code can be claimed.
 pub const INVITATION_TTL_DAYS: i64 = 14;
@@ -79,6 +81,9 @@ pub enum AccountError {
     /// Password hashing failed.
     #[error("password hashing failed: {0}")]
     Hash(String),
+    /// No hashing slot came free in time.
+    #[error("the server is busy checking passwords; retry shortly")]
+    Busy,
     /// Database failure.
     #[error(transparent)]
     Database(#[from] sqlx::Error),
@@ -118,24 +123,55 @@ fn check_name(field: &'static str, value: &str) -> Result<(), AccountError> {
     Ok(())
 }
 
-/// Hashes on a blocking thread (Argon2 is CPU-heavy).
-pub async fn hash_password(pw: String) -> Result<String, AccountError> {
-    tokio::task::spawn_blocking(move || password::hash(&pw))
-        .await
-        .map_err(|e| AccountError::Hash(e.to_string()))?
-        .map_err(|e| AccountError::Hash(e.to_string()))
+/// Hashes on a blocking thread (Argon2 is CPU-heavy), in one of `gate`'s slots when given.
+pub async fn hash_password(pw: String, gate: Option<&HashGate>) -> Result<String, AccountError> {
+    match gate {
+        Some(gate) => gate
+            .hash(pw)
+            .await
+            .map_err(|_| AccountError::Busy)?
+            .map_err(AccountError::Hash),
+        None => tokio::task::spawn_blocking(move || password::hash(&pw))
+            .await
+            .map_err(|e| AccountError::Hash(e.to_string()))?
+            .map_err(|e| AccountError::Hash(e.to_string())),
+    }
 }
 
-/// Verifies on a blocking thread.
-pub async fn verify_password(pw: String, hash: String) -> bool {
-    tokio::task::spawn_blocking(move || password::verify(&pw, &hash))
-        .await
-        .unwrap_or(false)
+/// Verifies on a blocking thread, in one of `gate`'s slots when given.
+pub async fn verify_password(
+    pw: String,
+    hash: String,
+    gate: Option<&HashGate>,
+) -> Result<bool, HashBusy> {
+    match gate {
+        Some(gate) => gate.verify(pw, hash).await,
+        None => Ok(
+            tokio::task::spawn_blocking(move || password::verify(&pw, &hash))
+                .await
+                .unwrap_or(false),
+        ),
+    }
 }
 
 /// Creates an account of any role with its profile row (the administrator's way; clinicians
 /// and admins have no other). The account counts as verified: an administrator vouched for it.
 pub async fn create_user(pool: &PgPool, new: NewUser<'_>) -> Result<AuthUser, AccountError> {
+    create_user_gated(pool, None, new).await
+}
+
+/// [`create_user`] with its hash in one of `gate`'s slots (the API's way).
+pub async fn create_user_gated(
+    pool: &PgPool,
+    gate: Option<&HashGate>,
+    new: NewUser<'_>,
+) -> Result<AuthUser, AccountError> {
+    if new.email.len() > MAX_EMAIL_LEN {
+        return Err(AccountError::Invalid {
+            field: "email",
+            message: format!("must be at most {MAX_EMAIL_LEN} bytes"),
+        });
+    }
     let email = normalise_email(new.email).map_err(|e| AccountError::Invalid {
         field: "email",
         message: e.message,
@@ -148,7 +184,7 @@ pub async fn create_user(pool: &PgPool, new: NewUser<'_>) -> Result<AuthUser, Ac
     }
     check_name("first_name", new.first_name)?;
     check_name("last_name", new.last_name)?;
-    let hash = hash_password(new.password.to_string()).await?;
+    let hash = hash_password(new.password.to_string(), gate).await?;
     let mut tx = pool.begin().await?;
     let user = insert_user(
         &mut tx,
@@ -261,9 +297,18 @@ pub enum ClaimError {
     /// Hashing failed.
     #[error("password hashing failed: {0}")]
     Hash(String),
+    /// No hashing slot came free in time.
+    #[error("the server is busy checking passwords; retry shortly")]
+    Busy,
     /// Database failure.
     #[error(transparent)]
     Database(#[from] sqlx::Error),
+}
+
+impl From<HashBusy> for ClaimError {
+    fn from(_: HashBusy) -> Self {
+        ClaimError::Busy
+    }
 }
 
 #[derive(sqlx::FromRow)]
@@ -288,6 +333,7 @@ struct AccountRow {
 /// is used up. Runs in `tx`; returns the identity to issue tokens for.
 pub async fn claim(
     tx: &mut PgConnection,
+    gate: Option<&HashGate>,
     code: &str,
     email: &str,
     password_text: &str,
@@ -321,16 +367,25 @@ pub async fn claim(
             verify_password(
                 password_text.to_string(),
                 password::dummy_hash().to_string(),
+                gate,
             )
-            .await;
+            .await?;
             return Err(ClaimError::Refused);
         };
-        let hash = hash_password(password_text.to_string())
+        let hash = hash_password(password_text.to_string(), gate)
             .await
-            .map_err(|e| ClaimError::Hash(e.to_string()))?;
+            .map_err(|e| match e {
+                AccountError::Busy => ClaimError::Busy,
+                e => ClaimError::Hash(e.to_string()),
+            })?;
         return bind_new_account(tx, &invitation, &email, &hash).await;
     };
-    let matches = verify_password(password_text.to_string(), account.password_hash.clone()).await;
+    let matches = verify_password(
+        password_text.to_string(),
+        account.password_hash.clone(),
+        gate,
+    )
+    .await?;
     let (Some(invitation), true, true, Some(Role::Patient), Some(own_patient)) = (
         invitation,
         matches,
@@ -476,6 +531,7 @@ pub async fn merge_patient(
 
 #[derive(sqlx::FromRow)]
 struct CareTeamRow {
+    total: i64,
     physiotherapist_id: Uuid,
     first_name: Option<String>,
     last_name: Option<String>,
@@ -486,19 +542,23 @@ struct CareTeamRow {
 pub async fn care_team(
     pool: &PgPool,
     patient_id: Uuid,
-) -> Result<Vec<CareTeamMember>, sqlx::Error> {
+    (per_page, offset): (u32, i64),
+) -> Result<(Vec<CareTeamMember>, i64), sqlx::Error> {
     let rows: Vec<CareTeamRow> = sqlx::query_as(
-        "SELECT a.physiotherapist_id, u.first_name, u.last_name, a.assigned_at AS since
+        "SELECT COUNT(*) OVER () AS total, a.physiotherapist_id, u.first_name, u.last_name, a.assigned_at AS since
          FROM patient_physio_assignments a
          JOIN physiotherapists ph ON ph.id = a.physiotherapist_id
          JOIN users u ON u.id = ph.user_id
          WHERE a.patient_id = $1 AND a.status = 'active'
-         ORDER BY a.assigned_at, a.physiotherapist_id",
+         ORDER BY a.assigned_at, a.physiotherapist_id LIMIT $2 OFFSET $3",
     )
     .bind(patient_id)
+    .bind(i64::from(per_page))
+    .bind(offset)
     .fetch_all(pool)
     .await?;
-    Ok(rows
+    let total = crate::validate::total_of(&rows, |r| r.total);
+    let members = rows
         .into_iter()
         .map(|r| CareTeamMember {
             physiotherapist_id: r.physiotherapist_id,
@@ -506,7 +566,8 @@ pub async fn care_team(
             last_name: r.last_name,
             since: r.since,
         })
-        .collect())
+        .collect();
+    Ok((members, total))
 }
 
 /// Ends the active relationship between the patient and the clinician; `false` if there was

@@ -90,6 +90,76 @@ pub struct ServerConfig {
         value_delimiter = ','
     )]
     pub trusted_proxies: Vec<IpRange>,
+
+    /// Issue 17 safeguards (abuse limits, tokens, retention, shutdown, TLS).
+    #[command(flatten)]
+    pub security: SecurityConfig,
+}
+
+/// The settings of issue 17's safeguards, kept apart so the main list stays readable.
+#[derive(Debug, Clone, Args)]
+pub struct SecurityConfig {
+    /// Keys each in-memory rate limiter holds at most (oldest windows dropped beyond).
+    #[arg(long, env = "PHYSALIGN_RATE_LIMIT_MAX_KEYS", default_value_t = 100_000)]
+    pub rate_limit_max_keys: usize,
+
+    /// Failed logins and claims per minute from one address, whatever the accounts.
+    #[arg(
+        long,
+        env = "PHYSALIGN_LOGIN_FAILURES_PER_ADDRESS",
+        default_value_t = 20
+    )]
+    pub login_failures_per_address_per_minute: u32,
+
+    /// Consecutive failed logins of one account (from any address) before it is locked for
+    /// addresses it never signed in from.
+    #[arg(long, env = "PHYSALIGN_LOCKOUT_THRESHOLD", default_value_t = 10)]
+    pub lockout_threshold: u32,
+
+    /// First lockout in seconds; each further failure doubles it.
+    #[arg(long, env = "PHYSALIGN_LOCKOUT_BASE", default_value_t = 60)]
+    pub lockout_base_secs: u64,
+
+    /// Longest lockout in seconds.
+    #[arg(long, env = "PHYSALIGN_LOCKOUT_MAX", default_value_t = 3600)]
+    pub lockout_max_secs: u64,
+
+    /// Password hashes computed at once (0: one per CPU).
+    #[arg(long, env = "PHYSALIGN_HASH_CONCURRENCY", default_value_t = 0)]
+    pub password_hash_concurrency: usize,
+
+    /// How long a request waits for a hashing slot before 503, in milliseconds.
+    #[arg(long, env = "PHYSALIGN_HASH_WAIT_MS", default_value_t = 5000)]
+    pub password_hash_wait_ms: u64,
+
+    /// File uploads (signed URL bodies and resumable chunks) received at once.
+    #[arg(long, env = "PHYSALIGN_UPLOAD_CONCURRENCY", default_value_t = 8)]
+    pub upload_concurrency: usize,
+
+    /// How long an upload waits for a free slot before 503, in milliseconds.
+    #[arg(long, env = "PHYSALIGN_UPLOAD_WAIT_MS", default_value_t = 10_000)]
+    pub upload_wait_ms: u64,
+
+    /// Bytes one user may have stored (files, earlier versions and open uploads).
+    #[arg(long, env = "PHYSALIGN_UPLOAD_QUOTA", default_value_t = 10 * 1024 * 1024 * 1024)]
+    pub upload_quota_bytes: u64,
+}
+
+impl Default for SecurityConfig {
+    fn default() -> Self {
+        Self {
+            rate_limit_max_keys: 100_000,
+            login_failures_per_address_per_minute: 20,
+            lockout_threshold: 10,
+            lockout_base_secs: 60,
+            lockout_max_secs: 3600,
+            password_hash_concurrency: 0,
+            password_hash_wait_ms: 5000,
+            upload_concurrency: 8,
+            upload_wait_ms: 10_000,
+            upload_quota_bytes: 10 * 1024 * 1024 * 1024,
+        }
+    }
 }
 
 /// An address range in CIDR notation (`10.0.0.0/8`, `fd00::/8`; a bare address is one host).
@@ -192,6 +262,7 @@ impl ServerConfig {
             login_attempts_per_minute: 5,
             behind_proxy: false,
             trusted_proxies: Vec::new(),
+            security: SecurityConfig::default(),
         }
     }
 

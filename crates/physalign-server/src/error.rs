@@ -143,6 +143,20 @@ impl From<sqlx::Error> for ApiError {
     }
 }
 
+impl From<crate::auth::password::HashBusy> for ApiError {
+    fn from(busy: crate::auth::password::HashBusy) -> Self {
+        let mut err = ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::ServiceUnavailable,
+            busy.to_string(),
+        )
+        .with_details(json!({"retry_after_seconds": 1}));
+        err.headers
+            .push((header::RETRY_AFTER, HeaderValue::from_static("1")));
+        err
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = ErrorBody {

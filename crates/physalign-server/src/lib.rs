@@ -17,6 +17,7 @@ pub mod docs;
 pub mod error;
 pub mod etag;
 pub mod extract;
+pub mod files;
 pub mod idempotency;
 pub mod limiter;
 pub mod openapi;

@@ -6,6 +6,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::auth::AuthUser;
 use crate::extract::{bearer_token, client_ip};
+use crate::limiter::address_key;
 use crate::state::AppState;
 
 /// Middleware: works out who is calling (a valid access token puts an [`AuthUser`] in the
@@ -16,10 +17,9 @@ pub async fn identify_and_limit(
     next: Next,
 ) -> Response {
     let user = bearer_token(request.headers()).and_then(|t| state.jwt.verify(t).ok());
-    let key = match (&user, client_ip(request.extensions())) {
-        (Some(user), _) => format!("user:{}", user.user_id),
-        (None, Some(ip)) => format!("ip:{ip}"),
-        (None, None) => "anonymous".to_string(),
+    let key = match &user {
+        Some(user) => format!("user:{}", user.user_id),
+        None => format!("ip:{}", address_key(client_ip(request.extensions()))),
     };
     let signed_in = user.is_some();
     if let Some(user) = user {

@@ -6,6 +6,8 @@ use std::time::{Duration, Instant};
 use sqlx::postgres::{PgPool, PgPoolOptions};
 
 use crate::auth::jwt::JwtKeys;
+use crate::auth::lockout::LockoutPolicy;
+use crate::auth::password::HashGate;
 use crate::config::ServerConfig;
 use crate::limiter::FixedWindowLimiter;
 use crate::storage::{BlobStore, LocalDiskStore, UploadSigner, UploadStaging};
@@ -33,6 +35,14 @@ pub struct AppState {
     pub anonymous_limiter: Arc<FixedWindowLimiter>,
     /// Failed logins per minute per account and address.
     pub login_limiter: Arc<FixedWindowLimiter>,
+    /// Failed logins and claims per minute per address, whatever the account (issue 17).
+    pub address_failure_limiter: Arc<FixedWindowLimiter>,
+    /// The per-account lockout (issue 17).
+    pub lockout: LockoutPolicy,
+    /// Caps the password hashing running at once (issue 17).
+    pub hashing: Arc<HashGate>,
+    /// Caps the file uploads received at once (issue 17).
+    pub upload_slots: Arc<tokio::sync::Semaphore>,
     /// Where uploads go.
     pub storage: Arc<dyn BlobStore>,
     /// Bytes of resumable uploads until they are completed.
@@ -62,6 +72,8 @@ impl AppState {
             return Err(StateError::WeakSecret);
         }
         let minute = Duration::from_secs(60);
+        let security = &config.security;
+        let max_keys = security.rate_limit_max_keys;
         // A duplicate request waits on the holder's row lock for at most this long.
         let claim_options = (*pool.connect_options())
             .clone()
@@ -77,23 +89,43 @@ impl AppState {
                 secret.as_bytes(),
                 config.access_token_ttl_secs,
             )),
-            request_limiter: Arc::new(FixedWindowLimiter::new(
+            request_limiter: Arc::new(FixedWindowLimiter::bounded(
                 config.rate_limit_per_minute,
                 minute,
+                max_keys,
             )),
-            anonymous_limiter: Arc::new(FixedWindowLimiter::new(
+            anonymous_limiter: Arc::new(FixedWindowLimiter::bounded(
                 config.rate_limit_per_minute.saturating_mul(10),
                 minute,
+                max_keys,
             )),
-            login_limiter: Arc::new(FixedWindowLimiter::new(
+            login_limiter: Arc::new(FixedWindowLimiter::bounded(
                 config.login_attempts_per_minute,
                 minute,
+                max_keys,
+            )),
+            address_failure_limiter: Arc::new(FixedWindowLimiter::bounded(
+                security.login_failures_per_address_per_minute,
+                minute,
+                max_keys,
+            )),
+            lockout: LockoutPolicy {
+                threshold: security.lockout_threshold,
+                base: Duration::from_secs(security.lockout_base_secs),
+                max: Duration::from_secs(security.lockout_max_secs),
+            },
+            hashing: Arc::new(HashGate::new(
+                security.password_hash_concurrency,
+                Duration::from_millis(security.password_hash_wait_ms),
+            )),
+            upload_slots: Arc::new(tokio::sync::Semaphore::new(
+                security.upload_concurrency.max(1),
             )),
             storage: Arc::new(LocalDiskStore::new(config.storage_dir.clone())),
             // Inside the storage root (same file system, so finishing is a link) under a name
             // no storage key produces (keys start with `sessions/`).
             staging: Arc::new(UploadStaging::new(config.storage_dir.join(".resumable"))),
-            upload_signer: Arc::new(UploadSigner::new(secret.as_bytes())),
+            upload_signer: Arc::new(UploadSigner::derived_from(&[secret.as_bytes()])),
             started_at: Instant::now(),
             config: Arc::new(config),
         })

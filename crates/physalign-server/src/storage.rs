@@ -63,6 +63,15 @@ pub trait BlobStore: Send + Sync {
     /// Stores the finished file at `staged` under `key`, replacing what was there, durably.
     /// `staged` is left in place, so that a retry after a crash can do this again.
     fn put_file<'a>(&'a self, key: &'a str, staged: PathBuf) -> StoreFuture<'a, ()>;
+    /// Keeps the file at `key` also under `archived` (the earlier version of a replaced file);
+    /// `Ok(false)` when there is no file at `key`.
+    fn archive<'a>(&'a self, key: &'a str, archived: &'a str) -> StoreFuture<'a, bool>;
+    /// Deletes the file at `key`; a missing file is fine.
+    fn remove<'a>(&'a self, key: &'a str) -> StoreFuture<'a, ()>;
+    /// Session ids that have a folder of files (`sessions/{id}/`), with the folder's age.
+    fn session_folders(&self) -> StoreFuture<'_, Vec<(Uuid, std::time::Duration)>>;
+    /// Deletes a session's folder and every file in it.
+    fn remove_session(&self, session_id: Uuid) -> StoreFuture<'_, ()>;
 }
 
 /// Files under a root directory; the key is the relative path.
@@ -137,6 +146,149 @@ impl BlobStore for LocalDiskStore {
             .await
         })
     }
+
+    fn archive<'a>(&'a self, key: &'a str, archived: &'a str) -> StoreFuture<'a, bool> {
+        Box::pin(async move {
+            let from = self.path_of(key)?;
+            let to = self.path_of(archived)?;
+            blocking(move || {
+                if !from.exists() {
+                    return Ok(false);
+                }
+                if to.exists() {
+                    return Ok(true);
+                }
+                if std::fs::hard_link(&from, &to).is_err() {
+                    std::fs::copy(&from, &to)?;
+                    std::fs::File::open(&to)?.sync_all()?;
+                }
+                if let Some(parent) = to.parent() {
+                    sync_dir(parent)?;
+                }
+                Ok(true)
+            })
+            .await
+        })
+    }
+
+    fn remove<'a>(&'a self, key: &'a str) -> StoreFuture<'a, ()> {
+        Box::pin(async move {
+            let path = self.path_of(key)?;
+            match tokio::fs::remove_file(path).await {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
+                _ => Ok(()),
+            }
+        })
+    }
+
+    fn session_folders(&self) -> StoreFuture<'_, Vec<(Uuid, std::time::Duration)>> {
+        let dir = self.root.join("sessions");
+        Box::pin(blocking(move || {
+            let mut found = Vec::new();
+            let entries = match std::fs::read_dir(&dir) {
+                Ok(entries) => entries,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(found),
+                Err(e) => return Err(e.into()),
+            };
+            for entry in entries.flatten() {
+                let Some(id) = entry
+                    .file_name()
+                    .to_str()
+                    .and_then(|n| Uuid::parse_str(n).ok())
+                else {
+                    continue;
+                };
+                let age = entry
+                    .metadata()
+                    .and_then(|m| m.modified())
+                    .ok()
+                    .and_then(|t| t.elapsed().ok())
+                    .unwrap_or_default();
+                found.push((id, age));
+            }
+            Ok(found)
+        }))
+    }
+
+    fn remove_session(&self, session_id: Uuid) -> StoreFuture<'_, ()> {
+        let dir = self.root.join("sessions").join(session_id.to_string());
+        Box::pin(async move {
+            match tokio::fs::remove_dir_all(dir).await {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
+                _ => Ok(()),
+            }
+        })
+    }
+}
+
+/// Why a streamed body could not be stored.
+#[derive(Debug, thiserror::Error)]
+pub enum ReceiveError {
+    /// More bytes than allowed arrived.
+    #[error("the body exceeds {0} bytes")]
+    TooLarge(u64),
+    /// The client's body broke off.
+    #[error("the request body could not be read: {0}")]
+    Body(String),
+    /// Writing failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+/// A body streamed into a file, never held in memory whole: where it is, how long, its hex
+/// SHA-256. The file is removed when this is dropped.
+pub struct Received {
+    /// The file.
+    pub path: PathBuf,
+    /// Bytes.
+    pub size: u64,
+    /// Hex SHA-256.
+    pub sha256: String,
+}
+
+impl Drop for Received {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// Streams `body` into a new file under `dir`, fsynced, refusing it beyond `limit` bytes
+/// (checked as the bytes arrive, so a lying or absent `Content-Length` changes nothing).
+pub async fn receive_to_file(
+    dir: &Path,
+    body: axum::body::Body,
+    limit: u64,
+) -> Result<Received, ReceiveError> {
+    use futures_util::StreamExt;
+    use tokio::io::AsyncWriteExt;
+    tokio::fs::create_dir_all(dir)
+        .await
+        .map_err(StorageError::from)?;
+    let mut received = Received {
+        path: dir.join(format!("{}.part", Uuid::new_v4())),
+        size: 0,
+        sha256: String::new(),
+    };
+    let mut file = tokio::fs::File::create(&received.path)
+        .await
+        .map_err(StorageError::from)?;
+    let mut hasher = Sha256::new();
+    let mut size = 0u64;
+    let mut stream = body.into_data_stream();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| ReceiveError::Body(e.to_string()))?;
+        size = size.saturating_add(chunk.len() as u64);
+        if size > limit {
+            return Err(ReceiveError::TooLarge(limit));
+        }
+        hasher.update(&chunk);
+        file.write_all(&chunk).await.map_err(StorageError::from)?;
+    }
+    file.sync_all().await.map_err(StorageError::from)?;
+    drop(file);
+    received.size = size;
+    received.sha256 = hex::encode(hasher.finalize());
+    Ok(received)
 }
 
 /// Where the bytes of resumable uploads wait: one file per upload, written chunk by chunk.
@@ -235,38 +387,96 @@ impl UploadStaging {
     }
 }
 
-/// Signs `PUT <key>` until an expiry time.
+/// The id of a signing key: the first 16 hex digits of a domain-separated SHA-256 of it, so
+/// that rotating a key needs no separate id to configure and the id reveals nothing.
+pub fn key_id(purpose: &str, secret: &[u8]) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(b"physalign-key-id:");
+    hasher.update(purpose.as_bytes());
+    hasher.update(b":");
+    hasher.update(secret);
+    hex::encode(hasher.finalize())[..16].to_string()
+}
+
+/// Signs `PUT <key>` for one uploader until an expiry time, with the current key; checks with
+/// the current or an earlier key (issue 17: rotated without breaking URLs already handed out).
 pub struct UploadSigner {
-    key: Vec<u8>,
+    /// `(key id, key)`, the current one first.
+    keys: Vec<(String, Vec<u8>)>,
 }
 
 impl UploadSigner {
-    /// A signer keyed from the server secret (domain-separated from the JWT use).
-    pub fn new(secret: &[u8]) -> Self {
-        let mut key = b"physalign-upload-url:".to_vec();
-        key.extend_from_slice(secret);
-        Self { key }
+    /// A signer with `current` and the `previous` keys still accepted.
+    pub fn new(current: &[u8], previous: &[&[u8]]) -> Self {
+        let keys = std::iter::once(current)
+            .chain(previous.iter().copied())
+            .map(|k| (key_id("upload", k), k.to_vec()))
+            .collect();
+        Self { keys }
     }
 
-    fn mac(&self, storage_key: &str, expires: i64) -> Hmac<Sha256> {
+    /// A signer keyed from the access-token secret when no upload secret is set: derived with
+    /// HMAC under its own label, so the two uses never share a key.
+    pub fn derived_from(secrets: &[&[u8]]) -> Self {
+        let derived: Vec<Vec<u8>> = secrets
+            .iter()
+            .map(|s| {
+                let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(s)
+                    .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
+                mac.update(b"physalign-upload-url-key");
+                mac.finalize().into_bytes().to_vec()
+            })
+            .collect();
+        let refs: Vec<&[u8]> = derived.iter().map(Vec::as_slice).collect();
+        Self::new(refs[0], &refs[1..])
+    }
+
+    /// The current key's id.
+    pub fn current_kid(&self) -> &str {
+        &self.keys[0].0
+    }
+
+    fn mac(key: &[u8], storage_key: &str, expires: i64, uploader: Uuid) -> Hmac<Sha256> {
         // HMAC accepts keys of any length, so this cannot fail.
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.key)
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key)
             .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
-        mac.update(format!("PUT\n{storage_key}\n{expires}").as_bytes());
+        mac.update(format!("PUT\n{storage_key}\n{expires}\n{uploader}").as_bytes());
         mac
     }
 
-    /// Hex signature for `storage_key` valid until `expires` (Unix seconds).
-    pub fn sign(&self, storage_key: &str, expires: i64) -> String {
-        hex::encode(self.mac(storage_key, expires).finalize().into_bytes())
+    /// `(key id, hex signature)` for `storage_key`, valid until `expires` (Unix seconds), for
+    /// the user `uploader` (whose quota the file counts against).
+    pub fn sign(&self, storage_key: &str, expires: i64, uploader: Uuid) -> (String, String) {
+        let (kid, key) = &self.keys[0];
+        let sig = hex::encode(
+            Self::mac(key, storage_key, expires, uploader)
+                .finalize()
+                .into_bytes(),
+        );
+        (kid.clone(), sig)
     }
 
-    /// Whether `signature` is valid for `storage_key` and `expires` (constant-time).
-    pub fn verify(&self, storage_key: &str, expires: i64, signature: &str) -> bool {
-        match hex::decode(signature) {
-            Ok(sig) => self.mac(storage_key, expires).verify_slice(&sig).is_ok(),
-            Err(_) => false,
-        }
+    /// Whether `signature` is valid (constant-time) under the key `kid` names, or under any
+    /// accepted key when no id is given.
+    pub fn verify(
+        &self,
+        storage_key: &str,
+        expires: i64,
+        uploader: Uuid,
+        kid: Option<&str>,
+        signature: &str,
+    ) -> bool {
+        let Ok(sig) = hex::decode(signature) else {
+            return false;
+        };
+        self.keys
+            .iter()
+            .filter(|(id, _)| kid.is_none_or(|k| k == id))
+            .any(|(_, key)| {
+                Self::mac(key, storage_key, expires, uploader)
+                    .verify_slice(&sig)
+                    .is_ok()
+            })
     }
 }
 
@@ -275,13 +485,32 @@ mod tests {
     use super::*;
 
     #[test]
-    fn signature_binds_key_and_expiry() {
-        let signer = UploadSigner::new(b"secret");
-        let sig = signer.sign("sessions/a/video", 100);
-        assert!(signer.verify("sessions/a/video", 100, &sig));
-        assert!(!signer.verify("sessions/b/video", 100, &sig));
-        assert!(!signer.verify("sessions/a/video", 101, &sig));
-        assert!(!signer.verify("sessions/a/video", 100, "zz"));
+    fn signature_binds_key_expiry_and_uploader_and_survives_rotation() {
+        let u = Uuid::new_v4();
+        let old = UploadSigner::new(b"old-secret", &[]);
+        let (old_kid, sig) = old.sign("sessions/a/video", 100, u);
+        assert!(old.verify("sessions/a/video", 100, u, Some(&old_kid), &sig));
+        assert!(!old.verify("sessions/b/video", 100, u, None, &sig));
+        assert!(!old.verify("sessions/a/video", 101, u, None, &sig));
+        assert!(!old.verify("sessions/a/video", 100, Uuid::new_v4(), None, &sig));
+        assert!(!old.verify("sessions/a/video", 100, u, None, "zz"));
+        // Rotated: new URLs carry the new key's id, old ones still verify.
+        let rotated = UploadSigner::new(b"new-secret", &[b"old-secret"]);
+        assert_ne!(rotated.current_kid(), old_kid);
+        assert!(rotated.verify("sessions/a/video", 100, u, Some(&old_kid), &sig));
+        assert!(!rotated.verify(
+            "sessions/a/video",
+            100,
+            u,
+            Some(rotated.current_kid()),
+            &sig
+        ));
+        // Dropped from the list: refused.
+        let dropped = UploadSigner::new(b"new-secret", &[]);
+        assert!(!dropped.verify("sessions/a/video", 100, u, Some(&old_kid), &sig));
+        // Derived keys differ from the secret they come from.
+        let derived = UploadSigner::derived_from(&[b"old-secret"]);
+        assert_ne!(derived.current_kid(), old_kid);
     }
 
     #[tokio::test]

@@ -535,14 +535,18 @@ async fn signed_upload_url_accepts_file_and_refuses_tampering() {
     .await
     .expect(400);
     // Expired: sign an URL in the past with the server's own key.
-    let signer =
-        physalign_server::storage::UploadSigner::new(b"test-secret-test-secret-test-secret-0123");
+    let signer = physalign_server::storage::UploadSigner::derived_from(&[
+        b"test-secret-test-secret-test-secret-0123",
+    ]);
     let key = format!("sessions/{id}/video");
-    let sig = signer.sign(&key, 1000);
+    let (kid, sig) = signer.sign(&key, 1000, patient.id.parse().unwrap());
     let r = srv
         .raw(
             "PUT",
-            &format!("/api/upload/{key}?expires=1000&signature={sig}"),
+            &format!(
+                "/api/upload/{key}?expires=1000&u={}&kid={kid}&signature={sig}",
+                patient.id
+            ),
             None,
             None,
             b"x".to_vec(),

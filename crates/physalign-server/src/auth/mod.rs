@@ -1,6 +1,7 @@
 //! Authentication: password hashing, access tokens, refresh tokens, and the caller's identity.
 
 pub mod jwt;
+pub mod lockout;
 pub mod password;
 pub mod refresh;
 

@@ -130,6 +130,7 @@ pub async fn assign(
 
 #[derive(sqlx::FromRow)]
 struct PatientTotals {
+    total: i64,
     patient_id: Uuid,
     patient_name: String,
     total_sessions: i64,
@@ -159,10 +160,11 @@ pub async fn patient_analytics(
     pool: &PgPool,
     user: &AuthUser,
     patient_id: Option<Uuid>,
-) -> Result<Vec<PatientAnalytics>, sqlx::Error> {
+    (per_page, offset): (u32, i64),
+) -> Result<(Vec<PatientAnalytics>, i64), sqlx::Error> {
     let visible = access::patient_filter_sql(user, "p", 1).replace("p.patient_id", "p.id");
     let totals: Vec<PatientTotals> = sqlx::query_as(&format!(
-        "SELECT p.id AS patient_id,
+        "SELECT COUNT(*) OVER () AS total, p.id AS patient_id,
                 TRIM(COALESCE(u.first_name, p.registered_first_name, '') || ' '
                      || COALESCE(u.last_name, p.registered_last_name, '')) AS patient_name,
                 COUNT(s.id) AS total_sessions,
@@ -173,12 +175,15 @@ pub async fn patient_analytics(
          LEFT JOIN exercise_sessions s ON s.patient_id = p.id
          WHERE ({visible}) AND ($2::uuid IS NULL OR p.id = $2)
          GROUP BY p.id, u.first_name, u.last_name, p.registered_first_name, p.registered_last_name
-         ORDER BY patient_name, p.id"
+         ORDER BY patient_name, p.id LIMIT $3 OFFSET $4"
     ))
     .bind(access::filter_param(user))
     .bind(patient_id)
+    .bind(i64::from(per_page))
+    .bind(offset)
     .fetch_all(pool)
     .await?;
+    let total = crate::validate::total_of(&totals, |t| t.total);
     let ids: Vec<Uuid> = totals.iter().map(|t| t.patient_id).collect();
     let exercises: Vec<ExerciseRow> = sqlx::query_as(
         "SELECT s.patient_id, et.name AS exercise_type, COUNT(DISTINCT s.id) AS sessions,
@@ -227,7 +232,7 @@ pub async fn patient_analytics(
             .or_default()
             .insert(a.overall_assessment, a.count);
     }
-    Ok(totals
+    let patients = totals
         .into_iter()
         .map(|t| PatientAnalytics {
             average_quality: quality.get(&t.patient_id).copied().flatten(),
@@ -244,5 +249,6 @@ pub async fn patient_analytics(
             reviewed_sessions: t.reviewed_sessions,
             last_session_at: t.last_session_at,
         })
-        .collect())
+        .collect();
+    Ok((patients, total))
 }

@@ -218,22 +218,14 @@ pub async fn advance(
     .await
 }
 
-/// Records a completed upload stored under `storage_key`; a video also becomes its session's.
+/// Records a completed upload stored under `storage_key`.
 pub async fn complete(
     conn: &mut PgConnection,
     row: &UploadRow,
     kind: UploadKind,
     storage_key: &str,
 ) -> Result<UploadRow, sqlx::Error> {
-    if kind == UploadKind::Video {
-        sqlx::query(
-            "UPDATE exercise_sessions SET video_storage_key = $2, version = version + 1 WHERE id = $1",
-        )
-        .bind(row.session_id)
-        .bind(storage_key)
-        .execute(&mut *conn)
-        .await?;
-    }
+    let _ = kind; // the file itself is recorded by `files::store_version_in`
     sqlx::query_as(&format!(
         "UPDATE resumable_uploads
          SET status = 'completed', storage_key = $2, completed_at = NOW(), updated_at = NOW()

@@ -16,7 +16,7 @@ use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ClientInfo};
 use crate::state::AppState;
-use crate::validate::check_text;
+use crate::validate::{check_credential_lengths, check_text};
 
 /// `/api/admin/*`.
 pub fn router() -> Router<AppState> {
@@ -36,10 +36,12 @@ pub async fn create_user(
     ApiJson(req): ApiJson<CreateUserRequest>,
 ) -> ApiResult<(StatusCode, Json<CreatedUser>)> {
     user.require(&[Role::Admin])?;
+    check_credential_lengths(&[("email", &req.email), ("password", &req.password)])?;
     check_text("first_name", &req.first_name, 100)?;
     check_text("last_name", &req.last_name, 100)?;
-    let created = accounts::create_user(
+    let created = accounts::create_user_gated(
         &state.pool,
+        Some(&state.hashing),
         NewUser {
             email: &req.email,
             password: &req.password,
@@ -53,6 +55,7 @@ pub async fn create_user(
         AccountError::Invalid { field, message } => ApiError::field(field, message),
         AccountError::EmailTaken => ApiError::conflict(ErrorCode::EmailTaken, e.to_string()),
         AccountError::Database(db) => db.into(),
+        AccountError::Busy => crate::auth::password::HashBusy.into(),
         AccountError::Hash(_) => ApiError::internal(e),
     })?;
     audit::record(

@@ -16,12 +16,14 @@ use uuid::Uuid;
 
 use crate::accounts::{self, ClaimError};
 use crate::audit::{self, Action, AuditResource};
+use crate::auth::lockout;
 use crate::auth::refresh::{self, Rotation};
 use crate::auth::{password, AuthUser};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ClientInfo};
+use crate::limiter::{address_key, too_many_requests, FixedWindowLimiter};
 use crate::state::AppState;
-use crate::validate::{check_text, normalise_email};
+use crate::validate::{check_credential_lengths, check_text, normalise_email};
 
 /// `/api/auth/*`.
 pub fn router() -> Router<AppState> {
@@ -34,17 +36,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/auth/me", get(me))
 }
 
-async fn hash_password(pw: String) -> ApiResult<String> {
-    tokio::task::spawn_blocking(move || password::hash(&pw))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(ApiError::internal)
-}
-
-async fn verify_password(pw: String, hash: String) -> ApiResult<bool> {
-    tokio::task::spawn_blocking(move || password::verify(&pw, &hash))
-        .await
-        .map_err(ApiError::internal)
+async fn hash_password(state: &AppState, pw: String) -> ApiResult<String> {
+    state.hashing.hash(pw).await?.map_err(ApiError::internal)
 }
 
 /// Why an account could not be created.
@@ -158,6 +151,7 @@ pub async fn signup(
     client: ClientInfo,
     ApiJson(req): ApiJson<SignupRequest>,
 ) -> ApiResult<impl IntoResponse> {
+    check_credential_lengths(&[("email", &req.email), ("password", &req.password)])?;
     if req.role != SignupRole::Patient {
         return Err(ApiError::field(
             "role",
@@ -170,7 +164,7 @@ pub async fn signup(
     }
     check_text("first_name", &req.first_name, 100)?;
     check_text("last_name", &req.last_name, 100)?;
-    let hash = hash_password(req.password).await?;
+    let hash = hash_password(&state, req.password).await?;
     let mut tx = state.pool.begin().await?;
     let role = Role::from(req.role);
     let user = insert_user(
@@ -220,20 +214,32 @@ pub async fn claim(
     client: ClientInfo,
     ApiJson(req): ApiJson<ClaimRequest>,
 ) -> ApiResult<Json<TokenResponse>> {
-    let limit_key = format!(
-        "claim|{}",
-        client.ip.map(|ip| ip.to_string()).unwrap_or_default()
-    );
-    let decision = state.login_limiter.peek(&limit_key);
-    if !decision.allowed {
-        return Err(decision.too_many_requests());
+    check_credential_lengths(&[("email", &req.email), ("password", &req.password)])?;
+    if req.invitation_code.len() > 64 {
+        return Err(ApiError::field(
+            "invitation_code",
+            "must be at most 64 bytes",
+        ));
     }
+    let address = address_key(client.ip);
+    let limit_key = format!("claim|{address}");
+    refuse_if_limited(&state, &[&state.login_limiter], &limit_key, &address)?;
     let mut tx = state.pool.begin().await?;
-    let user = match accounts::claim(&mut tx, &req.invitation_code, &req.email, &req.password).await
-    {
+    let claimed = accounts::claim(
+        &mut tx,
+        Some(&state.hashing),
+        &req.invitation_code,
+        &req.email,
+        &req.password,
+    )
+    .await;
+    let user = match claimed {
         Ok(user) => user,
         Err(ClaimError::Refused) => {
-            state.login_limiter.hit(&limit_key);
+            drop(tx);
+            // Not towards the account's lockout: without a valid code a claim learns nothing
+            // about the password, and claims must not let anyone lock an account.
+            count_failure(&state, &limit_key, &address, None).await?;
             return Err(ApiError::unauthorized(
                 ErrorCode::AuthenticationFailed,
                 ClaimError::Refused.to_string(),
@@ -242,6 +248,7 @@ pub async fn claim(
         Err(ClaimError::InvalidEmail(why)) => return Err(ApiError::field("email", why)),
         Err(ClaimError::WeakPassword(why)) => return Err(ApiError::field("password", why)),
         Err(ClaimError::Database(e)) => return Err(e.into()),
+        Err(ClaimError::Busy) => return Err(crate::auth::password::HashBusy.into()),
         Err(e @ ClaimError::Hash(_)) => return Err(ApiError::internal(e)),
     };
     let token = refresh::issue(
@@ -294,6 +301,7 @@ pub async fn login(
     client: ClientInfo,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> ApiResult<Json<TokenResponse>> {
+    check_credential_lengths(&[("email", &req.email), ("password", &req.password)])?;
     if req.email.trim().is_empty() || req.password.is_empty() {
         return Err(ApiError::bad_request(
             ErrorCode::InvalidCredentialsFormat,
@@ -301,26 +309,30 @@ pub async fn login(
         ));
     }
     let email = req.email.trim().to_lowercase();
-    let limit_key = format!(
-        "{}|{}",
-        email,
-        client.ip.map(|ip| ip.to_string()).unwrap_or_default()
-    );
-    let decision = state.login_limiter.peek(&limit_key);
-    if !decision.allowed {
-        return Err(decision.too_many_requests());
-    }
+    let address = address_key(client.ip);
+    let limit_key = format!("{email}|{address}");
+    let email_key = lockout::email_hash(&email);
+    refuse_if_limited(&state, &[&state.login_limiter], &limit_key, &address)?;
     let row: Option<LoginRow> = sqlx::query_as(&format!("{IDENTITY_SQL} WHERE u.email = $1"))
         .bind(&email)
         .fetch_optional(&state.pool)
         .await?;
+    if let Some(remaining) = lockout::locked_for(&state.pool, &email_key).await? {
+        let known = match &row {
+            Some(r) => lockout::is_known_address(&state.pool, r.id, &address).await?,
+            None => false,
+        };
+        if !known {
+            return Err(account_locked(remaining));
+        }
+    }
     let stored_hash = row
         .as_ref()
         .map(|r| r.password_hash.clone())
         .unwrap_or_else(|| password::dummy_hash().to_string());
-    let matches = verify_password(req.password, stored_hash).await? && row.is_some();
+    let matches = state.hashing.verify(req.password, stored_hash).await? && row.is_some();
     let Some(row) = row.filter(|_| matches) else {
-        state.login_limiter.hit(&limit_key);
+        count_failure(&state, &limit_key, &address, Some(&email_key)).await?;
         return Err(ApiError::unauthorized(
             ErrorCode::AuthenticationFailed,
             "invalid e-mail or password",
@@ -334,6 +346,7 @@ pub async fn login(
         ));
     }
     let user = identity_of(&row)?;
+    lockout::record_success(&state.pool, &email_key, user.user_id, &address).await?;
     let token = refresh::issue(
         &state.pool,
         user.user_id,
@@ -342,6 +355,54 @@ pub async fn login(
     )
     .await?;
     Ok(Json(issue_tokens(&state, &user, token).await?))
+}
+
+/// 429 when the caller's address is over its failure allowance or one of `limiters` refuses
+/// `key`; nothing is counted or remembered (peeks only).
+fn refuse_if_limited(
+    state: &AppState,
+    limiters: &[&FixedWindowLimiter],
+    key: &str,
+    address: &str,
+) -> ApiResult<()> {
+    let per_address = state.address_failure_limiter.peek(address);
+    if !per_address.allowed {
+        return Err(per_address.too_many_requests());
+    }
+    for limiter in limiters {
+        let decision = limiter.peek(key);
+        if !decision.allowed {
+            return Err(decision.too_many_requests());
+        }
+    }
+    Ok(())
+}
+
+/// Counts a failed login or claim: for the account and address, for the address, and towards
+/// the account's lockout.
+async fn count_failure(
+    state: &AppState,
+    key: &str,
+    address: &str,
+    email_key: Option<&str>,
+) -> ApiResult<()> {
+    state.login_limiter.hit(key);
+    state.address_failure_limiter.hit(address);
+    if let Some(email_key) = email_key {
+        lockout::record_failure(&state.pool, email_key, &state.lockout).await?;
+    }
+    Ok(())
+}
+
+/// The answer while an account is locked for the caller's address.
+fn account_locked(remaining: std::time::Duration) -> ApiError {
+    let secs = remaining.as_secs() + u64::from(remaining.subsec_nanos() > 0);
+    let mut err = too_many_requests(secs.max(1), Vec::new());
+    err.message = format!(
+        "Too many failed sign-ins for this account. Please try again in {} seconds.",
+        secs.max(1)
+    );
+    err
 }
 
 async fn refresh_with(state: &AppState, token: &str) -> ApiResult<Json<TokenResponse>> {

@@ -7,7 +7,7 @@ use axum::routing::get;
 use axum::Json;
 use axum::Router;
 use physalign_api::auth::Role;
-use physalign_api::health::{DatabaseHealth, DetailedHealth, Health};
+use physalign_api::health::{DatabaseHealth, DetailedHealth, Health, LimitsHealth};
 use physalign_api::ErrorBody;
 
 use crate::auth::AuthUser;
@@ -52,6 +52,15 @@ pub async fn detailed(
             latency_ms: reachable.then_some(latency_ms),
             pool_size: state.pool.size(),
             pool_idle: u32::try_from(state.pool.num_idle()).unwrap_or(u32::MAX),
+        },
+        limits: LimitsHealth {
+            request_limiter_keys: (state.request_limiter.len() + state.anonymous_limiter.len())
+                as u64,
+            login_limiter_keys: (state.login_limiter.len() + state.address_failure_limiter.len())
+                as u64,
+            password_hash_slots_free: state.hashing.available() as u64,
+            password_hash_slots: state.hashing.capacity() as u64,
+            upload_slots_free: state.upload_slots.available_permits() as u64,
         },
     }))
 }

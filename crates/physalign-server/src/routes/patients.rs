@@ -12,7 +12,7 @@ use physalign_api::patients::{
     CareTeam, PatientProfile, RegisterPatientRequest, RegisteredPatient, UpdatePatientProfile,
 };
 use physalign_api::sessions::{SessionList, SessionListQuery};
-use physalign_api::{ErrorBody, ErrorCode};
+use physalign_api::{ErrorBody, ErrorCode, PageQuery};
 use uuid::Uuid;
 
 use crate::accounts;
@@ -337,14 +337,17 @@ pub async fn register(
 
 /// Who can see the signed-in patient's data: the clinicians with an active relationship.
 #[utoipa::path(get, path = "/api/patients/care-team", tag = "patients", security(("bearer" = [])),
+    params(PageQuery),
     responses((status = 200, body = CareTeam), (status = 403, body = ErrorBody)))]
 pub async fn care_team(
     State(state): State<AppState>,
     user: AuthUser,
     client: ClientInfo,
+    ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<CareTeam>> {
     let patient_id = own_patient_id(&user)?;
-    let data = accounts::care_team(&state.pool, patient_id).await?;
+    let (page, per_page, offset) = crate::validate::page_window(q.page, q.per_page)?;
+    let (data, total) = accounts::care_team(&state.pool, patient_id, (per_page, offset)).await?;
     audit::record(
         &state.pool,
         Some(&user),
@@ -354,7 +357,10 @@ pub async fn care_team(
         &client,
     )
     .await?;
-    Ok(Json(CareTeam { data }))
+    Ok(Json(CareTeam {
+        data,
+        pagination: crate::validate::page_of(page, per_page, total),
+    }))
 }
 
 /// The signed-in patient ends a care relationship: from now on that clinician sees nothing of

@@ -193,12 +193,15 @@ pub async fn analytics(
     ApiQuery(query): ApiQuery<AnalyticsQuery>,
 ) -> ApiResult<Json<PhysioAnalytics>> {
     user.require(CLINICIANS)?;
+    let (page, per_page, offset) = page_window(query.page, query.per_page)?;
     if let Some(pid) = query.patient_id {
         if !access::can_see_patient(&state.pool, &user, pid).await? {
             return Err(ApiError::not_found(ErrorCode::PatientNotFound, "patient"));
         }
     }
-    let patients = repo::physio::patient_analytics(&state.pool, &user, query.patient_id).await?;
+    let (patients, total) =
+        repo::physio::patient_analytics(&state.pool, &user, query.patient_id, (per_page, offset))
+            .await?;
     audit::record(
         &state.pool,
         Some(&user),
@@ -208,5 +211,8 @@ pub async fn analytics(
         &client,
     )
     .await?;
-    Ok(Json(PhysioAnalytics { patients }))
+    Ok(Json(PhysioAnalytics {
+        patients,
+        pagination: crate::validate::page_of(page, per_page, total),
+    }))
 }

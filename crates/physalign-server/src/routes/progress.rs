@@ -29,7 +29,7 @@ use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery, ClientInfo};
 use crate::state::AppState;
-use crate::validate::{check_optional_text, check_text};
+use crate::validate::{check_optional_text, check_text, page_of, page_window, total_of};
 
 /// `/api/session/*` (progress, snapshots, skills, analytics, comparisons) and `/api/evaluation`.
 pub fn router() -> Router<AppState> {
@@ -474,24 +474,36 @@ pub async fn get_progress(
         .and_then(|v| serde_json::from_value(v).ok())
         .unwrap_or_default();
     apply_server_measures(&mut metrics, server_measures(&held));
-    let feedback = if q.include_feedback.unwrap_or(false) {
+    let (page, per_page, offset) = page_window(q.page, q.per_page)?;
+    let (feedback, feedback_pagination) = if q.include_feedback.unwrap_or(false) {
         let rows: Vec<(Option<Uuid>, String, DateTime<Utc>)> = sqlx::query_as(
-            "SELECT therapist_id, feedback, created_at FROM progress_feedback WHERE session_id = $1 ORDER BY created_at",
+            "SELECT therapist_id, feedback, created_at FROM progress_feedback WHERE session_id = $1
+             ORDER BY created_at, id LIMIT $2 OFFSET $3",
         )
         .bind(session_id)
+        .bind(i64::from(per_page))
+        .bind(offset)
         .fetch_all(&state.pool)
         .await?;
-        Some(
-            rows.into_iter()
-                .map(|(therapist_id, feedback, created_at)| FeedbackEntry {
-                    therapist_id,
-                    feedback,
-                    created_at,
-                })
-                .collect(),
+        let total: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM progress_feedback WHERE session_id = $1")
+                .bind(session_id)
+                .fetch_one(&state.pool)
+                .await?;
+        (
+            Some(
+                rows.into_iter()
+                    .map(|(therapist_id, feedback, created_at)| FeedbackEntry {
+                        therapist_id,
+                        feedback,
+                        created_at,
+                    })
+                    .collect(),
+            ),
+            Some(page_of(page, per_page, total)),
         )
     } else {
-        None
+        (None, None)
     };
     audit::record(
         &state.pool,
@@ -506,6 +518,7 @@ pub async fn get_progress(
         session_id,
         progress_metrics: metrics,
         feedback,
+        feedback_pagination,
     }))
 }
 
@@ -567,22 +580,41 @@ pub async fn get_snapshots(
 ) -> ApiResult<Json<SnapshotsResponse>> {
     let session_id = required(q.session_id)?;
     let since = time_range_start(q.time_range.as_deref())?;
+    let (page, per_page, offset) = page_window(q.page, q.per_page)?;
     access::visible_session(&state.pool, &user, session_id).await?;
     let snapshots: Vec<(DateTime<Utc>, f64)> = sqlx::query_as(
         "SELECT taken_at, value FROM progress_snapshots
-         WHERE session_id = $1 AND ($2::timestamptz IS NULL OR taken_at >= $2) ORDER BY taken_at",
+         WHERE session_id = $1 AND ($2::timestamptz IS NULL OR taken_at >= $2)
+         ORDER BY taken_at, id LIMIT $3 OFFSET $4",
     )
     .bind(session_id)
     .bind(since)
+    .bind(i64::from(per_page))
+    .bind(offset)
     .fetch_all(&state.pool)
+    .await?;
+    let snapshots_total: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM progress_snapshots
+         WHERE session_id = $1 AND ($2::timestamptz IS NULL OR taken_at >= $2)",
+    )
+    .bind(session_id)
+    .bind(since)
+    .fetch_one(&state.pool)
     .await?;
     let milestones: Vec<(String, Option<f64>, DateTime<Utc>, serde_json::Value)> = sqlx::query_as(
         "SELECT milestone_name, milestone_value, achieved_at, metadata FROM session_milestones
-         WHERE session_id = $1 ORDER BY achieved_at, milestone_name",
+         WHERE session_id = $1 ORDER BY achieved_at, milestone_name, id LIMIT $2 OFFSET $3",
     )
     .bind(session_id)
+    .bind(i64::from(per_page))
+    .bind(offset)
     .fetch_all(&state.pool)
     .await?;
+    let milestones_total: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM session_milestones WHERE session_id = $1")
+            .bind(session_id)
+            .fetch_one(&state.pool)
+            .await?;
     audit::record(
         &state.pool,
         Some(&user),
@@ -598,6 +630,8 @@ pub async fn get_snapshots(
             .into_iter()
             .map(|(timestamp, value)| Snapshot { timestamp, value })
             .collect(),
+        pagination: page_of(page, per_page, snapshots_total),
+        milestones_pagination: page_of(page, per_page, milestones_total),
         milestones: milestones
             .into_iter()
             .map(
@@ -664,6 +698,7 @@ pub async fn store_skills(
 
 #[derive(sqlx::FromRow)]
 struct SkillRow {
+    total: i64,
     skill_name: String,
     skill_category: String,
     current_score: f64,
@@ -691,9 +726,10 @@ pub async fn get_skills(
     if let Some(session_id) = q.session_id {
         access::visible_session(&state.pool, &user, session_id).await?;
     }
+    let (page, per_page, offset) = page_window(q.page, q.per_page)?;
     let visible = access::patient_filter_sql(&user, "s", 3);
     let rows: Vec<SkillRow> = sqlx::query_as(&format!(
-        "SELECT k.skill_name,
+        "SELECT COUNT(*) OVER () AS total, k.skill_name,
                 (ARRAY_AGG(k.skill_category ORDER BY k.created_at DESC))[1] AS skill_category,
                 (ARRAY_AGG(k.score ORDER BY k.created_at DESC))[1] AS current_score,
                 COUNT(DISTINCT k.session_id) AS practice_sessions,
@@ -701,13 +737,16 @@ pub async fn get_skills(
          FROM skill_scores k JOIN exercise_sessions s ON s.id = k.session_id
          WHERE ($1::uuid IS NULL OR k.session_id = $1) AND ($2::uuid IS NULL OR k.therapist_id = $2)
            AND ({visible})
-         GROUP BY k.skill_name ORDER BY k.skill_name"
+         GROUP BY k.skill_name ORDER BY k.skill_name LIMIT $4 OFFSET $5"
     ))
     .bind(q.session_id)
     .bind(q.therapist_id)
     .bind(access::filter_param(&user))
+    .bind(i64::from(per_page))
+    .bind(offset)
     .fetch_all(&state.pool)
     .await?;
+    let total = total_of(&rows, |r| r.total);
     audit::record(
         &state.pool,
         Some(&user),
@@ -718,6 +757,7 @@ pub async fn get_skills(
     )
     .await?;
     Ok(Json(SkillsResponse {
+        pagination: page_of(page, per_page, total),
         session_id: q.session_id,
         therapist_id: q.therapist_id,
         skills: rows
@@ -881,6 +921,7 @@ pub async fn store_comparison(
 
 #[derive(sqlx::FromRow)]
 struct ComparisonRow {
+    total: i64,
     id: Uuid,
     therapist_id: Option<Uuid>,
     current_session_id: Uuid,
@@ -922,9 +963,10 @@ pub async fn get_comparisons(
         ));
     }
     let since = time_range_start(q.time_range.as_deref())?;
+    let (page, per_page, offset) = page_window(q.page, q.per_page)?;
     let visible = access::patient_filter_sql(&user, "cs", 4);
     let rows: Vec<ComparisonRow> = sqlx::query_as(&format!(
-        "SELECT c.id, c.therapist_id, c.current_session_id, c.previous_session_id, c.improvement_score,
+        "SELECT COUNT(*) OVER () AS total, c.id, c.therapist_id, c.current_session_id, c.previous_session_id, c.improvement_score,
                 c.metrics, c.analyzed_at, cs.start_time AS current_started, ps.start_time AS previous_started
          FROM session_comparisons c
          JOIN exercise_sessions cs ON cs.id = c.current_session_id
@@ -933,14 +975,17 @@ pub async fn get_comparisons(
            AND ($2::uuid IS NULL OR c.current_session_id = $2 OR c.previous_session_id = $2)
            AND ($3::timestamptz IS NULL OR c.analyzed_at >= $3)
            AND ({visible})
-         ORDER BY c.analyzed_at DESC LIMIT 500"
+         ORDER BY c.analyzed_at DESC, c.id LIMIT $5 OFFSET $6"
     ))
     .bind(q.therapist_id)
     .bind(q.session_id)
     .bind(since)
     .bind(access::filter_param(&user))
+    .bind(i64::from(per_page))
+    .bind(offset)
     .fetch_all(&state.pool)
     .await?;
+    let total = total_of(&rows, |r| r.total);
     audit::record(
         &state.pool,
         Some(&user),
@@ -951,6 +996,7 @@ pub async fn get_comparisons(
     )
     .await?;
     Ok(Json(ComparisonsResponse {
+        pagination: page_of(page, per_page, total),
         therapist_id: q.therapist_id,
         session_id: q.session_id,
         comparisons: rows
@@ -1042,14 +1088,21 @@ pub async fn get_evaluations(
     ApiQuery(q): ApiQuery<SessionIdQuery>,
 ) -> ApiResult<Json<EvaluationsResponse>> {
     let session_id = required(q.session_id)?;
+    let (page, per_page, offset) = page_window(q.page, q.per_page)?;
     access::visible_session(&state.pool, &user, session_id).await?;
     let rows: Vec<EvaluationRow> = sqlx::query_as(
         "SELECT id, feedback, evaluator_id, rating, comments, created_at FROM evaluations
-         WHERE session_id = $1 ORDER BY created_at",
+         WHERE session_id = $1 ORDER BY created_at, id LIMIT $2 OFFSET $3",
     )
     .bind(session_id)
+    .bind(i64::from(per_page))
+    .bind(offset)
     .fetch_all(&state.pool)
     .await?;
+    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM evaluations WHERE session_id = $1")
+        .bind(session_id)
+        .fetch_one(&state.pool)
+        .await?;
     audit::record(
         &state.pool,
         Some(&user),
@@ -1060,6 +1113,7 @@ pub async fn get_evaluations(
     )
     .await?;
     Ok(Json(EvaluationsResponse {
+        pagination: page_of(page, per_page, total),
         session_id,
         evaluations: rows
             .into_iter()

@@ -167,6 +167,9 @@ pub async fn create(
             .with_details(json!({ "limit_bytes": limit }))
         })?;
     access::visible_session(&state.pool, &user, req.session_id).await?;
+    if req.size_bytes > crate::files::quota_room(&state, user.user_id).await? {
+        return Err(crate::files::quota_exceeded(&state));
+    }
     sweep_expired(&state).await;
     let id = Uuid::new_v4();
     state.staging.create(id).await.map_err(storage_error)?;
@@ -232,7 +235,7 @@ pub async fn append(
     user: AuthUser,
     ApiPath(id): ApiPath<Uuid>,
     headers: HeaderMap,
-    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+    body: axum::body::Body,
 ) -> ApiResult<Response> {
     let content_type = headers
         .get(header::CONTENT_TYPE)
@@ -261,11 +264,18 @@ pub async fn append(
                 "Upload-Offset must be the chunk's start as a non-negative integer",
             )
         })?;
-    let body = body.map_err(|rejection| crate::extract::body_rejection(rejection.status()))?;
-    let task_state = state.clone();
-    let row = tokio::spawn(async move { apply_chunk(&task_state, user, id, offset, body).await })
+    // A slot before the bytes are read: chunks in memory are bounded by slots x chunk limit.
+    let slot = crate::files::upload_slot(&state).await?;
+    let body = axum::body::to_bytes(body, state.config.upload_chunk_limit_bytes)
         .await
-        .map_err(ApiError::internal)??;
+        .map_err(|_| crate::extract::body_rejection(StatusCode::PAYLOAD_TOO_LARGE))?;
+    let task_state = state.clone();
+    let row = tokio::spawn(async move {
+        let _slot = slot;
+        apply_chunk(&task_state, user, id, offset, body).await
+    })
+    .await
+    .map_err(ApiError::internal)??;
     upload_response(&state, StatusCode::OK, &row)
 }
 
@@ -437,11 +447,20 @@ async fn finish(state: &AppState, user: AuthUser, id: Uuid) -> ApiResult<(Upload
     }
     let kind = row.kind()?;
     let key = storage_key(row.session_id, kind);
-    state
-        .storage
-        .put_file(&key, state.staging.path(id))
-        .await
-        .map_err(storage_error)?;
+    let staged = state.staging.path(id);
+    crate::files::store_version_in(
+        state,
+        &mut tx,
+        crate::files::NewFile {
+            session_id: row.session_id,
+            kind,
+            owner: user.user_id,
+            size: row.size(),
+            sha256: &row.sha256,
+            staged: &staged,
+        },
+    )
+    .await?;
     let row = repo::complete(&mut tx, &row, kind, &key).await?;
     tx.commit().await?;
     // The file is in place and recorded; the staged copy is no longer needed. Should this fail,

@@ -161,7 +161,7 @@ pub async fn create(
     )
     .await?;
 
-    let video = signed_upload::signed_url(&state, id, UploadKind::Video);
+    let video = signed_upload::signed_url(&state, id, UploadKind::Video, user.user_id);
     let base = state.config.public_base_url();
     let body = CreateSessionResponse {
         session_id: id,
