@@ -812,6 +812,7 @@ test("a session review replays the skeleton in step with the chart, marks pain i
   assert.deepEqual(saved.args.draft, { session_id: NEW_SESSION, assessment: "NEEDS_IMPROVEMENT", notes: "Deeper than last time.",
     form_feedback: [{ timestamp_ms: null, issue: "Knees cave in", recommendation: null }, { timestamp_ms: null, issue: "Slow down at the bottom", recommendation: null }],
     next_steps: "Three times a week" });
+  await page.waitForFunction(() => /Review saved \(Good\)/.test(document.querySelector("#review-status")?.textContent ?? ""));
   // The program can be changed from the review.
   await page.click(`button.end-item[data-item="${ITEM_ID}"]`);
   await page.waitForFunction(() => window.__mock.calls.some((c) => c.cmd === "end_item"));

@@ -17,6 +17,8 @@ import { GRADES, exerciseWords, gradeWords } from "../workspace";
 import { programBuilder, programTable } from "../program";
 
 let stopPlayback: (() => void) | null = null;
+/** What the last save said, shown again once the screen is drawn anew. */
+let saved: string | null = null;
 let keyHandler: ((e: KeyboardEvent) => void) | null = null;
 
 /** The frame shown at `tMs`: the last one at or before it. */
@@ -140,7 +142,8 @@ function reviewForm(r: SessionReplay, done: () => Promise<void>): HTMLElement {
   const notes = el("textarea", { id: "review-notes", rows: 3 });
   const feedback = el("textarea", { id: "review-feedback", rows: 2, placeholder: "One remark per line, e.g. “Knees cave in on the way up”" });
   const next = el("textarea", { id: "review-next", rows: 2 });
-  const status = el("p", { id: "review-status", role: "status" });
+  const status = el("p", { id: "review-status", role: "status" }, saved);
+  saved = null;
   const form = el("form", { id: "review-form" },
     el("label", {}, "Assessment ", grade),
     el("label", {}, "Notes for the patient", notes),
@@ -156,8 +159,8 @@ function reviewForm(r: SessionReplay, done: () => Promise<void>): HTMLElement {
       form_feedback: lines.map((issue) => ({ timestamp_ms: null, issue, recommendation: null })), next_steps: next.value.trim() || null,
     } })
       .then(async (review) => {
-        status.textContent = `Review saved (${gradeWords(review.assessment)}); it is sent at the next sync.`;
-        toast(status.textContent);
+        saved = `Review saved (${gradeWords(review.assessment)}); it is sent at the next sync.`;
+        toast(saved);
         await done();
       })
       .catch((err: unknown) => { status.textContent = errorMessage(err); });
