@@ -24,6 +24,13 @@ exercise="${2:-squat}"
 target_reps="${3:-}"
 if [ -z "$video_arg" ]; then target_reps=5; fi
 db="${PHYSALIGN_DB:-$PHYSALIGN_CACHE/demo.sqlite}"
+# The local database is encrypted; its key comes from the OS keyring or from a passphrase. A
+# headless machine has no keyring, so the demo's own database (not one you name with PHYSALIGN_DB)
+# gets a demo passphrase unless you set yours in PHYSALIGN_DB_PASSPHRASE.
+if [ -z "${PHYSALIGN_DB_PASSPHRASE:-}" ] && [ -z "${PHYSALIGN_DB:-}" ]; then
+  export PHYSALIGN_DB_PASSPHRASE=physalign-demo
+  echo "demo: the demo database is encrypted with the passphrase 'physalign-demo' (set PHYSALIGN_DB_PASSPHRASE to use your own)" >&2
+fi
 report="${PHYSALIGN_REPORT:-$PHYSALIGN_CACHE/demo-report.html}"
 echo "demo: analysing $video as '$exercise' (database: $db)" >&2
 "$physalign" --db "$db" analyze "$video" --exercise "$exercise" --report "$report" \

@@ -18,8 +18,9 @@ sudo_cmd=()
 if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
 
 apt_packages=(
-  # build tools and FFmpeg (video decoding), clang for bindgen (whisper.cpp), ALSA (microphone)
-  pkg-config clang libclang-dev cmake build-essential
+  # build tools and FFmpeg (video decoding), clang for bindgen (whisper.cpp), ALSA (microphone),
+  # OpenSSL's libcrypto for SQLCipher (the local database is encrypted at rest)
+  pkg-config clang libclang-dev cmake build-essential libssl-dev
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev
   libavfilter-dev libavdevice-dev ffmpeg libasound2-dev
   # python for model conversion
@@ -37,7 +38,7 @@ if [ "$setup_profile" = full ]; then
     # the desktop app (Tauri 2 on WebKitGTK), its end-to-end driver, a virtual display, and the
     # browser the UI tests run in
     libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev libxdo-dev
-    libssl-dev librsvg2-dev webkit2gtk-driver xvfb x11-utils chromium
+    librsvg2-dev webkit2gtk-driver xvfb x11-utils chromium
     # spoken form cues, offline
     espeak-ng
   )
@@ -62,6 +63,13 @@ fi
 if ! command -v cargo >/dev/null 2>&1; then
   echo "setup: no Rust toolchain found (cargo). Install Rust 1.90 or newer and run again." >&2
   exit 1
+fi
+
+# The tests' databases are encrypted like every other (issue 17) and run unattended, on machines
+# without an OS keyring: they take their key from this passphrase (throwaway data only; the
+# command line and the app never fall back to it).
+if [ "$setup_profile" = full ]; then
+  export PHYSALIGN_DB_PASSPHRASE="${PHYSALIGN_DB_PASSPHRASE:-physalign-tests-throwaway-data}"
 fi
 
 # The pose models always; the Whisper models only for the tests (the main job does not speak).

@@ -11,6 +11,9 @@ cd "$repo_root"
 : "${PHYSALIGN_CACHE:=${XDG_CACHE_HOME:-$HOME/.cache}/physalign}"
 : "${CARGO_TARGET_DIR:=$PHYSALIGN_CACHE/target}"
 export CARGO_TARGET_DIR
+# The app's throwaway database is encrypted too; no keyring here, so a passphrase (as
+# tests/setup.sh sets for every test).
+export PHYSALIGN_DB_PASSPHRASE="${PHYSALIGN_DB_PASSPHRASE:-physalign-tests-throwaway-data}"
 
 screenshots=""
 clip=""

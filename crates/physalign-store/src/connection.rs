@@ -1,6 +1,7 @@
 //! Opening a connection with the pragmas every PhysAlign connection needs.
 
-use crate::StoreError;
+use crate::encryption::{self, Unlocked};
+use crate::{DatabaseKey, StoreError};
 use rusqlite::{Connection, OpenFlags};
 use std::path::Path;
 use std::time::Duration;
@@ -8,26 +9,47 @@ use std::time::Duration;
 /// How long a connection waits for another one's write lock before giving up with `SQLITE_BUSY`.
 pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Opens (creating if needed) the database at `path` and sets WAL, `synchronous=NORMAL`,
-/// foreign keys and the busy timeout.
+/// Opens (creating if needed) the encrypted database at `path` with `key`, and sets WAL,
+/// `synchronous=NORMAL`, foreign keys and the busy timeout. A plain database of an earlier
+/// version is first encrypted in place (see [`encryption::encrypt_in_place`]).
 ///
 /// WAL lets the frame writer commit while readers read; `synchronous=NORMAL` in WAL mode only
 /// risks the last commits on power loss, never corruption, and avoids an fsync per batch.
-pub(crate) fn open_connection(path: &Path) -> Result<Connection, StoreError> {
+pub(crate) fn open_connection(path: &Path, key: &DatabaseKey) -> Result<Connection, StoreError> {
     let created_dir = permissions::create_private(path)?;
-    let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_WRITE
-            | OpenFlags::SQLITE_OPEN_CREATE
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
-    // SQLite has just created the file (still empty, nothing to read yet); owner-only before
-    // WAL mode creates -wal and -shm, which take the main file's mode.
-    permissions::tighten_files(path)?;
-    if !created_dir {
-        permissions::tighten_dir_of(path)?;
-    }
-    conn.busy_timeout(BUSY_TIMEOUT)?;
+    let mut encrypted_here = false;
+    let conn = loop {
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        // SQLite has just created the file (still empty, nothing to read yet); owner-only before
+        // WAL mode creates -wal and -shm, which take the main file's mode.
+        permissions::tighten_files(path)?;
+        if !created_dir {
+            permissions::tighten_dir_of(path)?;
+        }
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        match encryption::unlock(&conn, path, key)? {
+            Unlocked::Open => break conn,
+            Unlocked::Plain if !encrypted_here => {
+                drop(conn);
+                encryption::encrypt_in_place(path, key)?;
+                encrypted_here = true;
+            }
+            Unlocked::Plain => {
+                return Err(StoreError::Invalid {
+                    what: "database encryption",
+                    detail: format!(
+                        "{} is still unencrypted after encrypting it",
+                        path.display()
+                    ),
+                })
+            }
+        }
+    };
     let mode = wal_mode(&conn)?;
     if !mode.eq_ignore_ascii_case("wal") {
         return Err(StoreError::Invalid {

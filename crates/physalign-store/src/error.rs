@@ -19,6 +19,32 @@ pub enum StoreError {
         /// The underlying error.
         source: std::io::Error,
     },
+    /// No key for the database: no passphrase is set and no OS keyring can keep a generated key.
+    #[error(
+        "no key for the local database: {reason}. Set a passphrase for it, for example \
+         `export PHYSALIGN_DB_PASSPHRASE='a long phrase only you know'`, and give the same one \
+         every time (it is never stored)"
+    )]
+    KeyUnavailable {
+        /// Why neither source gave a key.
+        reason: String,
+    },
+    /// The key does not open the database (another passphrase, or another keyring's key).
+    #[error(
+        "the database key is wrong: {path} was encrypted with another key (a different \
+         PHYSALIGN_DB_PASSPHRASE, or the OS keyring key of another account or computer)"
+    )]
+    KeyWrong {
+        /// The database file.
+        path: PathBuf,
+    },
+    /// An unencrypted database from an earlier version is open in another program, so it cannot
+    /// be encrypted in place now.
+    #[error("{path} is an unencrypted database still open in another program; close it and try again so that it can be encrypted")]
+    PlainDatabaseBusy {
+        /// The database file.
+        path: PathBuf,
+    },
     /// A JSON column could not be written or read back.
     #[error("json: {0}")]
     Json(#[from] serde_json::Error),

@@ -95,7 +95,7 @@ impl Store {
         if exists.is_none() {
             return Err(StoreError::SessionNotFound(session_id));
         }
-        let conn = open_connection(&self.path)?;
+        let conn = open_connection(&self.path, &self.key)?;
         let (sender, receiver) = mpsc::sync_channel(config.channel_capacity.max(1));
         let thread = std::thread::Builder::new()
             .name(format!("frame-writer-{session_id}"))

@@ -10,6 +10,10 @@
 //! Pose frames arrive at video rate, so they go through a [`FrameWriter`]: its own thread and
 //! connection, fed by a bounded channel, committing in batches.
 //!
+//! The file is encrypted with SQLCipher; [`DatabaseKey::resolve`] says where its key comes from
+//! (a passphrase in `PHYSALIGN_DB_PASSPHRASE`, else the OS keyring), and a plain database of an
+//! earlier version is encrypted in place when first opened.
+//!
 //! The schema is in `migrations/sqlite/`, embedded in the binary and applied on [`Store::open`]:
 //! every table, the sync client's and the recording engine's included, comes from there.
 
@@ -17,9 +21,11 @@
 
 mod clinical;
 mod connection;
+mod encryption;
 mod error;
 mod frame_writer;
 mod frames;
+mod key;
 pub mod landmark_codec;
 mod migrations;
 pub mod outbox;
@@ -38,6 +44,7 @@ pub use clinical::{
 };
 pub use error::StoreError;
 pub use frame_writer::{FrameWriter, FrameWriterConfig, WriteStats};
+pub use key::{DatabaseKey, KeySource, KeyringUse, NO_KEYRING_ENV, PASSPHRASE_ENV};
 pub use landmark_codec::LandmarkEncoding;
 pub use migrations::SCHEMA_VERSION;
 pub use outbox::{OutboxCounts, OutboxEntityKind, OutboxOperation};
@@ -60,6 +67,7 @@ use std::path::{Path, PathBuf};
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    key: DatabaseKey,
 }
 
 impl std::fmt::Debug for Store {
@@ -69,11 +77,19 @@ impl std::fmt::Debug for Store {
 }
 
 impl Store {
-    /// Opens the store at `path`, creating the file and its parent directories if needed, and
-    /// applies pending migrations. Opening an up-to-date store changes nothing.
+    /// Opens the store at `path` with the key from this process's environment
+    /// ([`DatabaseKey::resolve`]: `PHYSALIGN_DB_PASSPHRASE`, else the OS keyring); see
+    /// [`Store::open_with_key`].
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        Self::open_with_key(path, DatabaseKey::resolve()?)
+    }
+
+    /// Opens the encrypted store at `path` with `key`, creating the file and its parent
+    /// directories if needed (a plain database of an earlier version is encrypted in place
+    /// first), and applies pending migrations. Opening an up-to-date store changes nothing.
     ///
     /// `path` must be a real file: the frame writer opens its own connection to it.
-    pub fn open(path: &Path) -> Result<Store, StoreError> {
+    pub fn open_with_key(path: &Path, key: DatabaseKey) -> Result<Store, StoreError> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|source| StoreError::Io {
                 action: "creating directory",
@@ -81,11 +97,12 @@ impl Store {
                 source,
             })?;
         }
-        let mut conn = connection::open_connection(path)?;
+        let mut conn = connection::open_connection(path, &key)?;
         migrations::migrate(&mut conn)?;
         Ok(Store {
             conn,
             path: path.to_path_buf(),
+            key,
         })
     }
 
@@ -107,9 +124,15 @@ impl Store {
         let pages: i64 = self
             .conn
             .query_row("PRAGMA page_count", [], |row| row.get(0))?;
-        let page_size: i64 = self
-            .conn
-            .query_row("PRAGMA page_size", [], |row| row.get(0))?;
+        // SQLCipher answers `PRAGMA page_size` of an encrypted file as text.
+        let page_size: i64 =
+            self.conn.query_row("PRAGMA page_size", [], |row| match row
+                .get::<_, rusqlite::types::Value>(0)?
+            {
+                rusqlite::types::Value::Integer(size) => Ok(size),
+                rusqlite::types::Value::Text(size) => Ok(size.parse().unwrap_or(0)),
+                _ => Ok(0),
+            })?;
         Ok(u64::try_from(pages.saturating_mul(page_size)).unwrap_or(0))
     }
 

@@ -126,7 +126,14 @@ pub fn realistic_frame(n: i64) -> FrameRecord {
     }
 }
 
-/// A raw connection for inspecting what the store wrote.
+/// A raw connection for inspecting what the store wrote, keyed with the tests' passphrase by
+/// SQLCipher's own `PRAGMA key` (so it also checks that the store stretches a passphrase the
+/// way SQLCipher does).
 pub fn raw(path: &std::path::Path) -> rusqlite::Connection {
-    rusqlite::Connection::open(path).expect("raw connection")
+    let conn = rusqlite::Connection::open(path).expect("raw connection");
+    let passphrase = std::env::var(physalign_store::PASSPHRASE_ENV)
+        .expect("the tests need PHYSALIGN_DB_PASSPHRASE (tests/setup.sh sets it)");
+    conn.pragma_update(None, "key", &passphrase)
+        .expect("keying the raw connection");
+    conn
 }
