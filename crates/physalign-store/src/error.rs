@@ -32,7 +32,8 @@ pub enum StoreError {
     /// The key does not open the database (another passphrase, or another keyring's key).
     #[error(
         "the database key is wrong: {path} was encrypted with another key (a different \
-         PHYSALIGN_DB_PASSPHRASE, or the OS keyring key of another account or computer)"
+         PHYSALIGN_DB_PASSPHRASE, or the OS keyring key of another account or computer), or it \
+         is not a PhysAlign database at all"
     )]
     KeyWrong {
         /// The database file.

@@ -77,6 +77,14 @@ impl DatabaseKey {
                 reason: format!("{PASSPHRASE_ENV} is set but empty"),
             });
         }
+        // SQLCipher reads `x'...'` as a raw key, not a passphrase: refused, so that the file's
+        // key never depends on which of the two opened it first.
+        let lower = passphrase.to_ascii_lowercase();
+        if lower.starts_with("x'") && lower.ends_with('\'') {
+            return Err(StoreError::KeyUnavailable {
+                reason: format!("{PASSPHRASE_ENV} looks like a raw key (x'...'), not a passphrase"),
+            });
+        }
         Ok(DatabaseKey {
             secret: Secret::Passphrase(passphrase),
             source: KeySource::Passphrase,
@@ -171,8 +179,32 @@ mod tests {
             .expect("passphrase key");
         assert_eq!(key.source(), KeySource::Passphrase);
         assert!(!format!("{key:?}").contains("horse"), "{key:?}");
-        let err = DatabaseKey::resolve_from(Some(String::new()), KeyringUse::Skip).unwrap_err();
-        assert!(matches!(err, StoreError::KeyUnavailable { .. }), "{err}");
+        for refused in ["", "x'00ff'"] {
+            let err =
+                DatabaseKey::resolve_from(Some(refused.into()), KeyringUse::Skip).unwrap_err();
+            assert!(matches!(err, StoreError::KeyUnavailable { .. }), "{err}");
+        }
+    }
+
+    #[test]
+    fn the_keyring_keeps_one_key_or_the_error_names_it() {
+        // A desktop session has a Secret Service; a headless machine (CI) has none.
+        let started = std::time::Instant::now();
+        match DatabaseKey::resolve_from(None, KeyringUse::Try) {
+            Ok(key) => {
+                assert_eq!(key.source(), KeySource::OsKeyring);
+                let again = DatabaseKey::resolve_from(None, KeyringUse::Try).unwrap();
+                let (Secret::Raw(first), Secret::Raw(second)) = (&key.secret, &again.secret) else {
+                    panic!("a keyring key is a raw key");
+                };
+                assert_eq!(first.as_slice(), second.as_slice(), "one key, kept");
+            }
+            Err(StoreError::KeyUnavailable { reason }) => {
+                assert!(reason.contains("no OS keyring"), "{reason}");
+                println!("no keyring here ({:?}): {reason}", started.elapsed());
+            }
+            Err(other) => panic!("{other}"),
+        }
     }
 
     #[test]
