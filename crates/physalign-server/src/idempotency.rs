@@ -27,6 +27,8 @@ use crate::state::AppState;
 pub const HEADER: &str = "idempotency-key";
 /// Set on replayed responses.
 pub const REPLAYED_HEADER: &str = "idempotent-replayed";
+/// Paths whose requests never use the idempotency store.
+pub const AUTH_PREFIX: &str = "/api/auth/";
 /// PostgreSQL's SQLSTATE for `lock_timeout` expiring.
 const LOCK_NOT_AVAILABLE: &str = "55P03";
 
@@ -50,7 +52,15 @@ async fn handle(state: AppState, request: Request, next: Next) -> Result<Respons
         *request.method(),
         Method::POST | Method::PUT | Method::PATCH | Method::DELETE
     );
-    let Some(key) = request.headers().get(HEADER).filter(|_| applies) else {
+    // Sign-in, refresh and logout never go through the store (issue 17): their answers carry
+    // tokens, which must not be kept, and a replay would hand a used refresh token's successor
+    // to whoever repeats the key instead of detecting the reuse.
+    let outside_store = request.uri().path().starts_with(AUTH_PREFIX);
+    let Some(key) = request
+        .headers()
+        .get(HEADER)
+        .filter(|_| applies && !outside_store)
+    else {
         return Ok(next.run(request).await);
     };
     let key = key

@@ -7,9 +7,17 @@ use uuid::Uuid;
 
 use super::AuthUser;
 
+/// Who issues access tokens (`iss`): this server.
+pub const ISSUER: &str = "physalign-server";
+/// Who access tokens are for (`aud`): this API. A token minted for anything else with the same
+/// key (or by anything else) is refused.
+pub const AUDIENCE: &str = "physalign-api";
+
 /// Claims of an access token.
 #[derive(Debug, Serialize, Deserialize)]
 struct Claims {
+    iss: String,
+    aud: String,
     sub: Uuid,
     role: Role,
     /// Profile id, so handlers need no lookup to know which patient the caller is.
@@ -47,7 +55,9 @@ impl JwtKeys {
     pub fn new(secret: &[u8], ttl_secs: u64) -> Self {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 5;
-        validation.set_required_spec_claims(&["exp", "sub"]);
+        validation.set_required_spec_claims(&["exp", "sub", "iss", "aud"]);
+        validation.set_issuer(&[ISSUER]);
+        validation.set_audience(&[AUDIENCE]);
         Self {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
@@ -65,6 +75,8 @@ impl JwtKeys {
     pub fn issue(&self, user: &AuthUser) -> Result<String, TokenError> {
         let now = chrono::Utc::now().timestamp();
         let claims = Claims {
+            iss: ISSUER.into(),
+            aud: AUDIENCE.into(),
             sub: user.user_id,
             role: user.role,
             pid: user.profile_id,
@@ -126,6 +138,8 @@ mod tests {
         // An expiry beyond the leeway.
         let now = chrono::Utc::now().timestamp();
         let claims = Claims {
+            iss: ISSUER.into(),
+            aud: AUDIENCE.into(),
             sub: user.user_id,
             role: user.role,
             pid: None,
