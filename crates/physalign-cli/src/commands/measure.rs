@@ -5,7 +5,7 @@ use anyhow::Context;
 use physalign_analysis::goniometer::{
     read_hold, GoniometerJoint, GoniometerReading, GoniometerSettings, MovementPlane, SideReading,
 };
-use physalign_analysis::FrameSize;
+use physalign_analysis::{FrameSize, Source};
 use physalign_vision::{track_video, PoseConfig, PoseVariant};
 use std::path::PathBuf;
 
@@ -90,8 +90,17 @@ fn side_line(side: &SideReading) -> String {
         return format!("no reading: {}", warnings(side));
     };
     let mut line = format!("{angle:.0}°");
-    if let Some(pictured) = side.image_angle_deg.filter(|p| (p - angle).abs() >= 0.5) {
-        line.push_str(&format!(" (on the picture {pictured:.0}°)"));
+    match side.source {
+        Some(Source::World) => {
+            if let Some(pictured) = side.image_angle_deg {
+                line.push_str(&format!(" in 3-D (on the picture {pictured:.0}°)"));
+            }
+        }
+        _ => {
+            if let Some(world) = side.world_angle_deg {
+                line.push_str(&format!(" on the picture (3-D estimate {world:.0}°)"));
+            }
+        }
     }
     line.push_str(&format!(
         ", held {:.1} s, spread {:.1}°, confidence {:.2}",
