@@ -4,49 +4,17 @@
 
 mod common;
 
-use common::{start, TestServer, User};
+use common::{care_teams, start, CareTeams, User};
 use serde_json::{json, Value};
 
-struct Clinic {
-    srv: TestServer,
-    physio: User,
-    other_physio: User,
-    patient: User,
-    other_patient: User,
-    admin: User,
-}
-
-async fn clinic() -> Clinic {
-    let srv = start().await;
-    let physio = srv.signup("physiotherapist").await;
-    let other_physio = srv.signup("physiotherapist").await;
-    let patient = srv.signup("patient").await;
-    let other_patient = srv.signup("patient").await;
-    let admin = srv.admin().await;
-    srv.link(&physio, &patient).await;
-    srv.link(&other_physio, &other_patient).await;
-    Clinic {
-        srv,
-        physio,
-        other_physio,
-        patient,
-        other_patient,
-        admin,
-    }
-}
-
-fn pid(user: &User) -> String {
-    user.profile_id.clone().expect("profile")
-}
-
-async fn book(c: &Clinic, start_time: &str, zone: &str) -> Value {
+async fn book(c: &CareTeams, start_time: &str, zone: &str) -> Value {
     c.srv
         .call(
             "POST",
             "/api/appointments",
             Some(&c.physio.access),
             Some(
-                json!({"clientId": pid(&c.patient), "startTime": start_time, "timeZone": zone,
+                json!({"clientId": c.patient.pid(), "startTime": start_time, "timeZone": zone,
                         "durationMinutes": 45, "type": "treatment", "notes": "knee"}),
             ),
         )
@@ -57,21 +25,21 @@ async fn book(c: &Clinic, start_time: &str, zone: &str) -> Value {
 
 #[tokio::test]
 async fn booking_answers_the_wall_clock_time_with_its_offset() {
-    let c = clinic().await;
+    let c = care_teams().await;
     let a = book(&c, "2026-03-20T10:00:00", "Europe/Berlin").await;
     assert_eq!(a["startTime"], "2026-03-20T10:00:00+01:00");
     assert_eq!(a["endTime"], "2026-03-20T10:45:00+01:00");
     assert_eq!(a["timeZone"], "Europe/Berlin");
     assert_eq!(a["status"], "scheduled");
     assert_eq!(a["type"], "treatment");
-    assert_eq!(a["therapistId"], pid(&c.physio).as_str());
+    assert_eq!(a["therapistId"], c.physio.pid().as_str());
     assert_eq!(a["client"]["email"], c.patient.email.as_str());
     assert_eq!(a["client"]["totalSessions"], 0);
     // With an offset: the instant is kept, shown in the zone's offset of that day (summer).
     let summer = book(&c, "2026-07-01T08:00:00Z", "Europe/Berlin").await;
     assert_eq!(summer["startTime"], "2026-07-01T10:00:00+02:00");
     // Without a zone: the practice's (Europe/London by default, then as an admin sets it).
-    let body = json!({"clientId": pid(&c.patient), "startTime": "2026-07-01T09:00",
+    let body = json!({"clientId": c.patient.pid(), "startTime": "2026-07-01T09:00",
                       "durationMinutes": 30, "type": "follow_up"});
     let london = c
         .srv
@@ -119,7 +87,7 @@ async fn booking_answers_the_wall_clock_time_with_its_offset() {
         ("startTime", json!({"startTime": "tomorrow"})),
         ("durationMinutes", json!({"durationMinutes": 0})),
     ] {
-        let mut body = json!({"clientId": pid(&c.patient), "startTime": "2026-07-01T09:00",
+        let mut body = json!({"clientId": c.patient.pid(), "startTime": "2026-07-01T09:00",
                               "timeZone": "Europe/Berlin", "durationMinutes": 30, "type": "treatment"});
         for (k, v) in bad.as_object().unwrap() {
             body[k] = v.clone();
@@ -143,7 +111,7 @@ async fn booking_answers_the_wall_clock_time_with_its_offset() {
             "/api/appointments",
             Some(&c.physio.access),
             Some(
-                json!({"clientId": pid(&c.patient), "startTime": "2026-07-01T09:00",
+                json!({"clientId": c.patient.pid(), "startTime": "2026-07-01T09:00",
                         "durationMinutes": 30, "type": "party"}),
             ),
         )
@@ -153,7 +121,7 @@ async fn booking_answers_the_wall_clock_time_with_its_offset() {
 
 #[tokio::test]
 async fn visibility_follows_care_relationships() {
-    let c = clinic().await;
+    let c = care_teams().await;
     let a = book(&c, "2026-05-04T09:00:00", "Europe/Berlin").await;
     let id = a["id"].as_str().unwrap();
     let path = format!("/api/appointments/{id}");
@@ -166,7 +134,7 @@ async fn visibility_follows_care_relationships() {
             "/api/appointments",
             Some(&c.other_physio.access),
             Some(
-                json!({"clientId": pid(&c.patient), "startTime": "2026-05-04T09:00",
+                json!({"clientId": c.patient.pid(), "startTime": "2026-05-04T09:00",
                         "durationMinutes": 30, "type": "treatment"}),
             ),
         )
@@ -179,7 +147,7 @@ async fn visibility_follows_care_relationships() {
             "/api/appointments",
             Some(&c.patient.access),
             Some(
-                json!({"clientId": pid(&c.patient), "startTime": "2026-05-04T09:00",
+                json!({"clientId": c.patient.pid(), "startTime": "2026-05-04T09:00",
                         "durationMinutes": 30, "type": "treatment"}),
             ),
         )
@@ -193,7 +161,7 @@ async fn visibility_follows_care_relationships() {
             "/api/appointments",
             Some(&c.admin.access),
             Some(
-                json!({"clientId": pid(&c.other_patient), "therapistId": pid(&c.other_physio),
+                json!({"clientId": c.other_patient.pid(), "therapistId": c.other_physio.pid(),
                         "startTime": "2026-05-05T09:00", "timeZone": "Europe/Berlin",
                         "durationMinutes": 30, "type": "initial_assessment"}),
             ),
@@ -263,7 +231,7 @@ async fn visibility_follows_care_relationships() {
     c.srv
         .call(
             "DELETE",
-            &format!("/api/patients/care-team/{}", pid(&c.physio)),
+            &format!("/api/patients/care-team/{}", c.physio.pid()),
             Some(&c.patient.access),
             None,
         )
@@ -288,7 +256,7 @@ async fn visibility_follows_care_relationships() {
 
 #[tokio::test]
 async fn list_filters_and_paginates() {
-    let c = clinic().await;
+    let c = care_teams().await;
     for day in 1..=5 {
         book(&c, &format!("2026-06-0{day}T09:00:00"), "Europe/Berlin").await;
     }
@@ -312,8 +280,8 @@ async fn list_filters_and_paginates() {
             "GET",
             &format!(
                 "/api/appointments?clientId={}&therapistId={}&status=scheduled",
-                pid(&c.patient),
-                pid(&c.physio)
+                c.patient.pid(),
+                c.physio.pid()
             ),
             Some(&c.physio.access),
             None,
@@ -343,7 +311,7 @@ async fn list_filters_and_paginates() {
 
 #[tokio::test]
 async fn moving_cancelling_and_versions() {
-    let c = clinic().await;
+    let c = care_teams().await;
     let a = book(&c, "2026-03-02T10:00:00", "Europe/Berlin").await;
     let path = format!("/api/appointments/{}", a["id"].as_str().unwrap());
     let got = c.srv.call("GET", &path, Some(&c.physio.access), None).await;
@@ -435,7 +403,7 @@ async fn moving_cancelling_and_versions() {
 
 #[tokio::test]
 async fn recurring_series_keeps_wall_clock_across_dst_skips_exceptions_and_is_idempotent() {
-    let c = clinic().await;
+    let c = care_teams().await;
     // Berlin goes to summer time on Sunday 29 March 2026: a Thursday 10:00 series spans it.
     let a = book(&c, "2026-03-12T10:00:00", "Europe/Berlin").await;
     let id = a["id"].as_str().unwrap().to_string();
@@ -595,7 +563,7 @@ async fn recurring_series_keeps_wall_clock_across_dst_skips_exceptions_and_is_id
 
 #[tokio::test]
 async fn no_show_with_and_without_fee() {
-    let c = clinic().await;
+    let c = care_teams().await;
     c.srv
         .call(
             "PUT",
@@ -771,7 +739,7 @@ async fn no_show_with_and_without_fee() {
 
 #[tokio::test]
 async fn preparation_notes_and_idempotent_booking() {
-    let c = clinic().await;
+    let c = care_teams().await;
     let a = book(&c, "2026-04-01T09:00:00", "Europe/Berlin").await;
     let path = format!(
         "/api/appointments/{}/preparation",
@@ -830,7 +798,7 @@ async fn preparation_notes_and_idempotent_booking() {
 
     // A device's create with its own id and an idempotency key: the retry replays, a second
     // create with the same id is 409.
-    let body = json!({"id": "6f1f7c1e-9a57-4bd4-8c7a-3d0f0f7f0a11", "clientId": pid(&c.patient),
+    let body = json!({"id": "6f1f7c1e-9a57-4bd4-8c7a-3d0f0f7f0a11", "clientId": c.patient.pid(),
                       "startTime": "2026-04-08T09:00", "timeZone": "Europe/Berlin",
                       "durationMinutes": 30, "type": "follow_up"});
     let first = c

@@ -7,45 +7,13 @@
 mod common;
 
 use chrono::Utc;
-use common::{frame, start, TestServer, User};
+use common::{care_teams, frame, start, TestServer, User};
 use serde_json::{json, Value};
-
-fn pid(user: &User) -> String {
-    user.profile_id.clone().expect("profile")
-}
-
-struct Care {
-    srv: TestServer,
-    physio: User,
-    other_physio: User,
-    patient: User,
-    other_patient: User,
-    admin: User,
-}
-
-async fn care() -> Care {
-    let srv = start().await;
-    let physio = srv.signup("physiotherapist").await;
-    let other_physio = srv.signup("physiotherapist").await;
-    let patient = srv.signup("patient").await;
-    let other_patient = srv.signup("patient").await;
-    let admin = srv.admin().await;
-    srv.link(&physio, &patient).await;
-    srv.link(&other_physio, &other_patient).await;
-    Care {
-        srv,
-        physio,
-        other_physio,
-        patient,
-        other_patient,
-        admin,
-    }
-}
 
 #[tokio::test]
 async fn medical_history_is_for_clinicians_and_keeps_every_change() {
-    let c = care().await;
-    let path = format!("/api/clients/{}/medical-history", pid(&c.patient));
+    let c = care_teams().await;
+    let path = format!("/api/clients/{}/medical-history", c.patient.pid());
     // Before any change: empty, version 0.
     let empty = c.srv.call("GET", &path, Some(&c.physio.access), None).await;
     assert_eq!(empty.expect(200)["version"], 0);
@@ -194,8 +162,8 @@ async fn upload(
 
 #[tokio::test]
 async fn goals_patient_reads_clinician_writes_and_measured_progress() {
-    let c = care().await;
-    let path = format!("/api/clients/{}/therapy-goals", pid(&c.patient));
+    let c = care_teams().await;
+    let path = format!("/api/clients/{}/therapy-goals", c.patient.pid());
     let created = c
         .srv
         .call(
@@ -328,8 +296,8 @@ async fn goals_patient_reads_clinician_writes_and_measured_progress() {
 
 #[tokio::test]
 async fn emergency_contact_is_validated_and_the_patient_edits_only_their_own() {
-    let c = care().await;
-    let path = format!("/api/clients/{}/emergency-contact", pid(&c.patient));
+    let c = care_teams().await;
+    let path = format!("/api/clients/{}/emergency-contact", c.patient.pid());
     let contact = json!({"name": "Ann Smith", "relationship": "sister", "phone": "+44 20 7946 0958",
                          "alternatePhone": "(020) 7946-0000", "email": "Ann@Example.org"});
     let put = c
@@ -384,7 +352,7 @@ async fn emergency_contact_is_validated_and_the_patient_edits_only_their_own() {
             "/api/appointments",
             Some(&c.physio.access),
             Some(
-                json!({"clientId": pid(&c.patient), "startTime": "2026-12-10T09:00",
+                json!({"clientId": c.patient.pid(), "startTime": "2026-12-10T09:00",
                         "timeZone": "Europe/Berlin", "durationMinutes": 30, "type": "follow_up"}),
             ),
         )
@@ -403,8 +371,8 @@ fn template_body() -> Value {
 
 #[tokio::test]
 async fn templates_are_the_therapists_own() {
-    let c = care().await;
-    let path = format!("/api/therapists/{}/session-templates", pid(&c.physio));
+    let c = care_teams().await;
+    let path = format!("/api/therapists/{}/session-templates", c.physio.pid());
     let created = c
         .srv
         .call("POST", &path, Some(&c.physio.access), Some(template_body()))
@@ -490,12 +458,12 @@ async fn templates_are_the_therapists_own() {
 
 #[tokio::test]
 async fn a_session_starts_from_an_appointment_and_records_progress() {
-    let c = care().await;
+    let c = care_teams().await;
     let template = c
         .srv
         .call(
             "POST",
-            &format!("/api/therapists/{}/session-templates", pid(&c.physio)),
+            &format!("/api/therapists/{}/session-templates", c.physio.pid()),
             Some(&c.physio.access),
             Some(template_body()),
         )
@@ -509,7 +477,7 @@ async fn a_session_starts_from_an_appointment_and_records_progress() {
             "/api/appointments",
             Some(&c.physio.access),
             Some(
-                json!({"clientId": pid(&c.patient), "startTime": "2026-12-10T09:00",
+                json!({"clientId": c.patient.pid(), "startTime": "2026-12-10T09:00",
                         "timeZone": "Europe/Berlin", "durationMinutes": 45, "type": "follow_up"}),
             ),
         )
@@ -548,7 +516,7 @@ async fn a_session_starts_from_an_appointment_and_records_progress() {
     let started = started.expect(201).clone();
     let sid = started["session_id"].as_str().unwrap().to_string();
     assert_eq!(started["session"]["status"], "recording");
-    assert_eq!(started["session"]["patient_id"], pid(&c.patient).as_str());
+    assert_eq!(started["session"]["patient_id"], c.patient.pid().as_str());
     assert_eq!(started["session"]["estimated_duration"], 45 * 60);
     let p = &started["session"]["progress"];
     assert_eq!(p["moodStart"], 4.0);
@@ -654,7 +622,7 @@ async fn a_session_starts_from_an_appointment_and_records_progress() {
             "POST",
             "/api/sessions/start",
             Some(&c.physio.access),
-            Some(json!({"clientId": pid(&c.patient), "initialMood": 5, "sessionGoals": ["gait"]})),
+            Some(json!({"clientId": c.patient.pid(), "initialMood": 5, "sessionGoals": ["gait"]})),
         )
         .await;
     assert_eq!(
@@ -678,7 +646,7 @@ async fn appointment(
             "/api/appointments",
             Some(&physio.access),
             Some(
-                json!({"clientId": pid(client), "startTime": start, "timeZone": "Europe/Berlin",
+                json!({"clientId": client.pid(), "startTime": start, "timeZone": "Europe/Berlin",
                         "durationMinutes": minutes, "type": "treatment"}),
             ),
         )
@@ -719,7 +687,7 @@ async fn appointment(
 
 #[tokio::test]
 async fn statistics_on_a_hand_computed_fixture() {
-    let c = care().await;
+    let c = care_teams().await;
     let (a, b) = (&c.patient, c.srv.signup("patient").await);
     let (cc, d) = (c.srv.signup("patient").await, c.srv.signup("patient").await);
     for p in [&b, &cc, &d] {
@@ -782,7 +750,7 @@ async fn statistics_on_a_hand_computed_fixture() {
 
     let path = format!(
         "/api/therapists/{}/session-stats?startDate=2026-03-01&endDate=2026-03-14",
-        pid(t)
+        t.pid()
     );
     let stats = c.srv.call("GET", &path, Some(&t.access), None).await;
     let stats = stats.expect(200).clone();
@@ -815,7 +783,7 @@ async fn statistics_on_a_hand_computed_fixture() {
             "GET",
             &format!(
                 "/api/therapists/{}/session-stats?startDate=2026-03-14&endDate=2026-03-01",
-                pid(t)
+                t.pid()
             ),
             Some(&t.access),
             None,
@@ -829,7 +797,7 @@ async fn statistics_on_a_hand_computed_fixture() {
             "GET",
             &format!(
                 "/api/therapists/{}/session-stats?startDate=2026-03-09&endDate=2026-03-12",
-                pid(t)
+                t.pid()
             ),
             Some(&t.access),
             None,
@@ -843,7 +811,7 @@ async fn statistics_on_a_hand_computed_fixture() {
 
 #[tokio::test]
 async fn client_summary_on_a_hand_computed_fixture() {
-    let c = care().await;
+    let c = care_teams().await;
     let p = &c.patient;
     // Two home sessions: primary angle knee_left over 10 frames (90-99°, range 9°) and 20
     // frames (90-109°, range 19°); pain 6 then 4; topics.
@@ -871,7 +839,7 @@ async fn client_summary_on_a_hand_computed_fixture() {
                 "POST",
                 "/api/sessions/start",
                 Some(&c.physio.access),
-                Some(json!({"clientId": pid(p), "initialMood": start})),
+                Some(json!({"clientId": p.pid(), "initialMood": start})),
             )
             .await
             .expect(201)
@@ -889,7 +857,7 @@ async fn client_summary_on_a_hand_computed_fixture() {
             .await
             .expect(200);
     }
-    let path = format!("/api/clients/{}/session-summary", pid(p));
+    let path = format!("/api/clients/{}/session-summary", p.pid());
     let summary = c.srv.call("GET", &path, Some(&c.physio.access), None).await;
     let summary = summary.expect(200).clone();
     assert_eq!(summary["totalSessions"], 4);

@@ -97,6 +97,44 @@ pub struct User {
     pub refresh: String,
 }
 
+impl User {
+    /// The user's patient or physiotherapist profile id (a seed's `clientId` / `therapistId`).
+    pub fn pid(&self) -> String {
+        self.profile_id.clone().expect("a profile")
+    }
+}
+
+/// Two clinicians, each caring for one patient, and an administrator: the cast of the
+/// visibility tests (own clinician, other clinician, patient, other patient, admin).
+pub struct CareTeams {
+    pub srv: TestServer,
+    pub physio: User,
+    pub other_physio: User,
+    pub patient: User,
+    pub other_patient: User,
+    pub admin: User,
+}
+
+/// A fresh server with [`CareTeams`] signed up and linked.
+pub async fn care_teams() -> CareTeams {
+    let srv = start().await;
+    let physio = srv.signup("physiotherapist").await;
+    let other_physio = srv.signup("physiotherapist").await;
+    let patient = srv.signup("patient").await;
+    let other_patient = srv.signup("patient").await;
+    let admin = srv.admin().await;
+    srv.link(&physio, &patient).await;
+    srv.link(&other_physio, &other_patient).await;
+    CareTeams {
+        srv,
+        physio,
+        other_physio,
+        patient,
+        other_patient,
+        admin,
+    }
+}
+
 /// A status code and JSON body (Null when empty).
 #[derive(Debug)]
 pub struct Reply {
