@@ -121,6 +121,18 @@ pub struct RefreshRequest {
     pub refresh_token: String,
 }
 
+/// `POST /api/auth/change-password`: the caller's current password and the new one. Every
+/// other sign-in of the account ends; the caller's stays.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangePasswordRequest {
+    /// The password in use now.
+    pub current_password: String,
+    /// The new password: 12+ characters with upper case, lower case, digit and symbol, not the
+    /// current one.
+    pub new_password: String,
+}
+
 /// `GET /api/auth/me`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Me {

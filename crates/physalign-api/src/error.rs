@@ -80,6 +80,11 @@ physalign_domain::wire_enum! {
         RefreshTokenExpired = "REFRESH_TOKEN_EXPIRED",
         /// A refresh token was used twice: its whole family is revoked.
         RefreshTokenReused = "REFRESH_TOKEN_REUSED",
+        /// The access token's sign-in ended (logout, password change, deactivation, refresh
+        /// reuse); sign in again.
+        SessionRevoked = "SESSION_REVOKED",
+        /// The sign-in reached its absolute lifetime; sign in again.
+        SessionExpired = "SESSION_EXPIRED",
         /// The caller may not do this.
         Forbidden = "FORBIDDEN",
         // --- not found (404) and gone (410)
@@ -89,6 +94,8 @@ physalign_domain::wire_enum! {
         PatientNotFound = "PATIENT_NOT_FOUND",
         /// No physiotherapist with this id.
         PhysiotherapistNotFound = "PHYSIOTHERAPIST_NOT_FOUND",
+        /// No account with this id.
+        UserNotFound = "USER_NOT_FOUND",
         /// No session with this id that the caller may see.
         SessionNotFound = "SESSION_NOT_FOUND",
         /// No progress metrics for this session yet.

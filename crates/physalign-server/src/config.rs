@@ -143,6 +143,17 @@ pub struct SecurityConfig {
     /// Bytes one user may have stored (files, earlier versions and open uploads).
     #[arg(long, env = "PHYSALIGN_UPLOAD_QUOTA", default_value_t = 10 * 1024 * 1024 * 1024)]
     pub upload_quota_bytes: u64,
+
+    /// Absolute lifetime of a sign-in in seconds (default 30 days): no refresh extends a
+    /// session beyond it, then the user signs in again.
+    #[arg(long, env = "PHYSALIGN_SESSION_MAX_LIFETIME", default_value_t = 30 * 24 * 3600)]
+    pub session_max_lifetime_secs: u64,
+
+    /// How long one server trusts a session check, in seconds (0: every request asks the
+    /// database). A logout or deactivation on another replica takes at most this long to reach
+    /// its access tokens.
+    #[arg(long, env = "PHYSALIGN_SESSION_CACHE_SECS", default_value_t = 5)]
+    pub session_cache_secs: u64,
 }
 
 impl Default for SecurityConfig {
@@ -158,6 +169,8 @@ impl Default for SecurityConfig {
             upload_concurrency: 8,
             upload_wait_ms: 10_000,
             upload_quota_bytes: 10 * 1024 * 1024 * 1024,
+            session_max_lifetime_secs: 30 * 24 * 3600,
+            session_cache_secs: 5,
         }
     }
 }

@@ -12,7 +12,8 @@ use physalign_api::{ErrorCode, FieldError};
 use serde::de::DeserializeOwned;
 
 use crate::auth::jwt::TokenError;
-use crate::auth::AuthUser;
+use crate::auth::session::{self, SessionState};
+use crate::auth::{AuthUser, SessionId};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -181,17 +182,78 @@ impl FromRequestParts<AppState> for AuthUser {
                 "missing Authorization: Bearer token",
             ));
         };
-        match state.jwt.verify(token) {
-            Ok(user) => Ok(user),
-            Err(TokenError::Expired) => Err(ApiError::unauthorized(
+        let (user, session_id) = authenticate(state, token).await?;
+        parts.extensions.insert(user);
+        parts.extensions.insert(session_id);
+        Ok(user)
+    }
+}
+
+/// Checks an access token: signature, issuer, audience and expiry, then its session (open, of
+/// an active account, before its absolute end; cached for a few seconds).
+pub async fn authenticate(
+    state: &AppState,
+    token: &str,
+) -> Result<(AuthUser, SessionId), ApiError> {
+    let verified = match state.jwt.verify(token) {
+        Ok(verified) => verified,
+        Err(TokenError::Expired) => {
+            return Err(ApiError::unauthorized(
                 ErrorCode::TokenExpired,
                 "access token expired",
-            )),
-            Err(_) => Err(ApiError::unauthorized(
+            ))
+        }
+        Err(_) => {
+            return Err(ApiError::unauthorized(
                 ErrorCode::InvalidToken,
                 "access token invalid",
-            )),
+            ))
         }
+    };
+    let Some(session_id) = verified.session_id else {
+        return Err(ApiError::unauthorized(
+            ErrorCode::InvalidToken,
+            "access token names no session; sign in again",
+        ));
+    };
+    match session::check(
+        &state.pool,
+        &state.sessions,
+        session_id,
+        verified.user.user_id,
+    )
+    .await?
+    {
+        SessionState::Active => Ok((verified.user, SessionId(session_id))),
+        SessionState::Revoked => Err(ApiError::unauthorized(
+            ErrorCode::SessionRevoked,
+            "this sign-in has ended (signed out, password changed or account deactivated)",
+        )),
+        SessionState::Expired => Err(ApiError::unauthorized(
+            ErrorCode::SessionExpired,
+            "this sign-in reached its maximum lifetime; sign in again",
+        )),
+    }
+}
+
+/// The caller's sign-in session, for handlers that act on it (password change keeps it).
+impl FromRequestParts<AppState> for SessionId {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        if let Some(session) = parts.extensions.get::<SessionId>() {
+            return Ok(*session);
+        }
+        AuthUser::from_request_parts(parts, state).await?;
+        parts.extensions.get::<SessionId>().copied().ok_or_else(|| {
+            ApiError::unauthorized(
+                ErrorCode::Unauthorized,
+                "missing Authorization: Bearer token",
+            )
+        })
     }
 }
 

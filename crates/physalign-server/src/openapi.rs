@@ -14,10 +14,10 @@ use crate::routes::{
     info(title = "PhysAlign central API", description = "Sessions, pose data, reviews and progress metrics. Conventions: crates/physalign-server/API.md."),
     paths(
         health::health, health::detailed,
-        auth::signup, auth::claim, auth::login, auth::refresh_post, auth::refresh_get, auth::logout, auth::me,
+        auth::signup, auth::claim, auth::login, auth::refresh_post, auth::refresh_get, auth::logout, auth::change_password, auth::me,
         patients::get_profile, patients::update_profile, patients::list_own_sessions,
         patients::register, patients::care_team, patients::end_care,
-        admin::create_user,
+        admin::create_user, admin::deactivate_user, admin::activate_user, admin::list_access_logs,
         sessions::create, sessions::list, sessions::get_one, sessions::update, sessions::delete, sessions::upload_data,
         pose_data::read, clinical::put_transcript, clinical::get_transcript, clinical::put_notes, clinical::get_notes,
         clinical::list_alerts, clinical::acknowledge,

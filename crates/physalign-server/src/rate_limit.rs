@@ -5,18 +5,29 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::auth::AuthUser;
-use crate::extract::{bearer_token, client_ip};
+use crate::extract::{authenticate, bearer_token, client_ip};
 use crate::limiter::address_key;
 use crate::state::AppState;
 
-/// Middleware: works out who is calling (a valid access token puts an [`AuthUser`] in the
-/// request extensions), then applies the per-user limit (per address when anonymous).
+/// Middleware: works out who is calling (a valid access token of an open session puts an
+/// [`AuthUser`] and its [`crate::auth::SessionId`] in the request extensions), then applies the
+/// per-user limit (per address when anonymous or refused).
 pub async fn identify_and_limit(
     State(state): State<AppState>,
     mut request: Request,
     next: Next,
 ) -> Response {
-    let user = bearer_token(request.headers()).and_then(|t| state.jwt.verify(t).ok());
+    let user = match bearer_token(request.headers()) {
+        Some(token) => match authenticate(&state, token).await {
+            Ok((user, session)) => {
+                request.extensions_mut().insert(session);
+                Some(user)
+            }
+            // The handler's extractor answers the refusal (the check is cached).
+            Err(_) => None,
+        },
+        None => None,
+    };
     let key = match &user {
         Some(user) => format!("user:{}", user.user_id),
         None => format!("ip:{}", address_key(client_ip(request.extensions()))),

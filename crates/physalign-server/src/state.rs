@@ -8,6 +8,7 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 use crate::auth::jwt::JwtKeys;
 use crate::auth::lockout::LockoutPolicy;
 use crate::auth::password::HashGate;
+use crate::auth::session::SessionCache;
 use crate::config::ServerConfig;
 use crate::limiter::FixedWindowLimiter;
 use crate::storage::{BlobStore, LocalDiskStore, UploadSigner, UploadStaging};
@@ -28,6 +29,8 @@ pub struct AppState {
     pub config: Arc<ServerConfig>,
     /// Access-token keys.
     pub jwt: Arc<JwtKeys>,
+    /// Recent session checks (issue 17: access tokens die with their session).
+    pub sessions: Arc<SessionCache>,
     /// Requests per minute per signed-in user.
     pub request_limiter: Arc<FixedWindowLimiter>,
     /// Requests per minute per address for anonymous calls (ten times the per-user limit, so a
@@ -88,6 +91,10 @@ impl AppState {
             jwt: Arc::new(JwtKeys::new(
                 secret.as_bytes(),
                 config.access_token_ttl_secs,
+            )),
+            sessions: Arc::new(SessionCache::new(
+                Duration::from_secs(security.session_cache_secs),
+                max_keys,
             )),
             request_limiter: Arc::new(FixedWindowLimiter::bounded(
                 config.rate_limit_per_minute,

@@ -146,12 +146,17 @@ async fn tokens_are_checked() {
     let other =
         physalign_server::auth::jwt::JwtKeys::new(b"some-other-secret-some-other-secret", 60);
     let forged = other
-        .issue(&physalign_server::auth::AuthUser {
-            user_id: uuid::Uuid::new_v4(),
-            role: physalign_api::auth::Role::Admin,
-            profile_id: None,
-        })
-        .unwrap();
+        .issue(
+            &physalign_server::auth::AuthUser {
+                user_id: uuid::Uuid::new_v4(),
+                role: physalign_api::auth::Role::Admin,
+                profile_id: None,
+            },
+            uuid::Uuid::new_v4(),
+            chrono::Utc::now() + chrono::Duration::seconds(60),
+        )
+        .unwrap()
+        .token;
     srv.call("GET", "/api/sessions", Some(&forged), None)
         .await
         .expect(401);

@@ -23,6 +23,9 @@ struct Claims {
     /// Profile id, so handlers need no lookup to know which patient the caller is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pid: Option<Uuid>,
+    /// The sign-in session (`auth_sessions.id`); a token without one is refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sid: Option<Uuid>,
     iat: i64,
     exp: i64,
     typ: String,
@@ -40,6 +43,24 @@ pub enum TokenError {
     /// Signing failed (should not happen with HMAC keys).
     #[error("could not sign token: {0}")]
     Signing(String),
+}
+
+/// A checked access token: who and which session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Verified {
+    /// The caller.
+    pub user: AuthUser,
+    /// The sign-in session (none in tokens minted before sessions existed: refused).
+    pub session_id: Option<Uuid>,
+}
+
+/// An access token just issued.
+#[derive(Debug, Clone)]
+pub struct Issued {
+    /// The token.
+    pub token: String,
+    /// Seconds until it expires (the configured lifetime, less near the session's end).
+    pub expires_in: u64,
 }
 
 /// Keys and lifetime of access tokens.
@@ -71,25 +92,40 @@ impl JwtKeys {
         self.ttl_secs
     }
 
-    /// Issues a token for `user`.
-    pub fn issue(&self, user: &AuthUser) -> Result<String, TokenError> {
+    /// Issues a token for `user` in the session `session_id`, expiring after the configured
+    /// lifetime or at `session_ends`, whichever comes first.
+    pub fn issue(
+        &self,
+        user: &AuthUser,
+        session_id: Uuid,
+        session_ends: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Issued, TokenError> {
         let now = chrono::Utc::now().timestamp();
+        let exp = now
+            .saturating_add(i64::try_from(self.ttl_secs).unwrap_or(i64::MAX / 2))
+            .min(session_ends.timestamp());
         let claims = Claims {
             iss: ISSUER.into(),
             aud: AUDIENCE.into(),
             sub: user.user_id,
             role: user.role,
             pid: user.profile_id,
+            sid: Some(session_id),
             iat: now,
-            exp: now + i64::try_from(self.ttl_secs).unwrap_or(i64::MAX / 2),
+            exp,
             typ: "access".into(),
         };
-        encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
-            .map_err(|e| TokenError::Signing(e.to_string()))
+        let token = encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(|e| TokenError::Signing(e.to_string()))?;
+        Ok(Issued {
+            token,
+            expires_in: u64::try_from(exp - now).unwrap_or(0),
+        })
     }
 
-    /// Checks a token and returns who it belongs to.
-    pub fn verify(&self, token: &str) -> Result<AuthUser, TokenError> {
+    /// Checks a token's signature, issuer, audience and expiry and returns who it belongs to
+    /// (the session is checked by [`super::session::check`]).
+    pub fn verify(&self, token: &str) -> Result<Verified, TokenError> {
         let data =
             decode::<Claims>(token, &self.decoding, &self.validation).map_err(|e| {
                 match e.kind() {
@@ -100,10 +136,13 @@ impl JwtKeys {
         if data.claims.typ != "access" {
             return Err(TokenError::Invalid);
         }
-        Ok(AuthUser {
-            user_id: data.claims.sub,
-            role: data.claims.role,
-            profile_id: data.claims.pid,
+        Ok(Verified {
+            user: AuthUser {
+                user_id: data.claims.sub,
+                role: data.claims.role,
+                profile_id: data.claims.pid,
+            },
+            session_id: data.claims.sid,
         })
     }
 }
@@ -120,8 +159,14 @@ mod tests {
             role: Role::Physiotherapist,
             profile_id: Some(Uuid::new_v4()),
         };
-        let token = keys.issue(&user).unwrap();
-        assert_eq!(keys.verify(&token).unwrap(), user);
+        let sid = Uuid::new_v4();
+        let ends = chrono::Utc::now() + chrono::Duration::seconds(30);
+        let issued = keys.issue(&user, sid, ends).unwrap();
+        let token = issued.token;
+        // Never beyond the session's end.
+        assert!(issued.expires_in <= 30);
+        let verified = keys.verify(&token).unwrap();
+        assert_eq!((verified.user, verified.session_id), (user, Some(sid)));
         let other = JwtKeys::new(b"another-secret-another-secret-xx", 60);
         assert!(matches!(other.verify(&token), Err(TokenError::Invalid)));
         assert!(keys.verify("not.a.token").is_err());
@@ -143,6 +188,7 @@ mod tests {
             sub: user.user_id,
             role: user.role,
             pid: None,
+            sid: None,
             iat: now - 100,
             exp: now - 60,
             typ: "access".into(),

@@ -4,6 +4,7 @@ pub mod jwt;
 pub mod lockout;
 pub mod password;
 pub mod refresh;
+pub mod session;
 
 use physalign_api::auth::Role;
 use uuid::Uuid;
@@ -18,3 +19,8 @@ pub struct AuthUser {
     /// `patients.id` or `physiotherapists.id` (none for admins).
     pub profile_id: Option<Uuid>,
 }
+
+/// The sign-in session of the caller's access token (`sid`), in the request extensions once
+/// the token and its session have been checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionId(pub Uuid);

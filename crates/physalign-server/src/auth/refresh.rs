@@ -22,20 +22,20 @@ fn new_token() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
-/// Stores a new token of `family_id` for `user_id` and returns it.
+/// Stores a new token of `family_id` (an `auth_sessions` row, see [`super::session`]) for
+/// `user_id` and returns it. It lives `ttl_secs`, never beyond `session_ends`.
 pub async fn issue<'e, E>(
     executor: E,
     user_id: Uuid,
     family_id: Uuid,
     ttl_secs: u64,
+    session_ends: DateTime<Utc>,
 ) -> Result<String, sqlx::Error>
 where
     E: sqlx::PgExecutor<'e>,
 {
     let token = new_token();
-    // Capped at a century so the addition cannot overflow.
-    let ttl = i64::try_from(ttl_secs.min(100 * 365 * 86_400)).unwrap_or(0);
-    let expires_at = Utc::now() + chrono::Duration::seconds(ttl);
+    let expires_at = (Utc::now() + super::session::capped_secs(ttl_secs)).min(session_ends);
     sqlx::query(
         "INSERT INTO refresh_tokens (user_id, family_id, token_hash, expires_at) VALUES ($1, $2, $3, $4)",
     )
@@ -57,9 +57,20 @@ pub enum Rotation {
         user_id: Uuid,
         /// The new refresh token.
         token: String,
+        /// The session (family) it belongs to.
+        session_id: Uuid,
+        /// The session's absolute end.
+        session_ends: DateTime<Utc>,
     },
-    /// Already used: the family is now revoked.
-    Reused,
+    /// Already used: the family and its session are now revoked.
+    Reused {
+        /// Owner.
+        user_id: Uuid,
+        /// The revoked session (family).
+        session_id: Uuid,
+    },
+    /// The session reached its absolute end: sign in again.
+    SessionExpired,
     /// Unknown or revoked.
     Invalid,
     /// Past its expiry.
@@ -73,6 +84,8 @@ struct StoredToken {
     expires_at: DateTime<Utc>,
     used_at: Option<DateTime<Utc>>,
     revoked_at: Option<DateTime<Utc>>,
+    session_ends: DateTime<Utc>,
+    session_revoked: bool,
 }
 
 /// Exchanges `token` for the next one of its family.
@@ -80,7 +93,10 @@ pub async fn rotate(pool: &PgPool, token: &str, ttl_secs: u64) -> Result<Rotatio
     let mut tx = pool.begin().await?;
     // FOR UPDATE: two concurrent refreshes with one token are serialised, the second is a reuse.
     let stored: Option<StoredToken> = sqlx::query_as(
-        "SELECT user_id, family_id, expires_at, used_at, revoked_at FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE",
+        "SELECT t.user_id, t.family_id, t.expires_at, t.used_at, t.revoked_at,
+                s.expires_at AS session_ends, s.revoked_at IS NOT NULL AS session_revoked
+         FROM refresh_tokens t JOIN auth_sessions s ON s.id = t.family_id
+         WHERE t.token_hash = $1 FOR UPDATE OF t",
     )
     .bind(hash_token(token))
     .fetch_optional(&mut *tx)
@@ -88,43 +104,66 @@ pub async fn rotate(pool: &PgPool, token: &str, ttl_secs: u64) -> Result<Rotatio
     let Some(stored) = stored else {
         return Ok(Rotation::Invalid);
     };
-    if stored.revoked_at.is_some() {
+    if stored.revoked_at.is_some() || stored.session_revoked {
         return Ok(Rotation::Invalid);
     }
     if stored.used_at.is_some() {
-        sqlx::query(
-            "UPDATE refresh_tokens SET revoked_at = NOW() WHERE family_id = $1 AND revoked_at IS NULL",
+        super::session::revoke_in(
+            &mut tx,
+            stored.family_id,
+            super::session::RevokeReason::RefreshReuse,
         )
-        .bind(stored.family_id)
-        .execute(&mut *tx)
         .await?;
         tx.commit().await?;
         tracing::warn!(user_id = %stored.user_id, family = %stored.family_id, "refresh token reuse: family revoked");
-        return Ok(Rotation::Reused);
+        return Ok(Rotation::Reused {
+            user_id: stored.user_id,
+            session_id: stored.family_id,
+        });
     }
-    if stored.expires_at <= Utc::now() {
+    let now = Utc::now();
+    if stored.session_ends <= now {
+        return Ok(Rotation::SessionExpired);
+    }
+    if stored.expires_at <= now {
         return Ok(Rotation::Expired);
     }
     sqlx::query("UPDATE refresh_tokens SET used_at = NOW() WHERE token_hash = $1")
         .bind(hash_token(token))
         .execute(&mut *tx)
         .await?;
-    let next = issue(&mut *tx, stored.user_id, stored.family_id, ttl_secs).await?;
+    let next = issue(
+        &mut *tx,
+        stored.user_id,
+        stored.family_id,
+        ttl_secs,
+        stored.session_ends,
+    )
+    .await?;
     tx.commit().await?;
     Ok(Rotation::Rotated {
         user_id: stored.user_id,
         token: next,
+        session_id: stored.family_id,
+        session_ends: stored.session_ends,
     })
 }
 
-/// Revokes the family of `token` (logout). Returns whether the token was known.
-pub async fn revoke_family(pool: &PgPool, token: &str) -> Result<bool, sqlx::Error> {
-    let result = sqlx::query(
-        "UPDATE refresh_tokens SET revoked_at = COALESCE(revoked_at, NOW())
-         WHERE family_id = (SELECT family_id FROM refresh_tokens WHERE token_hash = $1)",
-    )
-    .bind(hash_token(token))
-    .execute(pool)
-    .await?;
-    Ok(result.rows_affected() > 0)
+/// Ends the session of `token` and all its refresh tokens (logout). Returns the owner and the
+/// session when the token was known.
+pub async fn revoke_family(
+    pool: &PgPool,
+    token: &str,
+) -> Result<Option<(Uuid, Uuid)>, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let owner: Option<(Uuid, Uuid)> =
+        sqlx::query_as("SELECT user_id, family_id FROM refresh_tokens WHERE token_hash = $1")
+            .bind(hash_token(token))
+            .fetch_optional(&mut *tx)
+            .await?;
+    if let Some((_, family_id)) = owner {
+        super::session::revoke_in(&mut tx, family_id, super::session::RevokeReason::Logout).await?;
+    }
+    tx.commit().await?;
+    Ok(owner)
 }

@@ -8,7 +8,8 @@ use axum::Json;
 use axum::Router;
 use chrono::{DateTime, Utc};
 use physalign_api::auth::{
-    ClaimRequest, LoginRequest, Me, RefreshRequest, Role, SignupRequest, SignupRole, TokenResponse,
+    ChangePasswordRequest, ClaimRequest, LoginRequest, Me, RefreshRequest, Role, SignupRequest,
+    SignupRole, TokenResponse,
 };
 use physalign_api::{ErrorBody, ErrorCode};
 use sqlx::PgPool;
@@ -18,7 +19,8 @@ use crate::accounts::{self, ClaimError};
 use crate::audit::{self, Action, AuditResource};
 use crate::auth::lockout;
 use crate::auth::refresh::{self, Rotation};
-use crate::auth::{password, AuthUser};
+use crate::auth::session::{self, RevokeReason};
+use crate::auth::{password, AuthUser, SessionId};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ClientInfo};
 use crate::limiter::{address_key, too_many_requests, FixedWindowLimiter};
@@ -33,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/auth/login", post(login))
         .route("/api/auth/refresh", post(refresh_post).get(refresh_get))
         .route("/api/auth/logout", post(logout))
+        .route("/api/auth/change-password", post(change_password))
         .route("/api/auth/me", get(me))
 }
 
@@ -129,17 +132,79 @@ pub async fn create_admin(
     Ok(user.user_id)
 }
 
-async fn issue_tokens(
+fn issue_tokens(
     state: &AppState,
     user: &AuthUser,
+    session_id: Uuid,
+    session_ends: DateTime<Utc>,
     refresh_token: String,
 ) -> ApiResult<TokenResponse> {
+    let access = state
+        .jwt
+        .issue(user, session_id, session_ends)
+        .map_err(ApiError::internal)?;
     Ok(TokenResponse {
-        access_token: state.jwt.issue(user).map_err(ApiError::internal)?,
+        access_token: access.token,
         refresh_token,
-        expires_in: state.jwt.ttl_secs(),
+        expires_in: access.expires_in,
         token_type: "Bearer".into(),
     })
+}
+
+/// Starts a sign-in session for `user` on `conn` (its first refresh token included).
+async fn start_session(
+    state: &AppState,
+    conn: &mut sqlx::PgConnection,
+    user: &AuthUser,
+) -> ApiResult<session::Started> {
+    Ok(session::start(
+        conn,
+        user.user_id,
+        state.config.refresh_token_ttl_secs,
+        state.config.security.session_max_lifetime_secs,
+    )
+    .await?)
+}
+
+/// The tokens of a session just started.
+fn tokens_of(
+    state: &AppState,
+    user: &AuthUser,
+    started: session::Started,
+) -> ApiResult<TokenResponse> {
+    issue_tokens(
+        state,
+        user,
+        started.session_id,
+        started.expires_at,
+        started.refresh_token,
+    )
+}
+
+/// Records a sign-in event (`login`, `login_failed`, `logout`, `refresh_reuse`, ...).
+async fn audit_auth(
+    state: &AppState,
+    client: &ClientInfo,
+    user_id: Option<Uuid>,
+    session_id: Option<Uuid>,
+    action: Action,
+    status: Option<StatusCode>,
+) -> ApiResult<()> {
+    audit::write(
+        &state.pool,
+        &audit::Entry {
+            user_id,
+            resource_type: AuditResource::AuthSession,
+            resource_id: session_id,
+            action,
+            patient_id: None,
+            status_code: status.map(|s| s.as_u16()),
+            request_path: None,
+        },
+        client,
+    )
+    .await?;
+    Ok(())
 }
 
 /// Creates a patient account (unverified, in nobody's care) and signs it in. Clinician
@@ -180,13 +245,7 @@ pub async fn signup(
         CreateUserError::EmailTaken => ApiError::conflict(ErrorCode::EmailTaken, e.to_string()),
         CreateUserError::Database(db) => db.into(),
     })?;
-    let token = refresh::issue(
-        &mut *tx,
-        user.user_id,
-        Uuid::new_v4(),
-        state.config.refresh_token_ttl_secs,
-    )
-    .await?;
+    let started = start_session(&state, &mut tx, &user).await?;
     tx.commit().await?;
     audit::record(
         &state.pool,
@@ -197,9 +256,18 @@ pub async fn signup(
         &client,
     )
     .await?;
+    audit_auth(
+        &state,
+        &client,
+        Some(user.user_id),
+        Some(started.session_id),
+        Action::Login,
+        None,
+    )
+    .await?;
     Ok((
         StatusCode::CREATED,
-        Json(issue_tokens(&state, &user, token).await?),
+        Json(tokens_of(&state, &user, started)?),
     ))
 }
 
@@ -240,6 +308,15 @@ pub async fn claim(
             // Not towards the account's lockout: without a valid code a claim learns nothing
             // about the password, and claims must not let anyone lock an account.
             count_failure(&state, &limit_key, &address, None).await?;
+            audit_auth(
+                &state,
+                &client,
+                None,
+                None,
+                Action::LoginFailed,
+                Some(StatusCode::UNAUTHORIZED),
+            )
+            .await?;
             return Err(ApiError::unauthorized(
                 ErrorCode::AuthenticationFailed,
                 ClaimError::Refused.to_string(),
@@ -251,13 +328,7 @@ pub async fn claim(
         Err(ClaimError::Busy) => return Err(crate::auth::password::HashBusy.into()),
         Err(e @ ClaimError::Hash(_)) => return Err(ApiError::internal(e)),
     };
-    let token = refresh::issue(
-        &mut *tx,
-        user.user_id,
-        Uuid::new_v4(),
-        state.config.refresh_token_ttl_secs,
-    )
-    .await?;
+    let started = start_session(&state, &mut tx, &user).await?;
     tx.commit().await?;
     audit::record(
         &state.pool,
@@ -268,7 +339,16 @@ pub async fn claim(
         &client,
     )
     .await?;
-    Ok(Json(issue_tokens(&state, &user, token).await?))
+    audit_auth(
+        &state,
+        &client,
+        Some(user.user_id),
+        Some(started.session_id),
+        Action::Login,
+        None,
+    )
+    .await?;
+    Ok(Json(tokens_of(&state, &user, started)?))
 }
 
 #[derive(sqlx::FromRow)]
@@ -323,6 +403,15 @@ pub async fn login(
             None => false,
         };
         if !known {
+            audit_auth(
+                &state,
+                &client,
+                row.as_ref().map(|r| r.id),
+                None,
+                Action::LoginFailed,
+                Some(StatusCode::TOO_MANY_REQUESTS),
+            )
+            .await?;
             return Err(account_locked(remaining));
         }
     }
@@ -331,14 +420,33 @@ pub async fn login(
         .map(|r| r.password_hash.clone())
         .unwrap_or_else(|| password::dummy_hash().to_string());
     let matches = state.hashing.verify(req.password, stored_hash).await? && row.is_some();
+    let named = row.as_ref().map(|r| r.id);
     let Some(row) = row.filter(|_| matches) else {
         count_failure(&state, &limit_key, &address, Some(&email_key)).await?;
+        audit_auth(
+            &state,
+            &client,
+            named,
+            None,
+            Action::LoginFailed,
+            Some(StatusCode::UNAUTHORIZED),
+        )
+        .await?;
         return Err(ApiError::unauthorized(
             ErrorCode::AuthenticationFailed,
             "invalid e-mail or password",
         ));
     };
     if !row.is_active {
+        audit_auth(
+            &state,
+            &client,
+            Some(row.id),
+            None,
+            Action::LoginFailed,
+            Some(StatusCode::FORBIDDEN),
+        )
+        .await?;
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
             ErrorCode::AccountBlocked,
@@ -347,14 +455,19 @@ pub async fn login(
     }
     let user = identity_of(&row)?;
     lockout::record_success(&state.pool, &email_key, user.user_id, &address).await?;
-    let token = refresh::issue(
-        &state.pool,
-        user.user_id,
-        Uuid::new_v4(),
-        state.config.refresh_token_ttl_secs,
+    let mut conn = state.pool.acquire().await?;
+    let started = start_session(&state, &mut conn, &user).await?;
+    drop(conn);
+    audit_auth(
+        &state,
+        &client,
+        Some(user.user_id),
+        Some(started.session_id),
+        Action::Login,
+        None,
     )
     .await?;
-    Ok(Json(issue_tokens(&state, &user, token).await?))
+    Ok(Json(tokens_of(&state, &user, started)?))
 }
 
 /// 429 when the caller's address is over its failure allowance or one of `limiters` refuses
@@ -405,7 +518,11 @@ fn account_locked(remaining: std::time::Duration) -> ApiError {
     err
 }
 
-async fn refresh_with(state: &AppState, token: &str) -> ApiResult<Json<TokenResponse>> {
+async fn refresh_with(
+    state: &AppState,
+    client: &ClientInfo,
+    token: &str,
+) -> ApiResult<Json<TokenResponse>> {
     if token.is_empty() || token.len() > 200 {
         return Err(ApiError::unauthorized(
             ErrorCode::InvalidRefreshToken,
@@ -413,7 +530,12 @@ async fn refresh_with(state: &AppState, token: &str) -> ApiResult<Json<TokenResp
         ));
     }
     match refresh::rotate(&state.pool, token, state.config.refresh_token_ttl_secs).await? {
-        Rotation::Rotated { user_id, token } => {
+        Rotation::Rotated {
+            user_id,
+            token,
+            session_id,
+            session_ends,
+        } => {
             let row: Option<LoginRow> = sqlx::query_as(&format!("{IDENTITY_SQL} WHERE u.id = $1"))
                 .bind(user_id)
                 .fetch_optional(&state.pool)
@@ -422,11 +544,36 @@ async fn refresh_with(state: &AppState, token: &str) -> ApiResult<Json<TokenResp
                 ApiError::unauthorized(ErrorCode::InvalidRefreshToken, "account no longer active")
             })?;
             let user = identity_of(&row)?;
-            Ok(Json(issue_tokens(state, &user, token).await?))
+            Ok(Json(issue_tokens(
+                state,
+                &user,
+                session_id,
+                session_ends,
+                token,
+            )?))
         }
-        Rotation::Reused => Err(ApiError::unauthorized(
-            ErrorCode::RefreshTokenReused,
-            "refresh token was already used; all sessions of this login were revoked",
+        Rotation::Reused {
+            user_id,
+            session_id,
+        } => {
+            state.sessions.forget_session(session_id);
+            audit_auth(
+                state,
+                client,
+                Some(user_id),
+                Some(session_id),
+                Action::RefreshReuse,
+                Some(StatusCode::UNAUTHORIZED),
+            )
+            .await?;
+            Err(ApiError::unauthorized(
+                ErrorCode::RefreshTokenReused,
+                "refresh token was already used; all sessions of this login were revoked",
+            ))
+        }
+        Rotation::SessionExpired => Err(ApiError::unauthorized(
+            ErrorCode::SessionExpired,
+            "this sign-in reached its maximum lifetime; sign in again",
         )),
         Rotation::Expired => Err(ApiError::unauthorized(
             ErrorCode::RefreshTokenExpired,
@@ -444,9 +591,10 @@ async fn refresh_with(state: &AppState, token: &str) -> ApiResult<Json<TokenResp
     responses((status = 200, body = TokenResponse), (status = 401, body = ErrorBody)))]
 pub async fn refresh_post(
     State(state): State<AppState>,
+    client: ClientInfo,
     ApiJson(req): ApiJson<RefreshRequest>,
 ) -> ApiResult<Json<TokenResponse>> {
-    refresh_with(&state, &req.refresh_token).await
+    refresh_with(&state, &client, &req.refresh_token).await
 }
 
 /// Seed 003's `GET` form of refresh: the refresh token in the `X-Refresh-Token` header.
@@ -455,6 +603,7 @@ pub async fn refresh_post(
     responses((status = 200, body = TokenResponse), (status = 401, body = ErrorBody)))]
 pub async fn refresh_get(
     State(state): State<AppState>,
+    client: ClientInfo,
     headers: HeaderMap,
 ) -> ApiResult<Json<TokenResponse>> {
     let token = headers
@@ -466,17 +615,121 @@ pub async fn refresh_get(
                 "missing X-Refresh-Token header",
             )
         })?;
-    refresh_with(&state, token).await
+    refresh_with(&state, &client, token).await
 }
 
-/// Revokes the refresh token and every token rotated from the same login.
+/// Ends the sign-in of the refresh token: its refresh tokens and, within the session cache's
+/// few seconds on other replicas (at once on this one), its access tokens.
 #[utoipa::path(post, path = "/api/auth/logout", tag = "auth", request_body = RefreshRequest,
     responses((status = 204), (status = 400, body = ErrorBody)))]
 pub async fn logout(
     State(state): State<AppState>,
+    client: ClientInfo,
     ApiJson(req): ApiJson<RefreshRequest>,
 ) -> ApiResult<StatusCode> {
-    refresh::revoke_family(&state.pool, &req.refresh_token).await?;
+    if req.refresh_token.is_empty() || req.refresh_token.len() > 200 {
+        return Ok(StatusCode::NO_CONTENT);
+    }
+    if let Some((user_id, session_id)) =
+        refresh::revoke_family(&state.pool, &req.refresh_token).await?
+    {
+        state.sessions.forget_session(session_id);
+        audit_auth(
+            &state,
+            &client,
+            Some(user_id),
+            Some(session_id),
+            Action::Logout,
+            None,
+        )
+        .await?;
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Changes the caller's password: the current one is checked (failures count like failed
+/// logins), the new one must meet the policy and differ; every other sign-in of the account
+/// ends, the caller's own stays.
+#[utoipa::path(post, path = "/api/auth/change-password", tag = "auth", security(("bearer" = [])),
+    request_body = ChangePasswordRequest,
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 429, body = ErrorBody)))]
+pub async fn change_password(
+    State(state): State<AppState>,
+    user: AuthUser,
+    SessionId(current): SessionId,
+    client: ClientInfo,
+    ApiJson(req): ApiJson<ChangePasswordRequest>,
+) -> ApiResult<StatusCode> {
+    check_credential_lengths(&[
+        ("current_password", &req.current_password),
+        ("new_password", &req.new_password),
+    ])?;
+    let address = address_key(client.ip);
+    let limit_key = format!("password|{}|{address}", user.user_id);
+    refuse_if_limited(&state, &[&state.login_limiter], &limit_key, &address)?;
+    let stored: Option<String> =
+        sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+            .bind(user.user_id)
+            .fetch_optional(&state.pool)
+            .await?;
+    let stored = stored.ok_or_else(|| {
+        ApiError::unauthorized(ErrorCode::SessionRevoked, "account no longer exists")
+    })?;
+    if !state
+        .hashing
+        .verify(req.current_password.clone(), stored)
+        .await?
+    {
+        count_failure(&state, &limit_key, &address, None).await?;
+        audit_auth(
+            &state,
+            &client,
+            Some(user.user_id),
+            Some(current),
+            Action::PasswordChange,
+            Some(StatusCode::UNAUTHORIZED),
+        )
+        .await?;
+        return Err(ApiError::unauthorized(
+            ErrorCode::AuthenticationFailed,
+            "the current password is wrong",
+        ));
+    }
+    if let Some(why) = password::policy_violation(&req.new_password) {
+        return Err(ApiError::field("new_password", why));
+    }
+    if req.new_password == req.current_password {
+        return Err(ApiError::field(
+            "new_password",
+            "must differ from the current password",
+        ));
+    }
+    let hash = hash_password(&state, req.new_password).await?;
+    let mut tx = state.pool.begin().await?;
+    sqlx::query("UPDATE users SET password_hash = $2, updated_at = NOW() WHERE id = $1")
+        .bind(user.user_id)
+        .bind(&hash)
+        .execute(&mut *tx)
+        .await?;
+    session::revoke_all_of_user(
+        &mut tx,
+        user.user_id,
+        Some(current),
+        RevokeReason::PasswordChange,
+    )
+    .await?;
+    tx.commit().await?;
+    state.sessions.forget_user(user.user_id);
+    audit_auth(
+        &state,
+        &client,
+        Some(user.user_id),
+        Some(current),
+        Action::PasswordChange,
+        None,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

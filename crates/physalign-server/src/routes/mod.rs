@@ -22,7 +22,7 @@ use axum::middleware::from_fn_with_state;
 use axum::Router;
 
 use crate::state::AppState;
-use crate::{idempotency, rate_limit};
+use crate::{audit, idempotency, rate_limit};
 
 /// Every area's routes: the JSON API behind idempotency keys, the file and chunk uploads with
 /// their own body limits, all of them rate-limited; the health checks outside the limit.
@@ -48,6 +48,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(resumable_upload::chunk_router(
             state.config.upload_chunk_limit_bytes,
         ))
+        // Inside the identification, so a refusal is logged with the caller.
+        .layer(from_fn_with_state(state.clone(), audit::record_denials))
         .layer(from_fn_with_state(
             state.clone(),
             rate_limit::identify_and_limit,
