@@ -2,6 +2,7 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
 use axum::middleware::from_fn_with_state;
@@ -42,4 +43,61 @@ pub async fn serve(
     )
     .with_graceful_shutdown(shutdown)
     .await
+}
+
+/// Serves the API on `listener` until `shutdown` completes, then stops taking connections and
+/// lets requests in flight finish for at most `drain`; past it the server stops anyway (and
+/// says so in the log). Returns whether everything finished within the drain time.
+pub async fn serve_with_drain(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    drain: Duration,
+) -> std::io::Result<bool> {
+    let (started, draining) = tokio::sync::oneshot::channel::<()>();
+    let server = serve(listener, state, async move {
+        shutdown.await;
+        tracing::info!(
+            drain_secs = drain.as_secs(),
+            "shutting down: draining requests in flight"
+        );
+        let _ = started.send(());
+    });
+    tokio::pin!(server);
+    let deadline = async move {
+        match draining.await {
+            Ok(()) => tokio::time::sleep(drain).await,
+            // The server ended without a shutdown: nothing to wait for.
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        result = &mut server => result.map(|()| true),
+        () = deadline => {
+            tracing::warn!("drain time over: stopping with requests still in flight");
+            Ok(false)
+        }
+    }
+}
+
+/// Completes on SIGTERM (what service managers and container runtimes send) or Ctrl-C.
+pub async fn termination_signal() {
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM; only Ctrl-C stops the server");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = terminate => {}
+    }
 }

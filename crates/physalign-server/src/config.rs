@@ -154,6 +154,20 @@ pub struct SecurityConfig {
     /// its access tokens.
     #[arg(long, env = "PHYSALIGN_SESSION_CACHE_SECS", default_value_t = 5)]
     pub session_cache_secs: u64,
+
+    /// Seconds between clean-up passes (expired idempotency keys, ended sessions and refresh
+    /// tokens, abandoned uploads); 0 runs none. One server of several runs each pass.
+    #[arg(long, env = "PHYSALIGN_RETENTION_INTERVAL", default_value_t = 3600)]
+    pub retention_interval_secs: u64,
+
+    /// How long an idempotency key and its stored answer are kept, in seconds (default 1 day).
+    #[arg(long, env = "PHYSALIGN_IDEMPOTENCY_KEY_TTL", default_value_t = 24 * 3600)]
+    pub idempotency_key_ttl_secs: u64,
+
+    /// On SIGTERM or Ctrl-C, how long requests in flight may take to finish, in seconds, before
+    /// the server stops anyway.
+    #[arg(long, env = "PHYSALIGN_SHUTDOWN_DRAIN", default_value_t = 20)]
+    pub shutdown_drain_secs: u64,
 }
 
 impl Default for SecurityConfig {
@@ -171,6 +185,9 @@ impl Default for SecurityConfig {
             upload_quota_bytes: 10 * 1024 * 1024 * 1024,
             session_max_lifetime_secs: 30 * 24 * 3600,
             session_cache_secs: 5,
+            retention_interval_secs: 3600,
+            idempotency_key_ttl_secs: 24 * 3600,
+            shutdown_drain_secs: 20,
         }
     }
 }

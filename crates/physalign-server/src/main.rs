@@ -5,7 +5,7 @@ use clap::{Parser, Subcommand};
 use physalign_api::auth::Role;
 use physalign_server::config::ServerConfig;
 use physalign_server::state::AppState;
-use physalign_server::{accounts, app, db, routes};
+use physalign_server::{accounts, app, db, retention, routes};
 
 #[derive(Parser)]
 #[command(
@@ -149,10 +149,20 @@ async fn main() -> anyhow::Result<()> {
                 .await
                 .with_context(|| format!("binding {listen}"))?;
             tracing::info!(address = %listener.local_addr()?, "physalign-server listening");
-            app::serve(listener, state, async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await?;
+            let security = &state.config.security;
+            let drain = std::time::Duration::from_secs(security.shutdown_drain_secs);
+            let cleanup = (security.retention_interval_secs > 0).then(|| {
+                tokio::spawn(retention::run_periodically(
+                    state.clone(),
+                    std::time::Duration::from_secs(security.retention_interval_secs),
+                ))
+            });
+            let drained =
+                app::serve_with_drain(listener, state, app::termination_signal(), drain).await?;
+            if let Some(task) = cleanup {
+                task.abort();
+            }
+            tracing::info!(drained, "physalign-server stopped");
         }
     }
     Ok(())
