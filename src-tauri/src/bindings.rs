@@ -15,6 +15,7 @@ use crate::commands::workspace::{ChartView, NewPatient, RegisteredPatientView, W
 use crate::error::CommandError;
 use crate::settings::{Role, Settings};
 use crate::state::LaunchMetrics;
+use physalign_analysis::goniometer::GoniometerJoint;
 use physalign_analysis::target::TargetStatus;
 use physalign_recorder::camera::CameraDevice;
 use physalign_recorder::device_check::{CheckEvent, Framing};
@@ -27,6 +28,7 @@ use physalign_sync::{LoginReport, SyncStatus};
 use physalign_workspace::actions::{ProgramDraft, ReviewDraft};
 use physalign_workspace::compare::SessionComparison;
 use physalign_workspace::lock::{LockStatus, Unlock};
+use physalign_workspace::measurement::{ChartMeasurement, Measurement};
 use physalign_workspace::replay::SessionReplay;
 use physalign_workspace::{RosterEntry, StartOfDay};
 use std::path::{Path, PathBuf};
@@ -76,6 +78,9 @@ pub fn export(dir: &Path) -> Result<(), ExportError> {
         ChartView,
         SessionReplay,
         SessionComparison,
+        GoniometerJoint,
+        Measurement,
+        ChartMeasurement,
         ReviewDraft,
         SessionReview,
         ProgramDraft,

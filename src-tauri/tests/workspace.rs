@@ -7,6 +7,7 @@
 use chrono::{Duration, Utc};
 use physalign_desktop::settings::AppPaths;
 use physalign_desktop::{prepare_state, with_commands};
+use physalign_domain::{Landmark, LandmarkType};
 use physalign_store::sync_state::SyncIdentity;
 use physalign_store::{
     CarePatient, ClinicalAlert, FrameRecord, OutboxEntityKind, PulledSession, RepetitionRecord,
@@ -366,4 +367,139 @@ fn a_clinician_reviews_compares_and_prescribes_offline_until_the_lock_closes() {
         (295..=300).contains(&left),
         "the idle time starts again: {left}"
     );
+}
+
+/// A person filmed side-on holding both knees at `knee_deg` (thigh level, shank turned by the
+/// angle), the body flat across a 16:9 picture so that the 3-D landmarks agree with it.
+/// Positions are in picture heights; the picture's x is normalised to its width.
+fn side_on_hold(knee_deg: f32, t_ms: i64) -> (Vec<Landmark>, Vec<Landmark>) {
+    let bend = (180.0 - knee_deg).to_radians();
+    let (kx, ky) = (1.15_f32, 0.6_f32);
+    let ankle = (kx + 0.3 * bend.cos(), ky + 0.3 * bend.sin());
+    // A few millimetres of sway, as a person holding still shows.
+    let sway = (t_ms as f32 / 300.0).sin() * 0.002;
+    let at = |kind: LandmarkType| -> (f32, f32) {
+        match kind {
+            LandmarkType::LeftShoulder | LandmarkType::RightShoulder => (0.85, 0.25),
+            LandmarkType::LeftHip | LandmarkType::RightHip => (0.85, 0.6),
+            LandmarkType::LeftKnee | LandmarkType::RightKnee => (kx, ky),
+            LandmarkType::LeftAnkle | LandmarkType::RightAnkle => ankle,
+            LandmarkType::LeftHeel | LandmarkType::RightHeel => (ankle.0 - 0.03, ankle.1 + 0.02),
+            LandmarkType::LeftFootIndex | LandmarkType::RightFootIndex => {
+                (ankle.0 + 0.08, ankle.1 + 0.02)
+            }
+            _ => (0.85, 0.15),
+        }
+    };
+    let landmark = |kind, x, y| Landmark {
+        kind,
+        x,
+        y,
+        z: 0.0,
+        visibility: 0.98,
+        presence: 1.0,
+    };
+    let image = LandmarkType::ALL
+        .iter()
+        .map(|&kind| {
+            let (x, y) = at(kind);
+            landmark(kind, (x + sway) * 9.0 / 16.0, y)
+        })
+        .collect();
+    let world = LandmarkType::ALL
+        .iter()
+        .map(|&kind| {
+            let (x, y) = at(kind);
+            landmark(kind, x - 0.85, y - 0.6)
+        })
+        .collect();
+    (image, world)
+}
+
+#[test]
+fn measurement_mode_reads_a_held_knee_and_saves_it_in_the_patients_chart() {
+    let app = app();
+    let user = app.sign_in_as("physiotherapist");
+    let store = Store::open(&app.db).unwrap();
+    let patient = Uuid::new_v4();
+    let session = pulled_session(&store, patient, 0, 100.0, [60.0, 64.0]);
+    // Replace the session's frames with two seconds of a knee held at 95 degrees.
+    let hold = Uuid::new_v4();
+    store
+        .upsert_pulled_session(&PulledSession {
+            id: hold,
+            patient_id: Some(patient),
+            exercise_id: "squat".into(),
+            status: SessionStatus::ReviewPending,
+            started_at: Utc::now(),
+            ended_at: Some(Utc::now()),
+            duration_seconds: Some(2.0),
+            program_item_id: None,
+            summary_statistics: None,
+            version: 1,
+            updated_at: Utc::now(),
+        })
+        .unwrap();
+    let frames: Vec<FrameRecord> = (0..60)
+        .map(|n| {
+            let (landmarks, world_landmarks) = side_on_hold(95.0, n * 33);
+            FrameRecord {
+                frame_number: n,
+                timestamp_ms: n * 33,
+                landmarks,
+                world_landmarks,
+                angles: BTreeMap::new(),
+                quality_score: 0.9,
+                form_issues: vec![],
+            }
+        })
+        .collect();
+    store.store_pulled_frames(hold, &frames).unwrap();
+
+    let reading = app.ok(
+        "workspace_measure",
+        json!({"sessionId": hold, "joint": "knee"}),
+    );
+    assert_eq!(reading["reading"]["view"], "side", "{reading:#}");
+    for (side, verdict) in reading["reading"]["sides"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(reading["verdicts"].as_array().unwrap())
+    {
+        let angle = side["angle_deg"].as_f64().unwrap();
+        assert!((angle - 95.0).abs() < 2.0, "{reading:#}");
+        assert_eq!(verdict["reliable"], true, "{reading:#}");
+    }
+    // Nothing is kept until the clinician saves it.
+    let none = app.ok("workspace_measurements", json!({"patientId": patient}));
+    assert_eq!(none, json!([]));
+    let saved = app.ok(
+        "save_measurement",
+        json!({"sessionId": hold, "joint": "knee"}),
+    );
+    let chart = app.ok("workspace_measurements", json!({"patientId": patient}));
+    assert_eq!(chart.as_array().unwrap().len(), 1);
+    assert_eq!(chart[0]["id"], saved["id"]);
+    assert_eq!(chart[0]["session_id"], json!(hold));
+    assert_eq!(
+        chart[0]["measurement"], reading,
+        "the chart keeps what was shown"
+    );
+    let record = &store.goniometer_readings(patient).unwrap()[0];
+    assert_eq!(record.taken_by, Some(user));
+
+    // A session in which the joint is never seen is not saved as a reading.
+    let err = app.err(
+        "save_measurement",
+        json!({"sessionId": session, "joint": "knee"}),
+    );
+    assert!(err.contains("not seen on either side"), "{err}");
+    // The lock closes measurement mode like every other workspace command.
+    app.ok("lock_now", json!({}));
+    let err = app.err(
+        "workspace_measure",
+        json!({"sessionId": hold, "joint": "knee"}),
+    );
+    assert!(err.contains("locked"), "{err}");
 }

@@ -19,6 +19,7 @@ export type { Settings } from "../src/bindings/Settings";
 export type { SyncStatus } from "../src/bindings/SyncStatus";
 export type { TargetStatus } from "../src/bindings/TargetStatus";
 export type { ChartView } from "../src/bindings/ChartView";
+export type { Measurement } from "../src/bindings/Measurement";
 export type { LockStatus } from "../src/bindings/LockStatus";
 export type { PrescribedItem } from "../src/bindings/PrescribedItem";
 export type { RosterEntry } from "../src/bindings/RosterEntry";

@@ -671,7 +671,7 @@ const COMPARISON = {
 };
 
 test("a therapist's home is the start of the day: alerts crisis first, one click from the session, the review queue oldest first", async () => {
-  const { page, errors } = await open({ ...THERAPIST, workspace_today: DAY, workspace_roster: [ADA], acknowledge_alert: true, workspace_replay: REPLAY, workspace_chart: CHART });
+  const { page, errors } = await open({ ...THERAPIST, workspace_today: DAY, workspace_roster: [ADA], acknowledge_alert: true, workspace_replay: REPLAY, workspace_chart: CHART, workspace_measurements: [] });
   await page.waitForSelector("#ws-alerts");
   assert.equal(await page.isVisible('nav a[href="#/workspace"]'), true);
   assert.equal(await page.isVisible('nav a[href="#/today"]'), false, "the patient's screens are not the therapist's navigation");
@@ -730,7 +730,7 @@ test("the roster searches by name and says plainly that registering needs the ne
 });
 
 test("the patient chart shows the program with adherence, progress against the target band with a table, and prescribes and compares", async () => {
-  const { page, errors } = await open({ ...THERAPIST, workspace_chart: CHART, prescribe_item: ITEM, edit_item: ITEM, end_item: { ...ITEM, status: "ended" }, workspace_compare: COMPARISON });
+  const { page, errors } = await open({ ...THERAPIST, workspace_chart: CHART, workspace_measurements: [], prescribe_item: ITEM, edit_item: ITEM, end_item: { ...ITEM, status: "ended" }, workspace_compare: COMPARISON });
   await page.goto(base + `#/patient/${PATIENT_ID}`);
   await page.waitForSelector("#program-items");
   assert.equal(await text(page, "#chart-name"), "Ada Lovelace");
@@ -816,6 +816,42 @@ test("a session review replays the skeleton in step with the chart, marks pain i
   // The program can be changed from the review.
   await page.click(`button.end-item[data-item="${ITEM_ID}"]`);
   await page.waitForFunction(() => window.__mock.calls.some((c) => c.cmd === "end_item"));
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+/** @type {import("./mock-types").Measurement} */
+const KNEE_READING = {
+  reading: { joint: "knee", plane: "sagittal", view: "side", sides: [
+    { side: "left", angle_deg: 94.6, source: "image", image_angle_deg: 94.6, world_angle_deg: 97.1, spread_deg: 1.8, tilt_deg: 6, confidence: 0.97,
+      hold_start_ms: 400, held_s: 1.9, warnings: [] },
+    { side: "right", angle_deg: 101.2, source: "world", image_angle_deg: 88, world_angle_deg: 101.2, spread_deg: 2.4, tilt_deg: 41, confidence: 0.62,
+      hold_start_ms: 400, held_s: 1.9, warnings: ["low_confidence", "foreshortened"] }] },
+  verdicts: [{ side: "left", reliable: true, advice: [] },
+    { side: "right", reliable: false, advice: ["the joint was hard to see", "the limb points towards the camera: turn the person so the limb lies across the picture"] }],
+};
+
+test("measurement mode reads the held joint on both sides with the engine's advice, saves it, and the chart lists it", async () => {
+  const saved = { id: "99999999-1111-4222-8333-444444444444", session_id: NEW_SESSION, taken_at: "2026-12-05T09:10:00Z", measurement: KNEE_READING };
+  const { page, errors } = await open({ ...THERAPIST, workspace_replay: REPLAY, workspace_chart: CHART, workspace_measure: KNEE_READING, save_measurement: saved,
+    workspace_measurements: [saved] });
+  await page.goto(base + `#/review/${NEW_SESSION}`);
+  await page.waitForSelector("#measurement");
+  assert.equal(await page.inputValue("#measure-joint"), "knee", "the joint the session followed");
+  assert.equal(await page.isDisabled("#measure-save"), true, "nothing to save before a reading");
+  await page.click("#measure-read");
+  await page.waitForSelector("#measure-reading");
+  const [read] = await calls(page, "workspace_measure");
+  assert.deepEqual(read.args, { sessionId: NEW_SESSION, joint: "knee" });
+  const rows = await page.$$eval("#measure-reading tbody tr", (trs) => trs.map((t) => [...t.children].map((c) => c.textContent)));
+  assert.deepEqual(rows[0], ["left", "95°", "the picture", "2 s", "97%", "✓ yes"]);
+  assert.match(rows[1]?.[5] ?? "", /^⚠ no: the joint was hard to see; the limb points towards the camera/);
+  assert.equal(await page.getAttribute("#measure-reading tr[data-side=right]", "class"), "unreliable", "not by colour alone: the words say it too");
+  await page.click("#measure-save");
+  await page.waitForSelector("#chart-measurements section");
+  assert.match(await text(page, "#chart-measurements h3"), /^Knee — /);
+  assert.equal(await page.locator("#chart-measurements tbody tr").count(), 2);
+  assert.match(await page.getAttribute("#record-in-clinic", "href") ?? "", new RegExp(`#/record\\?patient=${PATIENT_ID}`));
   assert.deepEqual(errors, []);
   await page.close();
 });

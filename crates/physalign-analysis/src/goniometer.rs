@@ -23,6 +23,7 @@ use std::fmt;
 use std::str::FromStr;
 
 /// A joint the goniometer measures (both sides).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum GoniometerJoint {
@@ -43,6 +44,7 @@ pub enum GoniometerJoint {
 }
 
 /// The anatomical plane a joint's movement lies in, which decides where the camera must stand.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MovementPlane {
@@ -155,6 +157,7 @@ impl FromStr for GoniometerJoint {
 }
 
 /// Why a side's reading should not be taken at face value.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum GoniometerWarning {
@@ -218,6 +221,7 @@ impl Default for GoniometerSettings {
 }
 
 /// The reading on one side.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SideReading {
     /// Which side.
@@ -254,6 +258,7 @@ impl SideReading {
 }
 
 /// A goniometer reading of one joint on both sides.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GoniometerReading {
     /// The joint measured.

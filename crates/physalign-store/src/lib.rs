@@ -19,6 +19,7 @@
 
 #![warn(missing_docs)]
 
+mod assessments;
 mod clinical;
 mod connection;
 mod encryption;
@@ -37,6 +38,7 @@ pub mod sync_state;
 mod transcripts;
 mod workspace;
 
+pub use assessments::GoniometerRecord;
 pub use clinical::{
     week_start, Adherence, AlertAcknowledgement, CarePatient, CarePatientOverview, ClinicalAlert,
     ConsentSettings, ProgramItem, ProgramItemChange, ProgramItemEdit, ProgramItemStatus,

@@ -38,10 +38,11 @@ const MIGRATIONS: &[Migration] = &[
     migration!(5, "0400_clinical_loop.sql"),
     migration!(6, "0500_repetition_confidence_side.sql"),
     migration!(7, "0600_workspace_indexes.sql"),
+    migration!(8, "0800_goniometer_readings.sql"),
 ];
 
 /// The schema version this build creates.
-pub const SCHEMA_VERSION: i64 = 7;
+pub const SCHEMA_VERSION: i64 = 8;
 
 /// Brings the database up to [`SCHEMA_VERSION`]; does nothing when it already is.
 /// Returns the version found before migrating.

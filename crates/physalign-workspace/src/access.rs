@@ -50,6 +50,21 @@ pub fn require_clinician(store: &Store) -> Result<Clinician, WorkspaceError> {
     }
 }
 
+/// The signed-in clinician, when `patient_id` is on their roster: whom a session recorded in
+/// clinic may belong to (a patient's device records only its own sessions).
+pub fn require_care_patient(store: &Store, patient_id: Uuid) -> Result<Clinician, WorkspaceError> {
+    let clinician = require_clinician(store)?;
+    let on_roster = store
+        .care_patients()?
+        .iter()
+        .any(|p| p.patient.patient_id == patient_id);
+    if on_roster {
+        Ok(clinician)
+    } else {
+        Err(WorkspaceError::PatientNotFound(patient_id))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,6 +13,8 @@
 //!   ([`progress`]), a session's **replay** from its stored landmarks ([`replay`]) and the
 //!   **comparison** of two sessions ([`compare`]);
 //! * the clinician's **changes**, offline: reviews and the program builder ([`actions`]);
+//! * **measurement mode**: a camera goniometer reading of a held position, saved in the
+//!   patient's chart ([`measurement`]);
 //! * **who may open it** (a clinician signed in, never a patient: [`access`]) and the **idle
 //!   lock** of a shared clinic computer ([`lock`]).
 //!
@@ -26,6 +28,7 @@ pub mod alerts;
 pub mod compare;
 pub mod curve;
 pub mod lock;
+pub mod measurement;
 pub mod progress;
 pub mod replay;
 pub mod roster;

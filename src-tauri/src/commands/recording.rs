@@ -3,7 +3,7 @@
 use super::{blocking_task, SharedState};
 use crate::error::CommandResult;
 use crate::events::RECORDER_EVENT;
-use crate::managers::CaptureManager;
+use crate::managers::{CaptureManager, LockManager};
 use crate::state::AppState;
 use physalign_analysis::exercise::Mode;
 use physalign_recorder::program::{self, ProgramEntry, ProgramItem};
@@ -74,6 +74,10 @@ pub struct StartRequest {
     /// The prescribed program item, when started from one on Today.
     #[serde(default)]
     pub program_item_id: Option<Uuid>,
+    /// Recording in clinic: the patient the session belongs to (one on the signed-in
+    /// clinician's roster; the engine refuses anyone else).
+    #[serde(default)]
+    pub patient_id: Option<Uuid>,
 }
 
 /// Starts a recording (ending the device check); its progress arrives as `recorder` events.
@@ -82,13 +86,20 @@ pub async fn start_recording<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, SharedState>,
     capture: State<'_, Arc<CaptureManager>>,
+    lock: State<'_, Arc<LockManager>>,
     request: StartRequest,
 ) -> CommandResult<Uuid> {
     let state = state.inner().clone();
     let capture = capture.inner().clone();
+    let lock = lock.inner().clone();
     blocking_task(move || {
         let settings = state.settings();
         let exercise = state.catalogue.get(&request.item.exercise_id)?.clone();
+        if let Some(patient_id) = request.patient_id {
+            let store = Store::open(&state.paths.db)?;
+            let clinician = physalign_workspace::access::require_care_patient(&store, patient_id)?;
+            lock.check(clinician.user_id)?;
+        }
         let speech = settings.transcribe.then(|| SpeechRequest {
             microphone: settings.microphone.clone(),
             model: settings.whisper_model.clone(),
@@ -97,7 +108,7 @@ pub async fn start_recording<R: Runtime>(
             source: request.source,
             exercise,
             overrides: request.item.overrides(),
-            patient_id: None,
+            patient_id: request.patient_id,
             program_item_id: request.program_item_id,
             preview: PreviewOptions::default(),
             speech,

@@ -8,12 +8,16 @@ use super::{blocking_task, SharedState};
 use crate::error::{CommandError, CommandResult};
 use crate::managers::{LockManager, SyncManager};
 use chrono::{DateTime, NaiveDate, Utc};
+use physalign_analysis::goniometer::GoniometerJoint;
 use physalign_api::patients::RegisterPatientRequest;
 use physalign_store::{ProgramItem, ProgramItemEdit, SessionReview, Store};
 use physalign_sync::SyncError;
 use physalign_workspace::actions::{self, ProgramDraft, ReviewDraft};
 use physalign_workspace::compare::{compare_sessions, SessionComparison};
 use physalign_workspace::lock::{LockStatus, Unlock};
+use physalign_workspace::measurement::{
+    measure_session, patient_measurements, save_session_measurement, ChartMeasurement, Measurement,
+};
 use physalign_workspace::progress::ProgressSeries;
 use physalign_workspace::replay::{session_replay, SessionReplay};
 use physalign_workspace::{
@@ -184,6 +188,53 @@ pub async fn workspace_compare(
 ) -> CommandResult<SessionComparison> {
     with_workspace(&state, &lock, move |state, store, _| {
         Ok(compare_sessions(store, &state.catalogue, first, second)?)
+    })
+    .await
+}
+
+/// Measurement mode: the goniometer reading of `joint` from a recorded hold, not yet saved.
+#[tauri::command]
+pub async fn workspace_measure(
+    state: State<'_, SharedState>,
+    lock: State<'_, Arc<LockManager>>,
+    session_id: Uuid,
+    joint: GoniometerJoint,
+) -> CommandResult<Measurement> {
+    with_workspace(&state, &lock, move |_, store, _| {
+        Ok(measure_session(store, session_id, joint)?)
+    })
+    .await
+}
+
+/// Saves the goniometer reading of `joint` from a recorded hold in the patient's chart.
+#[tauri::command]
+pub async fn save_measurement(
+    state: State<'_, SharedState>,
+    lock: State<'_, Arc<LockManager>>,
+    session_id: Uuid,
+    joint: GoniometerJoint,
+) -> CommandResult<ChartMeasurement> {
+    with_workspace(&state, &lock, move |_, store, clinician| {
+        Ok(save_session_measurement(
+            store,
+            clinician,
+            session_id,
+            joint,
+            Utc::now(),
+        )?)
+    })
+    .await
+}
+
+/// A patient's saved goniometer readings, newest first.
+#[tauri::command]
+pub async fn workspace_measurements(
+    state: State<'_, SharedState>,
+    lock: State<'_, Arc<LockManager>>,
+    patient_id: Uuid,
+) -> CommandResult<Vec<ChartMeasurement>> {
+    with_workspace(&state, &lock, move |_, store, _| {
+        Ok(patient_measurements(store, patient_id)?)
     })
     .await
 }

@@ -14,6 +14,11 @@ source: SourceSpec,
  */
 program_item_id: string | null, 
 /**
+ * Recording in clinic: the patient the session belongs to (one on the signed-in
+ * clinician's roster; the engine refuses anyone else).
+ */
+patient_id: string | null, 
+/**
  * Catalogue id.
  */
 exercise_id: string, 

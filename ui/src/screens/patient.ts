@@ -6,6 +6,7 @@ import { call } from "../ipc";
 import type { ProgressSeries } from "../bindings/ProgressSeries";
 import type { SessionOverview } from "../bindings/SessionOverview";
 import { el, mount } from "../dom";
+import { measurementList } from "../measurement";
 import { degrees, when } from "../format";
 import { lineChart } from "../charts";
 import { go, type Screen } from "../router";
@@ -71,7 +72,8 @@ export const patient: Screen = {
   async render(root, _params, id) {
     if (!id) { mount(root, el("h1", {}, "Patient not found")); return; }
     const rerender = () => patient.render(root, new URLSearchParams(), id);
-    const [view, exercises] = await Promise.all([call("workspace_chart", { patientId: id }), call("list_exercises")]);
+    const [view, exercises, measurements] = await Promise.all([
+      call("workspace_chart", { patientId: id }), call("list_exercises"), call("workspace_measurements", { patientId: id })]);
     const { chart, progress } = view;
     const p = chart.patient;
     mount(root,
@@ -91,6 +93,10 @@ export const patient: Screen = {
       programBuilder(chart.patient.patient_id, exercises, rerender),
       el("h2", {}, "Progress over time"),
       progress.length ? el("div", { id: "chart-progress" }, progress.map(progressSection)) : el("p", { id: "chart-progress" }, "No measured sessions yet."),
+      el("h2", {}, "Goniometer readings"),
+      el("p", {}, el("a", { id: "record-in-clinic", class: "button", href: `#/record?patient=${p.patient_id}` }, "Record in clinic"),
+        el("span", { class: "muted" }, " — the session is this patient's; to measure a joint, record the held position, then open the session and read it.")),
+      measurementList(measurements),
       el("h2", {}, "Sessions, reviews and notes"),
       sessionsTable(chart.sessions),
     );

@@ -43,6 +43,10 @@ export const record: Screen = {
       exercise_id: exerciseId, name: entry?.name ?? exerciseId, target_reps: entry?.target_reps ?? null,
       target_angle: entry?.target_angle ?? null, program_item_id: entry?.program_item_id ?? null,
     };
+    // Recording in clinic: the session belongs to the patient chosen first (the engine checks
+    // that they are on the signed-in clinician's roster).
+    const patientId = params.get("patient");
+    const forPatient = patientId ? (await call("workspace_chart", { patientId })).chart.patient : null;
     const devices = await devicesOnce();
     const firstCamera = devices.cameras[0];
 
@@ -77,7 +81,7 @@ export const record: Screen = {
 
     const finish = (id: SessionId | null) => {
       start.disabled = false; pause.disabled = true; stop.disabled = true;
-      if (id) go(`#/session/${id}`);
+      if (id) go(forPatient ? `#/review/${id}` : `#/session/${id}`);
     };
 
     const showFrame = (f: LiveFrame) => {
@@ -160,7 +164,7 @@ export const record: Screen = {
         sessionId = await call("start_recording", {
           request: {
             source, exercise_id: item.exercise_id, target_reps: item.target_reps, target_angle: item.target_angle,
-            program_item_id: item.program_item_id,
+            program_item_id: item.program_item_id, patient_id: forPatient?.patient_id ?? null,
           },
         });
         status.textContent = "";
@@ -182,7 +186,7 @@ export const record: Screen = {
 
     mount(root,
       el("div", { class: "record-header" },
-        el("h1", {}, `Record: ${item.name}`),
+        el("h1", {}, forPatient ? `Record in clinic: ${item.name} for ${forPatient.first_name} ${forPatient.last_name}` : `Record: ${item.name}`),
         el("div", { class: "controls" }, start, pause, stop)),
       status,
       el("div", { class: "record-layout" },

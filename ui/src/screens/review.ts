@@ -15,6 +15,7 @@ import { errorMessage, toast } from "../toast";
 import type { Screen } from "../router";
 import { GRADES, exerciseWords, gradeWords } from "../workspace";
 import { programBuilder, programTable } from "../program";
+import { measurementPanel } from "../measurement";
 
 let stopPlayback: (() => void) | null = null;
 /** What the last save said, shown again once the screen is drawn anew. */
@@ -188,6 +189,7 @@ export const review: Screen = {
       replayPanel(r),
       el("h2", {}, "Repetitions"),
       repetitionTable(r),
+      patientId ? measurementPanel(r.session.session_id, r.angle, () => { location.hash = `#/patient/${patientId}`; return Promise.resolve(); }) : null,
       reviewForm(r, rerender),
       view ? [el("h2", {}, "Change the program"), programTable(view.chart.program, rerender), programBuilder(view.chart.patient.patient_id, exercises, rerender)] : null,
     );
