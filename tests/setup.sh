@@ -80,6 +80,9 @@ if [ "$setup_profile" = demo ]; then
 fi
 bash "$repo_root/models/provision.sh"
 
+# The independent FHIR R4 validator of the export tests (PyPI fhir.resources, pinned, own venv).
+bash "$repo_root/tests/fhir/provision.sh" >/dev/null
+
 # The desktop UI: its packages (the lock file pins them) and its build, which the Tauri app
 # embeds at compile time (tauri.conf.json's frontendDist).
 if [ ! -d "$repo_root/ui/node_modules" ] || [ "$repo_root/ui/package-lock.json" -nt "$repo_root/ui/node_modules/.package-lock.json" ]; then

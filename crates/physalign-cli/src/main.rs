@@ -98,6 +98,8 @@ enum Command {
     Outcome(commands::outcome::OutcomeArgs),
     /// What this device sends to the care team (notes, transcript); `--share-… yes|no` changes it.
     Consent(commands::consent::ConsentArgs),
+    /// A patient's record as a FHIR R4 Bundle (`export fhir`) or CSV (`export csv`).
+    Export(commands::export::ExportArgs),
 }
 
 fn main() {
@@ -150,5 +152,6 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Alerts(args) => commands::alerts::run(args, &global),
         Command::Today(args) => commands::today::run(args, &global),
         Command::Consent(args) => commands::consent::run(args, &global),
+        Command::Export(args) => commands::export::run(args, &global),
     }
 }

@@ -12,6 +12,7 @@ pub mod crisis;
 pub mod eval;
 #[cfg(feature = "vision")]
 pub mod exercises;
+pub mod export;
 pub mod login;
 pub mod logout;
 #[cfg(feature = "vision")]
