@@ -61,6 +61,12 @@ pub fn decimal(value: f32) -> f64 {
     format!("{value}").parse().unwrap_or(f64::from(value))
 }
 
+/// A repetition's range of motion, max − min of the stored angles, to a thousandth of a degree
+/// (the difference of two `f32` has noise below that: 156.9 − 58.3 is 98.59999 in `f32`).
+pub fn range_of_motion(min: f32, max: f32) -> f64 {
+    ((decimal(max) - decimal(min)) * 1000.0).round() / 1000.0
+}
+
 fn uuid_identifier(id: Uuid) -> Identifier {
     Identifier {
         system: URI_IDENTIFIER.into(),
@@ -203,7 +209,6 @@ fn session_observations(b: &mut Builder, session: &SessionRecord) -> Option<Refe
     for rep in &session.detail.repetitions {
         let id = derived_id("rom", &format!("{session_id}/{}", rep.index));
         let side = rep.side.map(Laterality::of_side).or(angle_side);
-        let rom = rep.max_angle - rep.min_angle;
         let text = match joint {
             Some(joint) => format!("{} range of motion", capitalised(joint.name())),
             None => format!(
@@ -242,7 +247,7 @@ fn session_observations(b: &mut Builder, session: &SessionRecord) -> Option<Refe
                 end: Some(fhir_time(at_offset(started, rep.end_ms.max(rep.start_ms)))),
             }),
             performer: vec![b.patient.clone()],
-            value_quantity: Some(degrees(decimal(rom))),
+            value_quantity: Some(degrees(range_of_motion(rep.min_angle, rep.max_angle))),
             value_integer: None,
             body_site: joint.map(|j| j.body_site(side)),
             method: Some(CodeableConcept::coded(
@@ -263,9 +268,17 @@ fn session_observations(b: &mut Builder, session: &SessionRecord) -> Option<Refe
         members.push(b.push(id, Resource::Observation(Box::new(observation))));
     }
 
+    // The recording's own length when known: repetition times are offsets into it, and an
+    // analysis faster than real time ends (wall clock) before its last repetition would.
+    let ended = match session.detail.session.duration_seconds {
+        Some(seconds) if seconds.is_finite() && seconds >= 0.0 => {
+            Some(at_offset(started, (seconds * 1000.0).round() as i64))
+        }
+        _ => session.detail.session.ended_at,
+    };
     let session_period = Period {
         start: Some(fhir_time(started)),
-        end: session.detail.session.ended_at.map(fhir_time),
+        end: ended.map(fhir_time),
     };
     for (i, hold) in session.holds.iter().enumerate() {
         let id = derived_id("hold", &format!("{session_id}/{i}"));
@@ -719,6 +732,12 @@ mod tests {
         assert_eq!(decimal(60.0), 60.0);
         assert_eq!(decimal(0.1), 0.1);
         assert_eq!(decimal(0.1) as f32, 0.1f32);
+    }
+
+    #[test]
+    fn a_range_of_motion_is_the_difference_of_the_stored_angles() {
+        assert_eq!(range_of_motion(58.3, 156.9), 98.6);
+        assert_eq!(range_of_motion(60.0, 60.0), 0.0);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! rating). Angles are written as stored (the shortest decimal of the stored number), times in
 //! RFC 3339 UTC.
 
-use crate::bundle::{decimal, fhir_time};
+use crate::bundle::{decimal, fhir_time, range_of_motion};
 use crate::codes::{Joint, Laterality};
 use crate::record::{PainSide, PatientRecord, SessionRecord};
 use crate::ExportError;
@@ -84,7 +84,7 @@ fn session_row(s: &SessionRecord) -> Vec<String> {
         opt(row.duration_seconds),
         full.to_string(),
         partial.to_string(),
-        opt(s.overview.mean_rom),
+        opt(s.overview.mean_rom.map(|r| (r * 1000.0).round() / 1000.0)),
         s.holds.len().to_string(),
         opt(max_pain),
         opt(s.overview.program_item_id),
@@ -108,7 +108,7 @@ fn measurement_rows(s: &SessionRecord) -> Vec<Vec<String>> {
             opt(side.map(Laterality::adjective)),
             rep.start_ms.to_string(),
             rep.end_ms.to_string(),
-            (rep.max_angle - rep.min_angle).to_string(),
+            range_of_motion(rep.min_angle, rep.max_angle).to_string(),
             "deg".into(),
             rep.min_angle.to_string(),
             rep.max_angle.to_string(),
