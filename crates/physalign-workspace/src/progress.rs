@@ -65,7 +65,7 @@ pub struct ProgressSeries {
 
 /// The target band of the item that prescribes `exercise_id` (the active one first, else the
 /// latest); a target without a tolerance is a band of ±10°.
-fn band(items: &[ProgramItem], exercise_id: &str) -> Option<TargetBand> {
+pub(crate) fn band(items: &[ProgramItem], exercise_id: &str) -> Option<TargetBand> {
     let item = items
         .iter()
         .filter(|i| i.exercise_id == exercise_id && i.target_angle.is_some())
@@ -98,6 +98,17 @@ pub fn progress(
     sessions: &[SessionOverview],
 ) -> Result<Vec<ProgressSeries>, WorkspaceError> {
     let items = store.program_items(Some(patient_id))?;
+    progress_for_items(store, catalogue, &items, sessions)
+}
+
+/// The progress series of `sessions` (as the chart lists them, newest first) against the
+/// targets of `items` (the patient's program items; a patient's own device has no roster id).
+pub fn progress_for_items(
+    store: &Store,
+    catalogue: &Catalogue,
+    items: &[ProgramItem],
+    sessions: &[SessionOverview],
+) -> Result<Vec<ProgressSeries>, WorkspaceError> {
     type Key = (String, Option<&'static str>);
     let mut series: BTreeMap<Key, ProgressSeries> = BTreeMap::new();
     // Oldest first.
@@ -137,7 +148,7 @@ pub fn progress(
                     .unwrap_or_else(|_| overview.exercise_id.clone()),
                 joint: angle.as_ref().map(|(a, _)| a.clone()),
                 side,
-                target: band(&items, &overview.exercise_id),
+                target: band(items, &overview.exercise_id),
                 points: Vec::new(),
             });
             let reached = mean(&acc.reached);
