@@ -42,6 +42,8 @@ if [ "$setup_profile" = full ]; then
     librsvg2-dev webkit2gtk-driver xvfb x11-utils chromium
     # spoken form cues, offline
     espeak-ng
+    # the PDF reports' tests render and read them back (pdftoppm, pdftotext, pdfinfo)
+    poppler-utils
   )
 fi
 

@@ -96,6 +96,9 @@ enum Command {
     Today(commands::today::TodayArgs),
     /// Patient-reported outcome measures: `outcome score MEASURE --answers A1,A2,…`.
     Outcome(commands::outcome::OutcomeArgs),
+    /// PDF reports: `report progress [--patient ID] [--from DATE] [--to DATE] --out FILE.pdf`,
+    /// `report note SESSION --out FILE.pdf`.
+    Report(commands::report::ReportArgs),
     /// What this device sends to the care team (notes, transcript); `--share-… yes|no` changes it.
     Consent(commands::consent::ConsentArgs),
     /// A patient's record as a FHIR R4 Bundle (`export fhir`) or CSV (`export csv`).
@@ -153,5 +156,6 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Today(args) => commands::today::run(args, &global),
         Command::Consent(args) => commands::consent::run(args, &global),
         Command::Export(args) => commands::export::run(args, &global),
+        Command::Report(args) => commands::report::run(args, &global),
     }
 }

@@ -27,6 +27,7 @@ pub mod prescribe;
 pub mod program;
 #[cfg(feature = "vision")]
 pub mod record;
+pub mod report;
 pub mod review;
 pub mod session;
 pub mod sessions;
