@@ -88,6 +88,9 @@ enum Command {
     Review(commands::review::ReviewArgs),
     /// Prescribe a program item for a patient (stored here, sent by `sync`).
     Prescribe(commands::prescribe::PrescribeArgs),
+    /// Two sessions of one patient side by side: angle curves, range of motion per
+    /// repetition, form issues, pain, and what changed.
+    Compare(commands::compare::CompareArgs),
     /// Program items with their adherence.
     Program(commands::program::ProgramArgs),
     /// The clinician's open alerts.
@@ -151,6 +154,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Session(args) => commands::session::run(args, &global),
         Command::Review(args) => commands::review::run(args, &global),
         Command::Prescribe(args) => commands::prescribe::run(args, &global),
+        Command::Compare(args) => commands::compare::run(args, &global),
         Command::Program(args) => commands::program::run(args, &global),
         Command::Alerts(args) => commands::alerts::run(args, &global),
         Command::Today(args) => commands::today::run(args, &global),

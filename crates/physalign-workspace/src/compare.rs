@@ -96,10 +96,11 @@ fn compared(
     let detail = store
         .get_session(id)?
         .ok_or(WorkspaceError::SessionNotFound(id))?;
+    // Subtracted in f64, as the store's mean range of motion is: the same number in both.
     let rep_rom: Vec<f64> = detail
         .repetitions
         .iter()
-        .map(|r| f64::from(r.max_angle - r.min_angle))
+        .map(|r| f64::from(r.max_angle) - f64::from(r.min_angle))
         .collect();
     let mean_rom =
         (!rep_rom.is_empty()).then(|| rep_rom.iter().sum::<f64>() / rep_rom.len() as f64);

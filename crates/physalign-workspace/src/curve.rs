@@ -20,6 +20,45 @@ pub struct AngleCurve {
     pub degrees: Vec<Option<f32>>,
 }
 
+/// An angle curve in a few numbers, for a text summary of it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct CurveSummary {
+    /// Smallest angle measured, degrees.
+    pub min_deg: f32,
+    /// Largest angle measured, degrees.
+    pub max_deg: f32,
+    /// Mean of the angles measured, degrees.
+    pub mean_deg: f32,
+    /// Points where the angle was measured, of all points.
+    pub measured: usize,
+    /// Seconds from the first point to the last.
+    pub duration_s: f64,
+}
+
+impl AngleCurve {
+    /// The curve's range, mean and span; none when no point measured the angle.
+    pub fn summary(&self) -> Option<CurveSummary> {
+        let measured: Vec<f32> = self.degrees.iter().flatten().copied().collect();
+        let first = measured.first()?;
+        let (min_deg, max_deg) = measured
+            .iter()
+            .fold((*first, *first), |(lo, hi), d| (lo.min(*d), hi.max(*d)));
+        let mean_deg =
+            (measured.iter().map(|d| f64::from(*d)).sum::<f64>() / measured.len() as f64) as f32;
+        let duration_s = match (self.t_s.first(), self.t_s.last()) {
+            (Some(a), Some(b)) => b - a,
+            _ => 0.0,
+        };
+        Some(CurveSummary {
+            min_deg,
+            max_deg,
+            mean_deg,
+            measured: measured.len(),
+            duration_s,
+        })
+    }
+}
+
 /// How the working position of an exercise is reached.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -121,5 +160,25 @@ mod tests {
         assert_eq!(direction, WorkDirection::Closing);
         assert_eq!(stride_for(1000, 400), 3);
         assert_eq!(stride_for(10, 400), 1);
+    }
+
+    #[test]
+    fn a_curve_summary_skips_the_points_not_measured() {
+        let curve = AngleCurve {
+            angle: Some("knee".into()),
+            t_s: vec![0.5, 1.0, 1.5, 2.5],
+            degrees: vec![Some(160.0), None, Some(80.0), Some(120.0)],
+        };
+        let summary = curve.summary().expect("measured");
+        assert_eq!((summary.min_deg, summary.max_deg), (80.0, 160.0));
+        assert_eq!(summary.mean_deg, 120.0);
+        assert_eq!(summary.measured, 3);
+        assert_eq!(summary.duration_s, 2.0);
+        let unmeasured = AngleCurve {
+            angle: None,
+            t_s: vec![0.0],
+            degrees: vec![None],
+        };
+        assert_eq!(unmeasured.summary(), None);
     }
 }

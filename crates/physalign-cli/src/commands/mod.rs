@@ -5,6 +5,7 @@ pub mod alerts;
 pub mod analyze;
 pub mod claim;
 pub mod clinical_json;
+pub mod compare;
 pub mod consent;
 #[cfg(any(feature = "vision", feature = "speech"))]
 pub mod crisis;
