@@ -1306,15 +1306,22 @@ impl Store {
         &self,
         patient: Option<Uuid>,
     ) -> Result<Vec<SessionOverview>, StoreError> {
-        let ids: Vec<String> = {
-            let mut stmt = self.conn.prepare_cached(
-                "SELECT id FROM exercise_sessions WHERE ?1 IS NULL OR patient_id = ?1
-                 ORDER BY started_at DESC, id",
-            )?;
-            let ids = stmt
-                .query_map([patient.map(uuid_text)], |r| r.get(0))?
-                .collect::<Result<Vec<_>, _>>()?;
-            ids
+        // One statement per case: `?1 IS NULL OR patient_id = ?1` cannot use the patient's
+        // index and would look up every session of the device for one patient's chart.
+        let ids: Vec<String> = match patient {
+            Some(patient) => self
+                .conn
+                .prepare_cached(
+                    "SELECT id FROM exercise_sessions WHERE patient_id = ?1
+                     ORDER BY started_at DESC, id",
+                )?
+                .query_map([uuid_text(patient)], |r| r.get(0))?
+                .collect::<Result<Vec<_>, _>>()?,
+            None => self
+                .conn
+                .prepare_cached("SELECT id FROM exercise_sessions ORDER BY started_at DESC, id")?
+                .query_map([], |r| r.get(0))?
+                .collect::<Result<Vec<_>, _>>()?,
         };
         ids.iter()
             .map(|id| {

@@ -104,11 +104,15 @@ impl Store {
 
     /// Sessions of the roster's patients (pulled, or recorded here for one of them) without a
     /// review, oldest first.
+    ///
+    /// The sessions are read in file order (`NOT INDEXED`) and the few without a review sorted
+    /// afterwards: walking the start-time index instead looks every session up at random,
+    /// several times slower on an encrypted file of thousands of sessions.
     pub fn roster_sessions_without_review(&self) -> Result<Vec<UnreviewedSession>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT s.id, s.patient_id, s.exercise_id, s.status, s.started_at, s.ended_at,
                     s.origin, s.program_item_id
-             FROM exercise_sessions AS s
+             FROM exercise_sessions AS s NOT INDEXED
              JOIN care_patients AS p ON p.patient_id = s.patient_id
              WHERE NOT EXISTS (SELECT 1 FROM session_reviews AS r WHERE r.session_id = s.id)
              ORDER BY s.started_at, s.id",
@@ -143,8 +147,9 @@ impl Store {
         per_exercise: usize,
     ) -> Result<Vec<SessionRomSample>, StoreError> {
         let limit = i64::try_from(per_exercise).unwrap_or(i64::MAX);
-        // CROSS JOIN keeps the few recent sessions outside: the planner would otherwise scan
-        // every repetition and look the sessions up.
+        // Each session's repetitions are summed per side in `session_rom` (kept by triggers,
+        // migration 0900): one row per session and side instead of every repetition. CROSS
+        // JOIN keeps the few recent sessions outside.
         let mut stmt = self.conn.prepare_cached(
             "WITH recent AS (
                  SELECT s.id, s.patient_id, s.exercise_id, s.started_at,
@@ -153,12 +158,10 @@ impl Store {
                  FROM exercise_sessions AS s
                  JOIN care_patients AS p ON p.patient_id = s.patient_id
                  WHERE ?1 IS NULL OR s.patient_id = ?1)
-             SELECT c.id, c.patient_id, c.exercise_id, c.started_at, r.side, count(*),
-                    avg(r.max_angle - r.min_angle),
-                    avg((r.max_angle - r.min_angle) * (r.max_angle - r.min_angle))
-             FROM recent AS c CROSS JOIN repetitions AS r ON r.session_id = c.id
-             WHERE c.rn <= ?2
-             GROUP BY c.id, r.side
+             SELECT c.id, c.patient_id, c.exercise_id, c.started_at, nullif(r.side, ''),
+                    r.repetitions, r.rom_sum / r.repetitions, r.rom_sum_sq / r.repetitions
+             FROM recent AS c CROSS JOIN session_rom AS r ON r.session_id = c.id
+             WHERE c.rn <= ?2 AND r.repetitions > 0
              ORDER BY c.patient_id, c.exercise_id, r.side, c.started_at, c.id",
         )?;
         let mut rows = stmt.query(rusqlite::params![patient.map(uuid_text), limit])?;
