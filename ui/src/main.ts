@@ -1,7 +1,7 @@
 // Start-up: loads the settings, wires the screens to the router and the sync badge to its event.
 import { call, on } from "./ipc";
 import type { SyncStatus } from "./bindings/SyncStatus";
-import { startRouter } from "./router";
+import { notifySynced, startRouter } from "./router";
 import { state } from "./state";
 import { toast } from "./toast";
 import { welcome } from "./screens/welcome";
@@ -28,9 +28,17 @@ function syncBadgeText(status: SyncStatus): string {
   return "Synced ✓";
 }
 
+/** When the last sync succeeded (undefined before the first status), to tell a new sync from
+ * the same status again. */
+let lastSyncSuccess: string | null | undefined;
+
 function showSync(status: SyncStatus): void {
   const badge = document.getElementById("sync-badge");
   if (badge) badge.textContent = syncBadgeText(status);
+  if (status.last_success_at === lastSyncSuccess) return;
+  const first = lastSyncSuccess === undefined;
+  lastSyncSuccess = status.last_success_at;
+  if (!first && status.last_success_at) notifySynced();
 }
 
 async function boot(): Promise<void> {

@@ -8,6 +8,8 @@ export interface Screen {
   keydown?(event: KeyboardEvent): void;
   /** Runs before the next screen renders (e.g. releases devices). */
   leave?(): Promise<void>;
+  /** Runs after a successful sync (e.g. shows what it brought). */
+  synced?(): Promise<void>;
 }
 
 export interface RouterOptions {
@@ -25,6 +27,12 @@ let current: Screen | null = null;
 export function go(hash: string): void {
   if (location.hash === hash) void route();
   else location.hash = hash;
+}
+
+/** Tells the current screen that a sync succeeded (unless it is being drawn). */
+export function notifySynced(): void {
+  if (document.getElementById("app")?.getAttribute("aria-busy") === "true") return;
+  current?.synced?.().catch((e: unknown) => { toast(e instanceof Error ? e.message : String(e)); });
 }
 
 /** Starts routing with `opts` and shows the current hash's screen. */

@@ -691,6 +691,25 @@ test("a therapist's home is the start of the day: alerts crisis first, one click
   await page.close();
 });
 
+test("the start of the day shows what a sync brought without a reload, and is not redrawn when nothing changed", async () => {
+  const quiet = { ...DAY, alerts: [], review_queue: [] };
+  const { page, errors } = await open({ ...THERAPIST, workspace_today: quiet, workspace_roster: [ADA] });
+  await page.waitForSelector("#ws-alerts");
+  assert.equal(await text(page, "#ws-alerts"), "No open alerts.");
+  const before = await calls(page, "workspace_today");
+  // A sync that brought nothing: the screen asks, finds the same day, keeps its elements.
+  await page.evaluate(() => { document.querySelector("#ws-alerts")?.setAttribute("data-marker", "kept"); });
+  await page.evaluate((s) => { window.__mock.emit("sync-status", { ...s, last_success_at: "2026-12-05T09:06:00Z" }); }, SYNC);
+  await page.waitForFunction((n) => window.__mock.calls.filter((c) => c.cmd === "workspace_today").length > n, before.length);
+  assert.equal(await page.getAttribute("#ws-alerts", "data-marker"), "kept");
+  // The next sync pulled the crisis alert: it appears.
+  await page.evaluate((day) => { window.__mock.responses.workspace_today = day; }, DAY);
+  await page.evaluate((s) => { window.__mock.emit("sync-status", { ...s, last_success_at: "2026-12-05T09:07:00Z" }); }, SYNC);
+  await page.waitForSelector("#ws-alerts li[data-kind=crisis]");
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test("a patient's device shows no workspace: its screens lead back to Today", async () => {
   const { page, errors } = await open();
   await page.goto(base + "#/workspace");

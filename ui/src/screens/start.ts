@@ -44,10 +44,14 @@ function patientItem(p: TodayPatient): HTMLLIElement {
     p.alerts_total ? el("span", {}, ` · ${p.alerts_total} open alert${p.alerts_total === 1 ? "" : "s"}`) : null);
 }
 
+/** What the screen shows now, to redraw it only when a sync changed it. */
+let shown: { root: HTMLElement; data: string } | null = null;
+
 export const start: Screen = {
   async render(root) {
     const rerender = () => start.render(root, new URLSearchParams(), undefined);
     const [day, roster] = await Promise.all([call("workspace_today"), call("workspace_roster", {})]);
+    shown = { root, data: JSON.stringify([day, roster]) };
     const names = new Map(roster.map((p) => [p.patient_id, `${p.first_name} ${p.last_name}`]));
     mount(root,
       el("h1", {}, "Start of the day"),
@@ -69,5 +73,17 @@ export const start: Screen = {
             ? el("ul", { id: "ws-patients", class: "ws-list" }, day.patients.map(patientItem))
             : el("p", { id: "ws-patients" }, "Nobody was active this week."))),
     );
+  },
+  // New alerts and sessions appear without the therapist reloading; an unchanged day is not
+  // redrawn (focus stays where it was).
+  async synced() {
+    if (!shown) return;
+    const { root, data } = shown;
+    const [day, roster] = await Promise.all([call("workspace_today"), call("workspace_roster", {})]);
+    if (JSON.stringify([day, roster]) !== data && root.isConnected) await start.render(root, new URLSearchParams(), undefined);
+  },
+  leave() {
+    shown = null;
+    return Promise.resolve();
   },
 };
