@@ -202,9 +202,9 @@ pub fn session_note_pdf(note: &SessionNote) -> Result<Vec<u8>, PdfError> {
                 col("Max", 0.6, Align::Right),
                 col("ROM", 0.6, Align::Right),
                 col("Down / up", 1.0, Align::Right),
-                col("Confidence", 0.9, Align::Right),
+                col("Confidence", 1.08, Align::Right),
                 col("Depth", 0.7, Align::Left),
-                col("Form", 1.5, Align::Left),
+                col("Form", 1.32, Align::Left),
             ],
             &rows,
         );
