@@ -13,8 +13,9 @@ use chrono::{Duration, TimeZone, Utc};
 use physalign_domain::BodySide;
 use physalign_store::sync_state::{RemoteRecord, RemoteRecordKind, SyncIdentity};
 use physalign_store::{
-    CarePatient, DatabaseKey, NewSession, ProgramItem, ProgramItemStatus, PulledSession,
-    RecordOrigin, RepetitionRecord, SessionCompletion, SessionReview, SessionStatus, Store,
+    CarePatient, DatabaseKey, GoniometerRecord, NewSession, ProgramItem, ProgramItemStatus,
+    PulledSession, RecordOrigin, RepetitionRecord, SessionCompletion, SessionReview, SessionStatus,
+    Store,
 };
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -228,6 +229,28 @@ fn program_item(store: &Store, patient: Uuid, exercise: &str) -> Uuid {
     item.id
 }
 
+/// A goniometer reading of a held knee saved in the chart (measurement mode): the left side read.
+fn goniometer_reading(store: &Store, patient: Uuid, taken_by: Uuid, angle: f32) -> Uuid {
+    let id = Uuid::new_v4();
+    store
+        .save_goniometer_reading(&GoniometerRecord {
+            id,
+            patient_id: patient,
+            session_id: None,
+            joint: "knee".into(),
+            reading: json!({"joint": "knee", "sides": [
+                {"side": "left", "angle_deg": angle, "confidence": 0.8, "held_s": 3.0,
+                 "warnings": []},
+                {"side": "right", "angle_deg": null, "confidence": 0.1, "held_s": 0.0,
+                 "warnings": []}
+            ]}),
+            taken_by: Some(taken_by),
+            taken_at: Utc.with_ymd_and_hms(2026, 11, 25, 14, 0, 0).unwrap(),
+        })
+        .unwrap();
+    id
+}
+
 /// Every stored repetition of `sessions`: (session, index) → (min, max).
 fn stored_reps(store: &Store, sessions: &[Uuid]) -> BTreeMap<(String, u32), (f32, f32)> {
     let mut out = BTreeMap::new();
@@ -251,6 +274,7 @@ struct Clinic {
     alan_session: Uuid,
     alan_item: Uuid,
     ada_item: Uuid,
+    alan_reading: Uuid,
 }
 
 /// A clinician's device: Ada with a session recorded from the squat sample by the real pose
@@ -324,6 +348,8 @@ fn clinic() -> Clinic {
     let ada_item = program_item(&store, ada, "squat");
     let alan_session = pulled_session(&store, alan, &[(44.4, 133.3), (45.5, 134.4)], 6.0, reviewer);
     let alan_item = program_item(&store, alan, "glute_bridge");
+    goniometer_reading(&store, ada, clinician, 95.5);
+    let alan_reading = goniometer_reading(&store, alan, clinician, 77.25);
     Clinic {
         _dir: dir,
         db,
@@ -336,6 +362,7 @@ fn clinic() -> Clinic {
         alan_session,
         alan_item,
         ada_item,
+        alan_reading,
     }
 }
 
@@ -382,6 +409,7 @@ fn a_patients_fhir_bundle_is_valid_r4_and_holds_only_their_record() {
         c.alan.to_string(),
         c.alan_session.to_string(),
         c.alan_item.to_string(),
+        c.alan_reading.to_string(),
         "Turing".into(),
         "alan@example.org".into(),
     ] {
@@ -409,6 +437,7 @@ fn a_patients_fhir_bundle_is_valid_r4_and_holds_only_their_record() {
     let rom: Vec<&&Value> = observations
         .iter()
         .filter(|o| has_code(&o["code"], "http://snomed.info/sct", "364564000"))
+        .filter(|o| o["code"]["text"] != "Knee angle in a held position")
         .collect();
     assert_eq!(rom.len(), stored.len());
     let sessions_of: BTreeMap<String, Vec<String>> = observations
@@ -486,6 +515,20 @@ fn a_patients_fhir_bundle_is_valid_r4_and_holds_only_their_record() {
         .filter(|o| o["bodySite"]["text"] == "Left knee joint")
         .count();
     assert_eq!(left, 3);
+
+    // The knee measured in clinic: one side read, by the signed-in clinician.
+    let held: Vec<&Value> = observations
+        .iter()
+        .copied()
+        .filter(|o| o["code"]["text"] == "Knee angle in a held position")
+        .collect();
+    assert_eq!(held.len(), 1, "the side without an angle is left out");
+    assert_eq!(held[0]["valueQuantity"]["value"], 95.5);
+    assert_eq!(held[0]["bodySite"]["text"], "Left knee joint");
+    assert_eq!(
+        held[0]["performer"][0]["reference"],
+        format!("urn:uuid:{}", c.clinician)
+    );
 
     // Pain said in the session: LOINC 72514-3, the denied back pain left out.
     let pain: Vec<&&Value> = observations
@@ -627,6 +670,12 @@ fn csv_holds_the_stored_numbers_of_that_patient_only() {
         .collect();
     assert_eq!(hold.len(), 1);
     assert_eq!(hold[0][col("value")].parse::<f64>().unwrap(), 31.5);
+    let held: Vec<&csv::StringRecord> = rows
+        .iter()
+        .filter(|r| &r[col("measure")] == "goniometer")
+        .collect();
+    assert_eq!(held.len(), 1, "Ada's reading, not Alan's");
+    assert_eq!(held[0][col("value")].parse::<f32>().unwrap(), 95.5);
     let pain: Vec<&csv::StringRecord> = rows
         .iter()
         .filter(|r| &r[col("measure")] == "pain")
@@ -803,6 +852,7 @@ fn outcome_measures_are_questionnaire_responses_with_their_scores() {
             ..Subject::default()
         },
         sessions: vec![],
+        goniometer: vec![],
         outcomes: vec![koos.clone(), odi.clone()],
         program: vec![],
         signed_in_clinician: None,

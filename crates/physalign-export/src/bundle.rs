@@ -476,6 +476,84 @@ fn review_document(
     b.push(id, Resource::DocumentReference(document));
 }
 
+/// One side of a stored goniometer reading (the engine's `SideReading`, the fields read here).
+#[derive(Debug, serde::Deserialize)]
+pub struct GoniometerSide {
+    /// `left` or `right`.
+    pub side: Option<String>,
+    /// The held angle, degrees; none when it could not be read.
+    pub angle_deg: Option<f32>,
+    /// Confidence in the reading, 0..1.
+    pub confidence: Option<f32>,
+}
+
+/// The sides of a stored goniometer reading that have an angle.
+pub fn goniometer_sides(reading: &serde_json::Value) -> Vec<GoniometerSide> {
+    reading
+        .get("sides")
+        .and_then(|s| serde_json::from_value::<Vec<GoniometerSide>>(s.clone()).ok())
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|s| s.angle_deg.is_some())
+        .collect()
+}
+
+fn side_of(text: Option<&str>) -> Option<Laterality> {
+    match text {
+        Some("left") => Some(Laterality::Left),
+        Some("right") => Some(Laterality::Right),
+        _ => None,
+    }
+}
+
+/// A goniometer reading of a held position taken in clinic: an Observation per side read.
+fn goniometer_observations(b: &mut Builder, reading: &physalign_store::GoniometerRecord) {
+    let joint = Joint::of_angle(&reading.joint);
+    for (i, side_reading) in goniometer_sides(&reading.reading).iter().enumerate() {
+        let Some(angle) = side_reading.angle_deg else {
+            continue;
+        };
+        let side = side_of(side_reading.side.as_deref());
+        let id = derived_id("goniometer", &format!("{}/{i}", reading.id));
+        let observation = Observation {
+            id: id.to_string(),
+            identifier: vec![uuid_identifier(reading.id)],
+            status: ObservationStatus::Final,
+            category: vec![ObservationCategory::Exam.concept()],
+            code: CodeableConcept::coded(
+                coding(SNOMED, SNOMED_RANGE_OF_JOINT_MOVEMENT),
+                format!("{} angle in a held position", capitalised(&reading.joint)),
+            ),
+            subject: b.patient.clone(),
+            effective_date_time: Some(fhir_time(reading.taken_at)),
+            effective_period: None,
+            performer: reading
+                .taken_by
+                .and_then(|t| b.clinicians.get(&t).cloned())
+                .into_iter()
+                .collect(),
+            value_quantity: Some(degrees(decimal(angle))),
+            value_integer: None,
+            body_site: joint.map(|j| j.body_site(side)),
+            method: Some(CodeableConcept::coded(
+                coding(SNOMED, SNOMED_MEASURED),
+                "Camera goniometry of a held position",
+            )),
+            note: side_reading
+                .confidence
+                .map(|c| Annotation {
+                    text: format!("Measurement confidence {c:.2} (0 to 1)"),
+                })
+                .into_iter()
+                .collect(),
+            has_member: Vec::new(),
+            derived_from: Vec::new(),
+            component: side.map(laterality_component).into_iter().collect(),
+        };
+        b.push(id, Resource::Observation(Box::new(observation)));
+    }
+}
+
 /// The form an outcome measure answers, as a URN naming the instrument.
 pub fn questionnaire_urn(instrument: physalign_outcomes::Instrument) -> String {
     format!("urn:physalign:questionnaire:{}", instrument.as_str())
@@ -708,6 +786,9 @@ pub fn build_bundle(
         for review in &session.reviews {
             review_document(&mut b, review, session, grouping.as_ref());
         }
+    }
+    for reading in &record.goniometer {
+        goniometer_observations(&mut b, reading);
     }
     for outcome in &record.outcomes {
         outcome_resources(&mut b, outcome);

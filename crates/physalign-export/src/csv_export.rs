@@ -3,7 +3,7 @@
 //! rating). Angles are written as stored (the shortest decimal of the stored number), times in
 //! RFC 3339 UTC.
 
-use crate::bundle::{decimal, fhir_time, range_of_motion};
+use crate::bundle::{decimal, fhir_time, goniometer_sides, range_of_motion};
 use crate::codes::{Joint, Laterality};
 use crate::record::{PainSide, PatientRecord, SessionRecord};
 use crate::ExportError;
@@ -60,6 +60,8 @@ physalign_domain::wire_enum! {
         Hold = "hold",
         /// A pain rating said in the session, 0–10.
         Pain = "pain",
+        /// A camera goniometer reading of a held position taken in clinic, degrees.
+        Goniometer = "goniometer",
     }
 }
 
@@ -194,10 +196,36 @@ pub fn write_csv(record: &PatientRecord, dir: &Path) -> Result<Vec<PathBuf>, Exp
         record.sessions.iter().map(session_row),
     )?;
     let measurements = dir.join(MEASUREMENTS_FILE);
+    let goniometer = record.goniometer.iter().flat_map(|g| {
+        goniometer_sides(&g.reading)
+            .into_iter()
+            .enumerate()
+            .map(move |(i, side)| {
+                vec![
+                    opt(g.session_id),
+                    MeasureKind::Goniometer.as_str().into(),
+                    i.to_string(),
+                    g.joint.clone(),
+                    opt(side.side),
+                    String::new(),
+                    String::new(),
+                    opt(side.angle_deg),
+                    "deg".into(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    opt(side.confidence.map(decimal)),
+                ]
+            })
+    });
     write_file(
         &measurements,
         MEASUREMENT_COLUMNS,
-        record.sessions.iter().flat_map(measurement_rows),
+        record
+            .sessions
+            .iter()
+            .flat_map(measurement_rows)
+            .chain(goniometer),
     )?;
     Ok(vec![sessions, measurements])
 }

@@ -10,7 +10,9 @@ use physalign_api::auth::Role;
 use physalign_api::patients::PatientProfile;
 use physalign_outcomes::Responses;
 use physalign_store::sync_state::RemoteRecordKind;
-use physalign_store::{ProgramItem, SessionDetail, SessionOverview, SessionReview, Store};
+use physalign_store::{
+    GoniometerRecord, ProgramItem, SessionDetail, SessionOverview, SessionReview, Store,
+};
 use physalign_workspace::curve::session_angle;
 use serde::Deserialize;
 use std::collections::BTreeSet;
@@ -110,6 +112,8 @@ pub struct PatientRecord {
     pub subject: Subject,
     /// Sessions, oldest first.
     pub sessions: Vec<SessionRecord>,
+    /// Camera goniometer readings of held positions taken in clinic, oldest first.
+    pub goniometer: Vec<GoniometerRecord>,
     /// Completed outcome measures, oldest first. The store keeps none yet, so a record read
     /// from it has none; the server's exports pass theirs.
     pub outcomes: Vec<OutcomeRecord>,
@@ -128,14 +132,18 @@ impl PatientRecord {
             seen.insert(c.user_id);
             out.push(c.clone());
         }
-        for review in self.sessions.iter().flat_map(|s| &s.reviews) {
-            if let Some(id) = review.physiotherapist_id {
-                if seen.insert(id) {
-                    out.push(ClinicianRef {
-                        user_id: id,
-                        email: None,
-                    });
-                }
+        let reviewers = self
+            .sessions
+            .iter()
+            .flat_map(|s| &s.reviews)
+            .map(|r| r.physiotherapist_id);
+        let takers = self.goniometer.iter().map(|g| g.taken_by);
+        for id in reviewers.chain(takers).flatten() {
+            if seen.insert(id) {
+                out.push(ClinicianRef {
+                    user_id: id,
+                    email: None,
+                });
             }
         }
         out
@@ -330,6 +338,11 @@ pub fn load_record(
             (item, name)
         })
         .collect();
+    let mut goniometer = match subject.patient_id {
+        Some(id) => store.goniometer_readings(id)?,
+        None => Vec::new(),
+    };
+    goniometer.reverse();
     let identity = store.sync_identity()?;
     let signed_in_clinician = identity.and_then(|i| {
         let role = i.role.as_deref().and_then(Role::parse)?;
@@ -342,6 +355,7 @@ pub fn load_record(
     Ok(PatientRecord {
         subject,
         sessions,
+        goniometer,
         outcomes: Vec::new(),
         program,
         signed_in_clinician,
