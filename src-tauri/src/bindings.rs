@@ -11,6 +11,7 @@ use crate::commands::devices::{DeviceCheckArgs, Devices};
 use crate::commands::history::SessionSummary;
 use crate::commands::recording::{ExerciseInfo, StartRequest};
 use crate::commands::settings::{AppInfo, Consent, ProcessMetrics};
+use crate::commands::sync::CareTeamMemberView;
 use crate::commands::workspace::{ChartView, NewPatient, RegisteredPatientView, WorkspaceAccess};
 use crate::error::CommandError;
 use crate::settings::{Role, Settings};
@@ -70,6 +71,7 @@ pub fn export(dir: &Path) -> Result<(), ExportError> {
         AngleSeries,
         SyncStatus,
         LoginReport,
+        CareTeamMemberView,
         CommandError,
         // The therapist's workspace.
         WorkspaceAccess,

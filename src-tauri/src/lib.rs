@@ -96,6 +96,8 @@ pub fn with_commands<R: Runtime>(
             commands::sync::sync_now,
             commands::sync::login,
             commands::sync::sign_out,
+            commands::sync::care_team,
+            commands::sync::end_care,
             commands::workspace::workspace_access,
             commands::workspace::workspace_today,
             commands::workspace::workspace_roster,

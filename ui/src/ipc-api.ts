@@ -19,6 +19,7 @@ import type { SessionSummary } from "./bindings/SessionSummary";
 import type { Settings } from "./bindings/Settings";
 import type { StartRequest } from "./bindings/StartRequest";
 import type { SyncStatus } from "./bindings/SyncStatus";
+import type { CareTeamMemberView } from "./bindings/CareTeamMemberView";
 import type { ChartMeasurement } from "./bindings/ChartMeasurement";
 import type { ChartView } from "./bindings/ChartView";
 import type { GoniometerJoint } from "./bindings/GoniometerJoint";
@@ -67,6 +68,8 @@ export interface Commands {
   sync_now: { args: NoArgs; result: SyncStatus };
   login: { args: { serverUrl: string; email: string; password: string; pin?: string | null }; result: LoginReport };
   sign_out: { args: NoArgs; result: string | null };
+  care_team: { args: NoArgs; result: CareTeamMemberView[] };
+  end_care: { args: { physiotherapistId: string }; result: null };
   // The therapist's workspace (refused by the engine on a patient's device and while locked).
   workspace_access: { args: NoArgs; result: WorkspaceAccess };
   workspace_today: { args: NoArgs; result: StartOfDay };

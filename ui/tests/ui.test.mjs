@@ -591,6 +591,40 @@ test("settings say what the care team receives and each toggle saves the consent
   await page.close();
 });
 
+test("a signed-in patient sees in settings who can see their data and can end a relationship", async () => {
+  const clinicianId = "12121212-1111-4222-8333-444444444444";
+  const { page, errors } = await open({
+    sync_status: { ...SYNC, server_url: "http://127.0.0.1:8080", email: "pat@home.example", role: "patient" },
+  });
+  // The server's answer changes once the relationship ends.
+  await page.evaluate((id) => {
+    let team = [{ physiotherapist_id: id, name: "Clare Nician", since: "2026-11-01T09:00:00Z" }];
+    window.__mock.responses.care_team = () => team;
+    window.__mock.responses.end_care = () => { team = []; return null; };
+  }, clinicianId);
+  page.on("dialog", (d) => { void d.accept(); });
+  await page.goto(base + "#/settings");
+  await page.waitForSelector("#care-team li");
+  assert.match(await text(page, "#care-team li"), /Clare Nician · since/);
+  await page.click("#care-team button.end-care");
+  await page.waitForFunction(() => window.__mock.calls.some((c) => c.cmd === "end_care"));
+  assert.deepEqual((await calls(page, "end_care"))[0].args, { physiotherapistId: clinicianId });
+  await page.waitForFunction(() => /No clinician can see your data/.test(document.querySelector("#care-team")?.textContent ?? ""));
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("offline, the care team says it needs the network", async () => {
+  const { page, errors } = await open({
+    sync_status: { ...SYNC, server_url: "http://127.0.0.1:8080", email: "pat@home.example", role: "patient" },
+    care_team: { error: "Who can see your data is kept on the clinic's server: connect to the network and try again." },
+  });
+  await page.goto(base + "#/settings");
+  await page.waitForFunction(() => /connect to the network/.test(document.querySelector("#care-team")?.textContent ?? ""));
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test("a consent change that cannot be saved goes back to what is stored", async () => {
   const { page } = await open();
   await page.goto(base + "#/settings");

@@ -78,6 +78,8 @@ enum Command {
     Claim(commands::claim::ClaimArgs),
     /// Sign this device out (what the server sent is cleared; queued entries wait).
     Logout(commands::logout::LogoutArgs),
+    /// On a patient's device: who can see your data; `--end ID` ends a care relationship.
+    CareTeam(commands::care_team::CareTeamArgs),
     /// The clinician's patients (local); `patients add` registers one (needs the server).
     Patients(commands::patients::PatientsArgs),
     /// Sessions on this device, recorded here or pulled, with their latest review.
@@ -148,6 +150,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Sync(args) => commands::sync::run(args, &global),
         Command::Claim(args) => commands::claim::run(args, &global),
         Command::Logout(args) => commands::logout::run(args, &global),
+        Command::CareTeam(args) => commands::care_team::run(args, &global),
         Command::Outcome(args) => commands::outcome::run(args, &global),
         Command::Patients(args) => commands::patients::run(args, &global),
         Command::Sessions(args) => commands::sessions::run(args, &global),

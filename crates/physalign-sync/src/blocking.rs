@@ -55,6 +55,23 @@ pub fn register_patient(
     runtime()?.block_on(crate::register_patient(db, credentials, request))
 }
 
+/// [`crate::care_team`] on its own runtime.
+pub fn care_team(
+    db: &Path,
+    credentials: CredentialStore,
+) -> Result<Vec<physalign_api::patients::CareTeamMember>, SyncError> {
+    runtime()?.block_on(crate::care_team(db, credentials))
+}
+
+/// [`crate::end_care`] on its own runtime.
+pub fn end_care(
+    db: &Path,
+    credentials: CredentialStore,
+    physiotherapist_id: uuid::Uuid,
+) -> Result<(), SyncError> {
+    runtime()?.block_on(crate::end_care(db, credentials, physiotherapist_id))
+}
+
 /// One [`SyncWorker::run_once`] on its own runtime.
 pub fn sync_once(
     db: &Path,

@@ -27,7 +27,7 @@ pub mod status;
 mod step;
 mod worker;
 
-pub use clinic::{logout, register_patient};
+pub use clinic::{care_team, end_care, logout, register_patient};
 pub use config::SyncConfig;
 pub use credentials::{Backend, CredentialStore};
 pub use error::SyncError;

@@ -287,25 +287,20 @@ async fn what_the_patient_records_reaches_their_clinician_and_what_the_clinician
     }
     assert_eq!(clinician.sessions(Some(&patient_id)).len(), 3);
 
-    // The patient ends the relationship; the clinician sees nothing new from then on.
-    let patient_token = fixtures::login(&base, "pat@home.example").await;
-    let team: Value = {
-        let (status, body) =
-            fixtures::get_json(&base, &patient_token, "/api/patients/care-team").await;
-        assert_eq!(status, 200, "{body}");
-        body
-    };
-    let clinician_id = team["data"][0]["physiotherapist_id"]
+    // The patient sees who can see their data and ends the relationship from their own device;
+    // the clinician sees nothing new from then on.
+    let team = patient.json(&["care-team"]);
+    let members = team.as_array().expect("the care team");
+    assert_eq!(members.len(), 1, "{team}");
+    assert_eq!(members[0]["first_name"], "Clare", "{team}");
+    let clinician_id = members[0]["physiotherapist_id"]
         .as_str()
         .expect("physiotherapist_id")
         .to_string();
-    let ended = reqwest::Client::new()
-        .delete(format!("{base}/api/patients/care-team/{clinician_id}"))
-        .bearer_auth(&patient_token)
-        .send()
-        .await
-        .expect("end care relationship");
-    assert_eq!(ended.status(), 204);
+    let left = patient.json(&["care-team", "--end", &clinician_id]);
+    assert_eq!(left, serde_json::json!([]), "nobody can see the data now");
+    let again = patient.output(&["care-team", "--end", &clinician_id]);
+    assert!(!again.status.success(), "ending it twice is refused");
     let after = patient.json(&["analyze", video, "--exercise", "squat"]);
     let _ = after;
     patient.sync();

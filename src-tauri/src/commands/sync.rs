@@ -107,3 +107,78 @@ pub async fn sign_out(
     sync.wake();
     Ok(email)
 }
+
+/// One clinician who can see the patient's data, as Settings lists them.
+#[derive(Debug, serde::Serialize, ts_rs::TS)]
+pub struct CareTeamMemberView {
+    /// The id that ends the relationship.
+    pub physiotherapist_id: uuid::Uuid,
+    /// The clinician's name ("A physiotherapist" when the server gives none).
+    pub name: String,
+    /// Since when.
+    pub since: chrono::DateTime<chrono::Utc>,
+}
+
+/// What a patient is told when the care team cannot be reached.
+const CARE_TEAM_NEEDS_NETWORK: &str =
+    "Who can see your data is kept on the clinic's server: connect to the network and try again.";
+
+fn care_team_error(e: physalign_sync::SyncError) -> crate::error::CommandError {
+    match e {
+        physalign_sync::SyncError::Unreachable { .. } => {
+            crate::error::CommandError::new(CARE_TEAM_NEEDS_NETWORK)
+        }
+        e => e.into(),
+    }
+}
+
+/// Who can see the signed-in patient's data (needs the server).
+#[tauri::command]
+pub async fn care_team(
+    state: State<'_, SharedState>,
+    sync: State<'_, SyncManager>,
+) -> CommandResult<Vec<CareTeamMemberView>> {
+    let state = state.inner().clone();
+    let credentials = sync.credentials();
+    blocking_task(move || {
+        let team = blocking::care_team(&state.paths.db, credentials).map_err(care_team_error)?;
+        Ok(team
+            .into_iter()
+            .map(|m| {
+                let name = [m.first_name, m.last_name]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                CareTeamMemberView {
+                    physiotherapist_id: m.physiotherapist_id,
+                    name: if name.is_empty() {
+                        "A physiotherapist".into()
+                    } else {
+                        name
+                    },
+                    since: m.since,
+                }
+            })
+            .collect())
+    })
+    .await
+}
+
+/// Ends the signed-in patient's relationship with a clinician, on the server at once.
+#[tauri::command]
+pub async fn end_care(
+    state: State<'_, SharedState>,
+    sync: State<'_, SyncManager>,
+    physiotherapist_id: uuid::Uuid,
+) -> CommandResult<()> {
+    let state = state.inner().clone();
+    let credentials = sync.credentials();
+    blocking_task(move || {
+        blocking::end_care(&state.paths.db, credentials, physiotherapist_id)
+            .map_err(care_team_error)
+    })
+    .await?;
+    sync.wake();
+    Ok(())
+}

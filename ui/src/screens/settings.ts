@@ -90,6 +90,26 @@ function consentSection(consent: Consent): HTMLElement {
     el("p", { id: "consent-never", class: "muted" }, consent.never_leaves));
 }
 
+/** Who can see the patient's data (asked of the server), each with a way to end it. */
+function careTeamSection(rerender: () => Promise<void>): HTMLElement {
+  const list = el("div", { id: "care-team-list" }, el("p", { class: "muted" }, "Asking the clinic server…"));
+  call("care_team")
+    .then((team) => {
+      list.replaceChildren(team.length
+        ? el("ul", { class: "ws-list" }, team.map((m) => el("li", { "data-clinician": m.physiotherapist_id },
+          el("strong", {}, m.name), ` · since ${when(m.since)} `,
+          el("button", { class: "end-care", onclick: showingErrors(async () => {
+            if (!window.confirm(`${m.name} will no longer see your sessions, notes or program. End this care relationship?`)) return;
+            await call("end_care", { physiotherapistId: m.physiotherapist_id });
+            toast(`${m.name} can no longer see your data.`);
+            await rerender();
+          }) }, "End this relationship"))))
+        : el("p", {}, "No clinician can see your data."));
+    })
+    .catch((e: unknown) => { list.replaceChildren(el("p", { role: "status" }, errorMessage(e))); });
+  return el("fieldset", { id: "care-team" }, el("legend", {}, "Who can see my data"), list);
+}
+
 export const settingsScreen: Screen = {
   async render(root) {
     const rerender = () => settingsScreen.render(root, new URLSearchParams(), undefined);
@@ -138,6 +158,7 @@ export const settingsScreen: Screen = {
       el("fieldset", {}, el("legend", {}, "During exercise"),
         el("label", {}, spoken, " Say form cues aloud (needs espeak-ng)"), el("br"), save),
       typeof consent === "string" ? el("p", { id: "consent" }, consent) : consentSection(consent),
+      !isClinician() && known?.role === "patient" ? careTeamSection(rerender) : null,
       el("fieldset", {}, el("legend", {}, "Clinic server"),
         el("label", {}, "Address ", server), el("br"), el("label", {}, "E-mail ", email), " ",
         el("label", {}, "Password ", password), " ",

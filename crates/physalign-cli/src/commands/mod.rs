@@ -3,6 +3,7 @@
 pub mod alerts;
 #[cfg(feature = "vision")]
 pub mod analyze;
+pub mod care_team;
 pub mod claim;
 pub mod clinical_json;
 pub mod compare;
