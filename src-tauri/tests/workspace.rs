@@ -503,3 +503,53 @@ fn measurement_mode_reads_a_held_knee_and_saves_it_in_the_patients_chart() {
     );
     assert!(err.contains("locked"), "{err}");
 }
+
+#[test]
+fn a_session_recorded_in_clinic_is_the_chosen_patients_and_only_a_roster_patient_can_be_chosen() {
+    let clip = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/samples/nowva_squats.mp4");
+    let app = app();
+    let request = |patient: Uuid| {
+        json!({ "request": {
+            "source": { "kind": "video_file", "path": clip, "real_time": false },
+            "exercise_id": "squat",
+            "patient_id": patient
+        } })
+    };
+    let stranger = Uuid::new_v4();
+    // A patient's device records only its own sessions.
+    app.sign_in_as("patient");
+    let err = app.err("start_recording", request(stranger));
+    assert!(err.contains("workspace is for physiotherapists"), "{err}");
+
+    app.sign_in_as("physiotherapist");
+    let store = Store::open(&app.db).unwrap();
+    let patient = CarePatient {
+        patient_id: Uuid::new_v4(),
+        first_name: "Ada".into(),
+        last_name: "Lovelace".into(),
+        email: None,
+    };
+    store
+        .replace_care_patients(&[(patient.clone(), json!({"patient_id": patient.patient_id}))])
+        .unwrap();
+    let err = app.err("start_recording", request(stranger));
+    assert!(err.contains("not on this device's roster"), "{err}");
+
+    let id: Uuid =
+        serde_json::from_value(app.ok("start_recording", request(patient.patient_id))).unwrap();
+    app.ok("stop_recording", json!({}));
+    let session = store
+        .session_overview(id)
+        .unwrap()
+        .expect("the session is stored");
+    assert_eq!(
+        session.patient_id,
+        Some(patient.patient_id),
+        "the session is the patient's"
+    );
+
+    // The lock closes recording for a patient like every other workspace command.
+    app.ok("lock_now", json!({}));
+    let err = app.err("start_recording", request(patient.patient_id));
+    assert!(err.contains("locked"), "{err}");
+}
