@@ -91,6 +91,12 @@ pub enum StoreError {
     /// No alert has this id on this device.
     #[error("no alert {0}")]
     AlertNotFound(Uuid),
+    /// No appointment with this id on this device.
+    #[error("no appointment {0}")]
+    AppointmentNotFound(Uuid),
+    /// No open sync conflict with this id.
+    #[error("no open conflict {0}")]
+    ConflictNotFound(i64),
     /// No outbox entry has this id.
     #[error("no outbox entry {0}")]
     OutboxEntryNotFound(i64),

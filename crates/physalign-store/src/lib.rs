@@ -19,6 +19,7 @@
 
 #![warn(missing_docs)]
 
+pub mod appointments;
 mod assessments;
 mod clinical;
 mod connection;
@@ -38,6 +39,11 @@ pub mod sync_state;
 mod transcripts;
 mod workspace;
 
+pub use appointments::{
+    Appointment, AppointmentAction, AppointmentChange, AppointmentConflict, AppointmentKind,
+    AppointmentMove, AppointmentStatus, ConflictResolution, GoalStatus, NewAppointment, NoShowMark,
+    NoShowRecord, Preparation, PreviousSession, RecurrencePattern, RecurrenceRule, TherapyGoal,
+};
 pub use assessments::GoniometerRecord;
 pub use clinical::{
     week_start, Adherence, AlertAcknowledgement, CarePatient, CarePatientOverview, ClinicalAlert,

@@ -40,10 +40,11 @@ const MIGRATIONS: &[Migration] = &[
     migration!(7, "0600_workspace_indexes.sql"),
     migration!(8, "0800_goniometer_readings.sql"),
     migration!(9, "0900_session_rom.sql"),
+    migration!(10, "1000_appointments.sql"),
 ];
 
 /// The schema version this build creates.
-pub const SCHEMA_VERSION: i64 = 9;
+pub const SCHEMA_VERSION: i64 = 10;
 
 /// Brings the database up to [`SCHEMA_VERSION`]; does nothing when it already is.
 /// Returns the version found before migrating.

@@ -23,6 +23,8 @@ physalign_domain::wire_enum! {
         ProgramItem = "program_item",
         /// A clinical alert a clinician acknowledged on this device.
         ClinicalAlert = "clinical_alert",
+        /// An appointment booked or changed on this device (issue 18).
+        Appointment = "appointment",
     }
 }
 
@@ -45,6 +47,14 @@ physalign_domain::wire_enum! {
         End = "end",
         /// An alert seen and acknowledged by a clinician.
         Acknowledge = "acknowledge",
+        /// An appointment called off (kept, status cancelled).
+        Cancel = "cancel",
+        /// A recurring series set up from an appointment.
+        Recur = "recur",
+        /// An appointment the client did not come to.
+        NoShow = "no_show",
+        /// An appointment's preparation notes.
+        Prepare = "prepare",
     }
 }
 

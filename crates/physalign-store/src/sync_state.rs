@@ -155,6 +155,8 @@ fn clear_server_derived(conn: &rusqlite::Connection) -> Result<usize, StoreError
     n += conn.execute("DELETE FROM session_reviews WHERE origin = 'pulled'", [])?;
     n += conn.execute("DELETE FROM clinical_alerts", [])?;
     n += conn.execute("DELETE FROM care_patients", [])?;
+    n += conn.execute("DELETE FROM appointments WHERE origin = 'pulled'", [])?;
+    n += conn.execute("DELETE FROM therapy_goals", [])?;
     Ok(n)
 }
 
