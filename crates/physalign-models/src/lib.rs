@@ -205,8 +205,20 @@ pub fn pose_detector() -> Result<PathBuf, ModelError> {
     provisioned("pose/pose_detection.onnx", "pose detector model")
 }
 
-/// The BlazePose landmark model of the given variant (ONNX).
+/// The BlazePose landmark model of the given variant (ONNX): the pruned model provisioning
+/// makes (no segmentation branch, the other outputs verified identical) where it exists, else
+/// the converted model (an older cache, or an installed app that ships only that).
 pub fn pose_landmarker(variant: PoseVariant) -> Result<PathBuf, ModelError> {
+    let what = format!("pose landmark model ({variant})");
+    provisioned(
+        &format!("pose/pose_landmark_{}.pruned.onnx", variant.name()),
+        &what,
+    )
+    .or_else(|_| pose_landmarker_converted(variant))
+}
+
+/// The landmark model as converted from TFLite, segmentation branch included.
+pub fn pose_landmarker_converted(variant: PoseVariant) -> Result<PathBuf, ModelError> {
     provisioned(
         &format!("pose/pose_landmark_{}.onnx", variant.name()),
         &format!("pose landmark model ({variant})"),
@@ -342,10 +354,19 @@ mod tests {
         let detector = pose_detector().expect("detector provisioned");
         let mut models = vec![detector];
         for variant in PoseVariant::ALL {
-            models.push(pose_landmarker(variant).expect("landmark model provisioned"));
+            let pruned = pose_landmarker(variant).expect("landmark model provisioned");
+            // Provisioning prunes every landmark model; the product runs the pruned one.
+            assert!(
+                pruned.to_string_lossy().ends_with(".pruned.onnx"),
+                "{}",
+                pruned.display()
+            );
+            models.push(pruned);
+            models.push(pose_landmarker_converted(variant).expect("converted model kept"));
         }
         for model in models {
-            // Provisioning writes a stamp only after the ONNX model matched its TFLite original.
+            // Provisioning writes a stamp only after the ONNX model matched its TFLite original
+            // (a pruned model: after its outputs matched the converted model's).
             let stamp = model.with_extension("onnx.stamp");
             let stamp = std::fs::read_to_string(&stamp)
                 .unwrap_or_else(|e| panic!("{}: {e}", stamp.display()));
