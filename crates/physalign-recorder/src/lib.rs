@@ -13,6 +13,7 @@ mod engine;
 mod error;
 pub mod events;
 pub mod history;
+mod latency;
 pub mod preview;
 pub mod program;
 mod recorder;
@@ -25,6 +26,7 @@ pub use completion::completion_from_report;
 pub use engine::PoseEngine;
 pub use error::RecorderError;
 pub use events::{LiveFrame, RecorderEvent};
+pub use latency::LatencySummary;
 pub use preview::PreviewOptions;
 pub use recorder::{
     start_recording, EventSink, RecordingHandle, RecordingOutcome, RecordingRequest, SpeechRequest,

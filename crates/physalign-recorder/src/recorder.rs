@@ -8,6 +8,7 @@
 
 use crate::engine::PoseEngine;
 use crate::events::{LiveFrame, RecorderEvent};
+use crate::latency::{LatencyLog, LatencySummary};
 use crate::preview::{encode_preview, PreviewOptions};
 use crate::source::{open_source, FrameSource, SourceSpec};
 use crate::{completion_from_report, RecorderError};
@@ -78,6 +79,9 @@ pub struct RecordingOutcome {
     /// The engine's analysis of the whole session, as stored with it.
     #[serde(skip)]
     pub report: SessionReport,
+    /// Capture-to-overlay latency of the frames the screen was sent (`None`: none was sent).
+    #[serde(skip)]
+    pub overlay_latency: Option<LatencySummary>,
 }
 
 enum Control {
@@ -323,7 +327,8 @@ impl Worker {
             startup_ms: self.requested_at.elapsed().as_millis() as u64,
         });
 
-        let (end, frames) = self.frame_loop();
+        let mut latency = LatencyLog::default();
+        let (end, frames) = self.frame_loop(&mut latency);
         let mut interrupted = match end {
             LoopEnd::Failed(message) => Some(message),
             LoopEnd::EndOfSource | LoopEnd::Stopped => None,
@@ -355,10 +360,11 @@ impl Worker {
             interrupted,
             transcript_id,
             report,
+            overlay_latency: latency.summary(),
         })
     }
 
-    fn frame_loop(&mut self) -> (LoopEnd, u64) {
+    fn frame_loop(&mut self, latency: &mut LatencyLog) -> (LoopEnd, u64) {
         let mut frames = 0u64;
         let mut recent: VecDeque<Instant> = VecDeque::new();
         let preview_every = preview_interval(&self.request.preview);
@@ -381,6 +387,7 @@ impl Worker {
                 Ok(None) => return (LoopEnd::EndOfSource, frames),
                 Err(e) => return (LoopEnd::Failed(e.to_string()), frames),
             };
+            let captured_at = self.source.captured_at().unwrap_or_else(Instant::now);
             let Some(tracker) = self.tracker.as_mut() else {
                 return (LoopEnd::Failed("the pose tracker is gone".into()), frames);
             };
@@ -435,6 +442,7 @@ impl Worker {
                         .map(|d| (frame.timestamp_ms as f32 / d as f32).clamp(0.0, 1.0)),
                     since_start_ms: self.requested_at.elapsed().as_millis() as u64,
                 })));
+                latency.record(captured_at.elapsed());
             }
         }
     }
