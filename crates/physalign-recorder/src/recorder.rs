@@ -81,6 +81,7 @@ pub struct RecordingOutcome {
     pub report: SessionReport,
     /// Capture-to-overlay latency of the frames the screen was sent (`None`: none was sent).
     #[serde(skip)]
+    #[cfg_attr(feature = "ts", ts(skip))]
     pub overlay_latency: Option<LatencySummary>,
 }
 
