@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the MediaPipe Pose baseline (mediapipe_pose_baseline.py) on one core with one thread.
+# Runs the MediaPipe Pose baseline (mediapipe_pose_baseline.py) on one core with one thread
+# (core 0, or the cores PHYSALIGN_BENCH_CPU names, as taskset -c takes them).
 # Creates its virtualenv (mediapipe==0.10.21) in the model cache on first use.
 # Usage: bash models/bench/mediapipe_baseline.sh [VIDEO] [--max-frames N]
 #   VIDEO defaults to the provisioned assets/pose2sim_cam01.mp4. Prints one JSON line on stdout.
@@ -28,4 +29,4 @@ export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 export TF_NUM_INTRAOP_THREADS=1 TF_NUM_INTEROP_THREADS=1
 export GLOG_minloglevel=2 TF_CPP_MIN_LOG_LEVEL=2
 export PHYSALIGN_MODELS_DIR="$CACHE"
-exec taskset -c 0 "$VENV/bin/python" "$HERE/mediapipe_pose_baseline.py" "$@"
+exec taskset -c "${PHYSALIGN_BENCH_CPU:-0}" "$VENV/bin/python" "$HERE/mediapipe_pose_baseline.py" "$@"

@@ -2,7 +2,7 @@
 
 Runs MediaPipe's own pipeline, `solutions.pose.Pose(model_complexity=1, static_image_mode=False)`
 (BlazePose detector + full landmark model with tracking), over a video, decoding with OpenCV,
-and prints one JSON line: {"frames": N, "seconds": S, "fps": F, "model_complexity": 1}.
+and prints one JSON line: {"frames": N, "seconds": S, "fps": F, "cpu_seconds": C, "model_complexity": 1}.
 The timed loop covers decoding, colour conversion and inference; graph set-up is excluded.
 Start it through mediapipe_baseline.sh, which pins one core and one thread.
 Nothing is downloaded: the detector and the full landmark model ship inside the mediapipe wheel.
@@ -69,7 +69,7 @@ def main() -> int:
         f"cpu {cpu_seconds:.3f} s ({frames / max(cpu_seconds, 1e-9):.1f} frames per cpu second)",
         file=sys.stderr,
     )
-    print(json.dumps({"frames": frames, "seconds": round(seconds, 3), "fps": round(frames / seconds, 2), "model_complexity": MODEL_COMPLEXITY}, separators=(",", ":")))
+    print(json.dumps({"frames": frames, "seconds": round(seconds, 3), "fps": round(frames / seconds, 2), "cpu_seconds": round(cpu_seconds, 3), "model_complexity": MODEL_COMPLEXITY}, separators=(",", ":")))
     return 0
 
 
