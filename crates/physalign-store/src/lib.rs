@@ -34,6 +34,7 @@ pub mod outbox;
 mod recordings;
 mod records;
 mod sessions;
+mod soap_notes;
 mod sql_values;
 pub mod sync_state;
 mod transcripts;
@@ -62,6 +63,7 @@ pub use records::{
     FormIssueEvent, FrameRecord, NewSession, OutboxEntry, OutboxStatus, RepetitionRecord,
     SegmentRecord, SessionCompletion, SessionDetail, SessionRow, TranscriptRecord,
 };
+pub use soap_notes::{Signature, SoapNoteAmendment, SoapNoteRow};
 pub use transcripts::ClinicalNotesRow;
 pub use workspace::{ProgramItemActivity, SessionRomSample, UnreviewedSession};
 
