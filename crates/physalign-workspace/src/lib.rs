@@ -15,6 +15,8 @@
 //! * the clinician's **changes**, offline: reviews and the program builder ([`actions`]);
 //! * **measurement mode**: a camera goniometer reading of a held position, saved in the
 //!   patient's chart ([`measurement`]);
+//! * the **note of a visit** drafted in a SOAP layout, every statement with its evidence, for
+//!   the clinician to edit and sign ([`notes`]);
 //! * the **PDF reports**' data: a patient's progress over a period and a session's note
 //!   ([`reports`]);
 //! * **who may open it** (a clinician signed in, never a patient: [`access`]) and the **idle
@@ -31,6 +33,7 @@ pub mod compare;
 pub mod curve;
 pub mod lock;
 pub mod measurement;
+pub mod notes;
 pub mod progress;
 pub mod replay;
 pub mod reports;
