@@ -70,6 +70,10 @@ enum Command {
     /// Extract clinical notes from an audio file or a text.
     #[cfg(feature = "speech")]
     Notes(commands::notes::NotesArgs),
+    /// The note of a visit in a SOAP layout with its evidence: `note draft SESSION [--audio
+    /// FILE]`, `note sign NOTE_ID`, `note amend NOTE_ID --text …`, `note show NOTE_ID`.
+    #[cfg(feature = "speech")]
+    Note(commands::note::NoteArgs),
     /// Sign this device in to the central API (the identity is kept for sync).
     Login(commands::login::LoginArgs),
     /// Upload the local outbox to the central API and pull reviews, programs and sessions.
@@ -146,6 +150,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Transcribe(args) => commands::transcribe::run(args, &global),
         #[cfg(feature = "speech")]
         Command::Notes(args) => commands::notes::run(args, &global),
+        #[cfg(feature = "speech")]
+        Command::Note(args) => commands::note::run(args, &global),
         Command::Login(args) => commands::login::run(args, &global),
         Command::Sync(args) => commands::sync::run(args, &global),
         Command::Claim(args) => commands::claim::run(args, &global),

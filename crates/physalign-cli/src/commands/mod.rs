@@ -20,6 +20,10 @@ pub mod logout;
 #[cfg(feature = "vision")]
 pub mod measure;
 #[cfg(feature = "speech")]
+pub mod note;
+#[cfg(feature = "speech")]
+pub mod note_findings;
+#[cfg(feature = "speech")]
 pub mod notes;
 pub mod outcome;
 pub mod patients;
