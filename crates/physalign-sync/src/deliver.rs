@@ -79,6 +79,7 @@ async fn deliver_steps(ctx: &Context, entry: &OutboxEntry) -> Result<(), StepErr
         (OutboxEntityKind::ClinicalAlert, OutboxOperation::Acknowledge) => {
             &[Step::AcknowledgeAlert]
         }
+        (OutboxEntityKind::Appointment, _) => &[Step::Appointment],
         (kind, operation) => {
             return Err(StepError::Failed(format!(
                 "outbox entry {}/{} has no delivery",
@@ -124,6 +125,7 @@ enum Step {
     ProgramItemUpdate,
     ProgramItemEnd,
     AcknowledgeAlert,
+    Appointment,
 }
 
 impl Step {
@@ -142,6 +144,7 @@ impl Step {
             Step::ProgramItemUpdate => "program_item_update",
             Step::ProgramItemEnd => "program_item_end",
             Step::AcknowledgeAlert => "acknowledge_alert",
+            Step::Appointment => "appointment",
         }
     }
 }
@@ -165,6 +168,7 @@ async fn run_step(
         Step::ProgramItemUpdate => program_item_update(ctx, entry, key).await,
         Step::ProgramItemEnd => program_item_end(ctx, entry, key).await,
         Step::AcknowledgeAlert => acknowledge_alert(ctx, entry, key).await,
+        Step::Appointment => crate::appointments::deliver(ctx, entry, key).await,
     }
 }
 

@@ -11,6 +11,7 @@
 
 #![warn(missing_docs)]
 
+pub mod appointments;
 pub mod backoff;
 pub mod blocking;
 pub mod client;

@@ -46,6 +46,12 @@ pub struct PullReport {
     pub alerts: usize,
     /// Pose frames stored for pulled sessions (clinicians).
     pub frames: usize,
+    /// Appointments stored (the therapist's calendar, or the patient's upcoming ones).
+    #[serde(default)]
+    pub appointments: usize,
+    /// Therapy goals stored (a patient's own).
+    #[serde(default)]
+    pub goals: usize,
 }
 
 /// Why a pull stopped.
@@ -70,7 +76,7 @@ pub enum PullError {
 /// is safe to repeat on its own.
 const GET_ATTEMPTS: i64 = 5;
 
-async fn get(ctx: &Context, path: &str) -> Result<ApiResponse, PullError> {
+pub(crate) async fn get(ctx: &Context, path: &str) -> Result<ApiResponse, PullError> {
     let mut attempt = 0;
     loop {
         let sent = std::time::Instant::now();
@@ -134,7 +140,10 @@ async fn get_once(
     Ok(response)
 }
 
-fn parse<T: serde::de::DeserializeOwned>(path: &str, r: &ApiResponse) -> Result<T, PullError> {
+pub(crate) fn parse<T: serde::de::DeserializeOwned>(
+    path: &str,
+    r: &ApiResponse,
+) -> Result<T, PullError> {
     r.json()
         .map_err(|e| PullError::Status(format!("GET {path}: unreadable answer: {e}")))
 }
@@ -180,6 +189,13 @@ pub async fn pull(ctx: &Context) -> Result<PullReport, PullError> {
     report.program_items += optional(pull_program_items(ctx).await)?;
     if ctx.role == Some(Role::Physiotherapist) {
         report.alerts += optional(pull_alerts(ctx).await)?;
+    }
+    if matches!(ctx.role, Some(Role::Physiotherapist | Role::Patient)) {
+        let (appointments, goals) = crate::appointments::pull(ctx)
+            .await
+            .or_else(|e| optional(Err(e)).map(|_| (0, 0)))?;
+        report.appointments += appointments;
+        report.goals += goals;
     }
     if let Some(newest) = newest {
         ctx.db(|s| s.set_sync_meta(SESSION_CURSOR, &newest.to_rfc3339()))?;
