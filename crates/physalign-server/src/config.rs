@@ -53,13 +53,18 @@ pub struct ServerConfig {
     #[arg(long, env = "PHYSALIGN_RESUMABLE_UPLOAD_TTL", default_value_t = 7 * 24 * 3600)]
     pub resumable_upload_ttl_secs: u64,
 
-    /// Directory where uploaded recordings are stored.
+    /// Directory where uploaded recordings are stored (`--storage local`); with `--storage s3`,
+    /// where request bodies are spooled on their way to the bucket.
     #[arg(
         long,
         env = "PHYSALIGN_STORAGE_DIR",
         default_value = "physalign-storage"
     )]
     pub storage_dir: PathBuf,
+
+    /// Where uploaded files and resumable uploads' chunks live (issue 20, scale-out).
+    #[command(flatten)]
+    pub object_storage: ObjectStorageConfig,
 
     /// Base URL clients reach this server at, used in upload URLs (default `http://<listen>`).
     #[arg(long, env = "PHYSALIGN_PUBLIC_URL")]
@@ -96,10 +101,57 @@ pub struct ServerConfig {
     pub security: SecurityConfig,
 }
 
+/// Where uploaded files are kept.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum StorageBackend {
+    /// Files under `--storage-dir` on this machine: one server.
+    #[default]
+    Local,
+    /// A bucket of S3-compatible object storage: any number of replicas behind a load balancer.
+    S3,
+}
+
+/// The object storage settings (issue 20). Credentials are read from the environment only:
+/// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` (and `AWS_SESSION_TOKEN`).
+#[derive(Debug, Clone, Default, Args)]
+pub struct ObjectStorageConfig {
+    /// `local` (files under `--storage-dir`) or `s3` (a bucket shared by every replica).
+    #[arg(long = "storage", env = "PHYSALIGN_STORAGE", value_enum, default_value_t = StorageBackend::Local)]
+    pub backend: StorageBackend,
+
+    /// Endpoint URL of the S3-compatible service (e.g. `http://10.0.0.5:8333`); unset: AWS S3.
+    #[arg(long, env = "PHYSALIGN_S3_ENDPOINT")]
+    pub s3_endpoint: Option<String>,
+
+    /// Bucket holding the files (must exist).
+    #[arg(long, env = "PHYSALIGN_S3_BUCKET")]
+    pub s3_bucket: Option<String>,
+
+    /// Region of the bucket (default `us-east-1`).
+    #[arg(long, env = "PHYSALIGN_S3_REGION")]
+    pub s3_region: Option<String>,
+
+    /// Allow a plain `http://` endpoint (object storage inside the private network only).
+    #[arg(long, env = "PHYSALIGN_S3_ALLOW_HTTP")]
+    pub s3_allow_http: bool,
+}
+
+impl ObjectStorageConfig {
+    /// The bucket settings of the S3 store.
+    pub fn s3_settings(&self) -> crate::storage::S3Settings {
+        crate::storage::S3Settings {
+            endpoint: self.s3_endpoint.clone(),
+            bucket: self.s3_bucket.clone(),
+            region: self.s3_region.clone(),
+            allow_http: self.s3_allow_http,
+        }
+    }
+}
+
 /// The settings of issue 17's safeguards, kept apart so the main list stays readable.
 #[derive(Debug, Clone, Args)]
 pub struct SecurityConfig {
-    /// Keys each in-memory rate limiter holds at most (oldest windows dropped beyond).
+    /// Sign-in sessions the in-memory session cache holds at most (oldest dropped beyond).
     #[arg(long, env = "PHYSALIGN_RATE_LIMIT_MAX_KEYS", default_value_t = 100_000)]
     pub rate_limit_max_keys: usize,
 
@@ -156,7 +208,8 @@ pub struct SecurityConfig {
     pub session_cache_secs: u64,
 
     /// Seconds between clean-up passes (expired idempotency keys, ended sessions and refresh
-    /// tokens, abandoned uploads); 0 runs none. One server of several runs each pass.
+    /// tokens, abandoned uploads, past rate-limit windows); 0 runs none. However many replicas
+    /// run, each pass runs once (on whichever replica claims it first).
     #[arg(long, env = "PHYSALIGN_RETENTION_INTERVAL", default_value_t = 3600)]
     pub retention_interval_secs: u64,
 
@@ -286,6 +339,7 @@ impl ServerConfig {
             upload_chunk_limit_bytes: 16 * 1024 * 1024,
             resumable_upload_ttl_secs: 7 * 24 * 3600,
             storage_dir: PathBuf::from("physalign-storage"),
+            object_storage: ObjectStorageConfig::default(),
             public_url: None,
             upload_url_ttl_secs: 3600,
             rate_limit_per_minute: 100,

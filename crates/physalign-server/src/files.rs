@@ -2,7 +2,7 @@
 //! once, and versions: a file replaced by a new upload is kept under its own key
 //! (`{key}.{id}`), recorded in `stored_files` with the time it was superseded.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use axum::http::{header, HeaderValue, StatusCode};
@@ -15,10 +15,11 @@ use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::storage::storage_key;
+use crate::storage::{storage_key, Staged};
 
 /// Where streamed bodies land before they are stored: inside the storage root (same file
-/// system, so storing is a link) under a name no storage key produces.
+/// system, so storing on local disk is a link) under a name no storage key produces. With object
+/// storage this is a spool on this machine only for the time of the request.
 pub fn incoming_dir(state: &AppState) -> PathBuf {
     state.config.storage_dir.join(".incoming")
 }
@@ -98,7 +99,7 @@ pub struct NewFile<'a> {
     /// Hex SHA-256.
     pub sha256: &'a str,
     /// Where the bytes are now (left in place).
-    pub staged: &'a Path,
+    pub staged: Staged,
 }
 
 /// Stores `new` as the current version in its own transaction.
@@ -148,7 +149,7 @@ pub async fn store_version_in(
     }
     state
         .storage
-        .put_file(&key, new.staged.to_path_buf())
+        .put_staged(&key, new.staged)
         .await
         .map_err(ApiError::internal)?;
     sqlx::query(

@@ -1,26 +1,39 @@
-//! Fixed-window rate limiting in memory, with seed 002's headers (`X-RateLimit-Limit`,
+//! Fixed-window rate limiting shared by every replica, counted in PostgreSQL
+//! (`rate_limit_counters`), with seed 002's headers (`X-RateLimit-Limit`,
 //! `X-RateLimit-Remaining`, `X-RateLimit-Reset`, `Retry-After`) and its 429 answer.
 //!
-//! Bounded (issue 17): keys are kept only as 64-bit keyed hashes (SipHash with a key drawn at
-//! start, so neither e-mails nor addresses sit in memory and an attacker cannot aim collisions),
-//! at most `max_keys` of them; a read ([`FixedWindowLimiter::peek`]) never inserts, and when
-//! the table is full the expired windows go first, then the oldest tenth.
+//! A key's window starts at its first counted event, on the database's clock, so every replica
+//! counts the key into the same window. Keys are stored only as 64-bit keyed hashes (HMAC-SHA256 under a key derived from the
+//! shared signing secret: neither e-mails nor addresses sit in the table, and an attacker cannot
+//! aim collisions); a read ([`SharedLimiter::peek`]) never inserts. Rows of past windows are
+//! deleted by each replica at most once a window, and by the scheduled clean-up.
 
-use std::collections::hash_map::RandomState;
-use std::collections::HashMap;
-use std::hash::BuildHasher;
 use std::net::IpAddr;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
 
 use axum::http::{HeaderName, HeaderValue, StatusCode};
+use hmac::{Hmac, Mac};
 use physalign_api::ErrorCode;
 use serde_json::json;
+use sha2::Sha256;
+use sqlx::PgPool;
 
 use crate::error::ApiError;
 
-/// Keys a limiter holds at most unless told otherwise.
-pub const DEFAULT_MAX_KEYS: usize = 100_000;
+physalign_domain::wire_enum! {
+    /// Which limit a counter belongs to (`rate_limit_counters.limiter`).
+    pub enum LimitKind {
+        /// Requests per signed-in user.
+        Requests = "requests",
+        /// Anonymous requests per address.
+        Anonymous = "anonymous",
+        /// Failed logins and claims per account and address.
+        FailedLogins = "failed_logins",
+        /// Failed logins and claims per address, whatever the account.
+        AddressFailures = "address_failures",
+    }
+}
 
 /// The outcome of counting one request.
 #[derive(Debug, Clone, Copy)]
@@ -35,106 +48,175 @@ pub struct Decision {
     pub reset_after: Duration,
 }
 
-/// Counts events per key in fixed windows.
-pub struct FixedWindowLimiter {
+/// Counts events per key in fixed windows, in PostgreSQL.
+pub struct SharedLimiter {
+    pool: PgPool,
+    kind: LimitKind,
     limit: u32,
     window: Duration,
-    max_keys: usize,
-    hasher: RandomState,
-    windows: Mutex<HashMap<u64, (Instant, u32)>>,
+    hash_key: Vec<u8>,
+    /// Unix second of this replica's last pruning of past windows.
+    pruned_at: AtomicI64,
 }
 
-impl FixedWindowLimiter {
-    /// `limit` events per `window` per key, at most [`DEFAULT_MAX_KEYS`] keys.
-    pub fn new(limit: u32, window: Duration) -> Self {
-        Self::bounded(limit, window, DEFAULT_MAX_KEYS)
-    }
-
-    /// `limit` events per `window` per key, at most `max_keys` keys held.
-    pub fn bounded(limit: u32, window: Duration, max_keys: usize) -> Self {
+impl SharedLimiter {
+    /// `limit` events per `window` per key of `kind`, counted in `pool`; keys hashed under a key
+    /// derived from `secret` (the same on every replica).
+    pub fn new(pool: PgPool, kind: LimitKind, limit: u32, window: Duration, secret: &[u8]) -> Self {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret)
+            .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
+        mac.update(b"physalign-rate-limit-key");
         Self {
+            pool,
+            kind,
             limit,
             window,
-            max_keys: max_keys.max(1),
-            hasher: RandomState::new(),
-            windows: Mutex::new(HashMap::new()),
+            hash_key: mac.finalize().into_bytes().to_vec(),
+            pruned_at: AtomicI64::new(0),
         }
+    }
+
+    /// Requests allowed per window.
+    pub fn limit(&self) -> u32 {
+        self.limit
+    }
+
+    fn key_hash(&self, key: &str) -> i64 {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.hash_key)
+            .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
+        mac.update(self.kind.as_str().as_bytes());
+        mac.update(b"|");
+        mac.update(key.as_bytes());
+        let digest = mac.finalize().into_bytes();
+        let mut first = [0u8; 8];
+        first.copy_from_slice(&digest[..8]);
+        i64::from_be_bytes(first)
+    }
+
+    fn window_secs(&self) -> f64 {
+        self.window.as_secs_f64().max(0.001)
     }
 
     /// Counts one event for `key` and says whether it is within the limit.
-    pub fn hit(&self, key: &str) -> Decision {
-        let now = Instant::now();
-        let hash = self.hasher.hash_one(key);
-        // A poisoned lock only means another request panicked mid-update; the counts are
-        // still usable.
-        let mut map = self.windows.lock().unwrap_or_else(|p| p.into_inner());
-        if !map.contains_key(&hash) && map.len() >= self.max_keys {
-            self.make_room(&mut map, now);
-        }
-        let entry = map.entry(hash).or_insert((now, 0));
-        if now.duration_since(entry.0) >= self.window {
-            *entry = (now, 0);
-        }
-        let allowed = entry.1 < self.limit;
-        if allowed {
-            entry.1 += 1;
-        }
-        self.decision(allowed, *entry, now)
+    pub async fn hit(&self, key: &str) -> Result<Decision, sqlx::Error> {
+        self.prune_now_and_then();
+        // Counts stop one past the limit: a flood cannot overflow them.
+        let (hits, reset_secs): (i32, f64) = sqlx::query_as(
+            "INSERT INTO rate_limit_counters AS c (limiter, key_hash, window_start, hits)
+             VALUES ($1, $2, now(), 1)
+             ON CONFLICT (limiter, key_hash) DO UPDATE SET
+                 hits = CASE WHEN c.window_start > now() - make_interval(secs => $3)
+                             THEN LEAST(c.hits + 1, $4) ELSE 1 END,
+                 window_start = CASE WHEN c.window_start > now() - make_interval(secs => $3)
+                                     THEN c.window_start ELSE now() END
+             RETURNING hits, extract(epoch FROM window_start + make_interval(secs => $3)
+                                                - now())::float8",
+        )
+        .bind(self.kind.as_str())
+        .bind(self.key_hash(key))
+        .bind(self.window_secs())
+        .bind(i32::try_from(self.limit).unwrap_or(i32::MAX - 1) + 1)
+        .fetch_one(&self.pool)
+        .await?;
+        let hits = u32::try_from(hits).unwrap_or(0);
+        Ok(self.decision(hits <= self.limit, hits, reset_secs))
     }
 
     /// Says whether `key` is over the limit, without counting and without remembering `key`.
-    pub fn peek(&self, key: &str) -> Decision {
-        let now = Instant::now();
-        let hash = self.hasher.hash_one(key);
-        let map = self.windows.lock().unwrap_or_else(|p| p.into_inner());
-        match map.get(&hash) {
-            Some(&(start, count)) if now.duration_since(start) < self.window => {
-                self.decision(count < self.limit, (start, count), now)
-            }
-            _ => self.decision(true, (now, 0), now),
-        }
+    pub async fn peek(&self, key: &str) -> Result<Decision, sqlx::Error> {
+        let counted: Option<(i32, f64)> = sqlx::query_as(
+            "SELECT hits, extract(epoch FROM window_start + make_interval(secs => $3)
+                                             - now())::float8
+             FROM rate_limit_counters
+             WHERE limiter = $1 AND key_hash = $2
+               AND window_start > now() - make_interval(secs => $3)",
+        )
+        .bind(self.kind.as_str())
+        .bind(self.key_hash(key))
+        .bind(self.window_secs())
+        .fetch_optional(&self.pool)
+        .await?;
+        let (hits, reset_secs) = counted.unwrap_or((0, self.window_secs()));
+        let hits = u32::try_from(hits).unwrap_or(0);
+        Ok(self.decision(hits < self.limit, hits, reset_secs))
     }
 
     /// Forgets `key`.
-    pub fn reset(&self, key: &str) {
-        let hash = self.hasher.hash_one(key);
-        if let Ok(mut map) = self.windows.lock() {
-            map.remove(&hash);
-        }
+    pub async fn reset(&self, key: &str) -> Result<(), sqlx::Error> {
+        sqlx::query("DELETE FROM rate_limit_counters WHERE limiter = $1 AND key_hash = $2")
+            .bind(self.kind.as_str())
+            .bind(self.key_hash(key))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
-    /// Keys held now (for `/health/detailed` and tests).
-    pub fn len(&self) -> usize {
-        self.windows.lock().map(|m| m.len()).unwrap_or(0)
+    /// Keys counted in the current window, by every replica (for `/health/detailed` and tests).
+    pub async fn keys(&self) -> Result<u64, sqlx::Error> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM rate_limit_counters
+             WHERE limiter = $1 AND window_start > now() - make_interval(secs => $2)",
+        )
+        .bind(self.kind.as_str())
+        .bind(self.window_secs())
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(u64::try_from(n).unwrap_or(0))
     }
 
-    /// Whether no key is held.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// Drops expired windows; if that frees nothing, the oldest tenth (amortised: a flood of
-    /// new keys costs one scan per tenth of the table, not one per key).
-    fn make_room(&self, map: &mut HashMap<u64, (Instant, u32)>, now: Instant) {
-        let window = self.window;
-        map.retain(|_, (start, _)| now.duration_since(*start) < window);
-        if map.len() < self.max_keys {
+    /// At most once a window on this replica, deletes this limit's rows of past windows in the
+    /// background, so the table holds about one window's keys.
+    fn prune_now_and_then(&self) {
+        let now = chrono::Utc::now().timestamp();
+        let last = self.pruned_at.load(Ordering::Relaxed);
+        let every = i64::try_from(self.window.as_secs())
+            .unwrap_or(i64::MAX)
+            .max(1);
+        if now - last < every
+            || self
+                .pruned_at
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_err()
+        {
             return;
         }
-        let mut starts: Vec<Instant> = map.values().map(|(start, _)| *start).collect();
-        let cut = (self.max_keys / 10).max(1).min(starts.len() - 1);
-        let (_, &mut threshold, _) = starts.select_nth_unstable(cut);
-        map.retain(|_, (start, _)| *start > threshold);
+        let pool = self.pool.clone();
+        let kind = self.kind;
+        let window = self.window_secs();
+        tokio::spawn(async move {
+            if let Err(e) = prune(&pool, Some(kind), window).await {
+                tracing::warn!(error = %e, "pruning past rate-limit windows");
+            }
+        });
     }
 
-    fn decision(&self, allowed: bool, (start, count): (Instant, u32), now: Instant) -> Decision {
+    fn decision(&self, allowed: bool, hits: u32, reset_secs: f64) -> Decision {
         Decision {
             allowed,
             limit: self.limit,
-            remaining: self.limit.saturating_sub(count),
-            reset_after: self.window.saturating_sub(now.duration_since(start)),
+            remaining: self.limit.saturating_sub(hits),
+            reset_after: Duration::from_secs_f64(reset_secs.clamp(0.0, self.window_secs())),
         }
     }
+}
+
+/// Deletes the counters of windows that ended (of one limit, or of every limit when `kind` is
+/// `None`, with windows of at most `window_secs`); returns how many.
+pub async fn prune(
+    pool: &PgPool,
+    kind: Option<LimitKind>,
+    window_secs: f64,
+) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query(
+        "DELETE FROM rate_limit_counters
+         WHERE ($1::text IS NULL OR limiter = $1)
+           AND window_start <= now() - make_interval(secs => $2)",
+    )
+    .bind(kind.map(|k| k.as_str()))
+    .bind(window_secs)
+    .execute(pool)
+    .await?
+    .rows_affected())
 }
 
 /// The text an address is counted under: an IPv4 address itself, an IPv6 address by its /64
@@ -212,53 +294,6 @@ pub fn too_many_requests(retry_secs: u64, headers: Vec<(HeaderName, HeaderValue)
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn limiter_refuses_after_limit_and_keys_are_independent() {
-        let limiter = FixedWindowLimiter::new(3, Duration::from_secs(60));
-        for expected_remaining in [2, 1, 0] {
-            let d = limiter.hit("a");
-            assert!(d.allowed);
-            assert_eq!(d.remaining, expected_remaining);
-        }
-        assert!(!limiter.hit("a").allowed);
-        assert!(limiter.hit("b").allowed);
-        assert!(!limiter.peek("a").allowed);
-        limiter.reset("a");
-        assert!(limiter.peek("a").allowed);
-    }
-
-    #[test]
-    fn window_expiry_resets_the_count() {
-        let limiter = FixedWindowLimiter::new(1, Duration::from_millis(20));
-        assert!(limiter.hit("k").allowed);
-        assert!(!limiter.hit("k").allowed);
-        std::thread::sleep(Duration::from_millis(30));
-        assert!(limiter.hit("k").allowed);
-    }
-
-    #[test]
-    fn a_peek_never_inserts() {
-        let limiter = FixedWindowLimiter::new(3, Duration::from_secs(60));
-        for i in 0..1000 {
-            assert!(limiter.peek(&format!("someone{i}@example.org")).allowed);
-        }
-        assert_eq!(limiter.len(), 0);
-    }
-
-    #[test]
-    fn the_table_stays_bounded_under_a_flood_of_new_keys() {
-        let limiter = FixedWindowLimiter::bounded(5, Duration::from_secs(60), 1000);
-        for _ in 0..6 {
-            limiter.hit("victim-of-a-flood");
-        }
-        for i in 0..50_000 {
-            limiter.hit(&format!("flood{i}"));
-            assert!(limiter.len() <= 1000);
-        }
-        // Recent keys are kept: the last one counted is still counted.
-        assert_eq!(limiter.peek("flood49999").remaining, 4);
-    }
 
     #[test]
     fn ipv6_addresses_count_by_their_64_prefix() {

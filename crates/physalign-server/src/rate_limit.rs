@@ -41,15 +41,25 @@ pub async fn identify_and_limit(
     } else {
         &state.anonymous_limiter
     };
-    let decision = limiter.hit(&key);
-    if !decision.allowed {
+    // Counted in PostgreSQL, shared by every replica. Should the count fail, the request goes
+    // on unlimited rather than refused: the handler meets the same database and answers for it.
+    let decision = match limiter.hit(&key).await {
+        Ok(decision) => Some(decision),
+        Err(e) => {
+            tracing::warn!(error = %e, "rate limit not counted");
+            None
+        }
+    };
+    if let Some(decision) = decision.filter(|d| !d.allowed) {
         return decision.too_many_requests().into_response();
     }
     let mut response = next.run(request).await;
     // A handler's own, stricter limit (failed logins) keeps its headers.
-    if !response.headers().contains_key("x-ratelimit-limit") {
-        for (name, value) in decision.headers() {
-            response.headers_mut().insert(name, value);
+    if let Some(decision) = decision {
+        if !response.headers().contains_key("x-ratelimit-limit") {
+            for (name, value) in decision.headers() {
+                response.headers_mut().insert(name, value);
+            }
         }
     }
     response

@@ -1,9 +1,13 @@
 //! Scheduled clean-up (issue 17): expired idempotency keys, ended sign-in sessions with their
-//! refresh tokens, and abandoned resumable uploads with their bytes.
+//! refresh tokens, abandoned resumable uploads with their bytes, and (issue 20) the rate-limit
+//! counters of past windows.
 //!
-//! Several replicas may run it: a pass first takes a PostgreSQL advisory lock
-//! ([`LOCK_KEY`]) on its own connection and skips when another server holds it; the lock goes
-//! with the connection, so a crashed server never leaves it held.
+//! Any number of replicas run the schedule, and each slot of it (the Unix time divided by the
+//! interval) runs once: a replica that ticks claims the slot in `scheduled_job_runs`, and only
+//! the one whose claim succeeds runs the pass ([`run_scheduled`]). A pass also takes a PostgreSQL
+//! advisory lock ([`LOCK_KEY`]) on its own connection and skips when another server holds it, so
+//! a pass that outlasts its slot never overlaps the next; the lock goes with the connection, so a
+//! crashed server never leaves it held.
 
 use std::time::Duration;
 
@@ -31,6 +35,8 @@ pub struct Swept {
     pub refresh_tokens: u64,
     /// Open uploads past their expiry, now `expired`, their bytes deleted.
     pub uploads: u64,
+    /// Rate-limit counters of windows that ended.
+    pub rate_limit_counters: u64,
 }
 
 /// The outcome of [`run_once`].
@@ -101,11 +107,14 @@ async fn sweep(
     .await?
     .rows_affected();
     let uploads = expire_uploads(pool, staging).await?;
+    // Every limit counts in windows of a minute.
+    let rate_limit_counters = crate::limiter::prune(pool, None, 60.0).await?;
     Ok(Swept {
         idempotency_keys,
         sessions,
         refresh_tokens,
         uploads,
+        rate_limit_counters,
     })
 }
 
@@ -125,17 +134,67 @@ async fn expire_uploads(pool: &PgPool, staging: &UploadStaging) -> Result<u64, s
     }
 }
 
-/// Runs [`run_once`] with the server's settings every `every` until the task is dropped (the
-/// first pass at once).
+/// The name of the clean-up in `scheduled_job_runs`.
+pub const JOB_NAME: &str = "retention";
+
+/// What a replica's tick of the schedule did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tick {
+    /// This replica claimed the slot and ran the pass (or found the lock held: [`Pass::Busy`]).
+    Claimed(Pass),
+    /// Another replica claimed this slot already.
+    AlreadyRun,
+}
+
+/// Claims the current slot of `job` (`every` long, on the database clock) for this replica;
+/// `false` when another replica claimed it first.
+pub async fn claim_slot(pool: &PgPool, job: &str, every: Duration) -> Result<bool, sqlx::Error> {
+    let secs = i64::try_from(every.as_secs().max(1)).unwrap_or(i64::MAX);
+    let claimed: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO scheduled_job_runs AS r (job, last_slot)
+         VALUES ($1, floor(extract(epoch FROM clock_timestamp()) / $2)::bigint)
+         ON CONFLICT (job) DO UPDATE SET last_slot = EXCLUDED.last_slot, runs = r.runs + 1,
+                                         last_started_at = NOW(), last_finished_at = NULL
+             WHERE r.last_slot < EXCLUDED.last_slot
+         RETURNING last_slot",
+    )
+    .bind(job)
+    .bind(secs)
+    .fetch_optional(pool)
+    .await?;
+    Ok(claimed.is_some())
+}
+
+/// One tick of the schedule: the pass, if this replica is the first to claim the current slot.
+pub async fn run_scheduled(state: &AppState, every: Duration) -> Result<Tick, sqlx::Error> {
+    if !claim_slot(&state.pool, JOB_NAME, every).await? {
+        return Ok(Tick::AlreadyRun);
+    }
+    let ttl = state.config.security.idempotency_key_ttl_secs;
+    let pass = run_once(&state.pool, &state.staging, ttl).await?;
+    sqlx::query("UPDATE scheduled_job_runs SET last_finished_at = NOW() WHERE job = $1")
+        .bind(JOB_NAME)
+        .execute(&state.pool)
+        .await?;
+    Ok(Tick::Claimed(pass))
+}
+
+/// Ticks the schedule of one pass `every` until the task is dropped: often enough (a tenth of the
+/// interval, between one second and a minute) that a slot is claimed soon after it starts,
+/// whichever replicas are up; the first slot at once.
 pub async fn run_periodically(state: AppState, every: Duration) {
-    let mut ticks = tokio::time::interval(every.max(Duration::from_secs(1)));
+    let every = every.max(Duration::from_secs(1));
+    let tick = (every / 10).clamp(Duration::from_secs(1), Duration::from_secs(60));
+    let mut ticks = tokio::time::interval(tick);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticks.tick().await;
-        let ttl = state.config.security.idempotency_key_ttl_secs;
-        match run_once(&state.pool, &state.staging, ttl).await {
-            Ok(Pass::Ran(swept)) => tracing::info!(?swept, "retention pass"),
-            Ok(Pass::Busy) => tracing::debug!("retention pass skipped: another server runs one"),
+        match run_scheduled(&state, every).await {
+            Ok(Tick::Claimed(Pass::Ran(swept))) => tracing::info!(?swept, "retention pass"),
+            Ok(Tick::Claimed(Pass::Busy)) => {
+                tracing::debug!("retention pass skipped: the previous one still runs")
+            }
+            Ok(Tick::AlreadyRun) => {}
             Err(e) => tracing::warn!(error = %e, "retention pass failed"),
         }
     }

@@ -9,9 +9,12 @@ use crate::auth::jwt::JwtKeys;
 use crate::auth::lockout::LockoutPolicy;
 use crate::auth::password::HashGate;
 use crate::auth::session::SessionCache;
-use crate::config::ServerConfig;
-use crate::limiter::FixedWindowLimiter;
-use crate::storage::{BlobStore, LocalDiskStore, UploadSigner, UploadStaging};
+use crate::config::{ServerConfig, StorageBackend};
+use crate::limiter::{LimitKind, SharedLimiter};
+use crate::storage::{
+    BlobStore, DiskStaging, LocalDiskStore, ObjectStaging, ObjectStorageError, S3Store,
+    UploadSigner, UploadStaging,
+};
 
 /// How long a duplicate idempotent request waits for the first one to finish (see
 /// `idempotency`): the `lock_timeout` of the claim pool's connections.
@@ -31,15 +34,15 @@ pub struct AppState {
     pub jwt: Arc<JwtKeys>,
     /// Recent session checks (issue 17: access tokens die with their session).
     pub sessions: Arc<SessionCache>,
-    /// Requests per minute per signed-in user.
-    pub request_limiter: Arc<FixedWindowLimiter>,
+    /// Requests per minute per signed-in user (counted across replicas, as every limit).
+    pub request_limiter: Arc<SharedLimiter>,
     /// Requests per minute per address for anonymous calls (ten times the per-user limit, so a
     /// clinic behind one address can still sign in).
-    pub anonymous_limiter: Arc<FixedWindowLimiter>,
+    pub anonymous_limiter: Arc<SharedLimiter>,
     /// Failed logins per minute per account and address.
-    pub login_limiter: Arc<FixedWindowLimiter>,
+    pub login_limiter: Arc<SharedLimiter>,
     /// Failed logins and claims per minute per address, whatever the account (issue 17).
-    pub address_failure_limiter: Arc<FixedWindowLimiter>,
+    pub address_failure_limiter: Arc<SharedLimiter>,
     /// The per-account lockout (issue 17).
     pub lockout: LockoutPolicy,
     /// Caps the password hashing running at once (issue 17).
@@ -65,6 +68,9 @@ pub enum StateError {
     /// Secret too short to be safe.
     #[error("PHYSALIGN_JWT_SECRET must be at least 32 bytes")]
     WeakSecret,
+    /// The object storage settings were refused.
+    #[error(transparent)]
+    ObjectStorage(#[from] ObjectStorageError),
 }
 
 impl AppState {
@@ -77,6 +83,32 @@ impl AppState {
         let minute = Duration::from_secs(60);
         let security = &config.security;
         let max_keys = security.rate_limit_max_keys;
+        let limiter = |kind, limit| {
+            Arc::new(SharedLimiter::new(
+                pool.clone(),
+                kind,
+                limit,
+                minute,
+                secret.as_bytes(),
+            ))
+        };
+        let (storage, staging): (Arc<dyn BlobStore>, UploadStaging) =
+            match config.object_storage.backend {
+                StorageBackend::Local => (
+                    Arc::new(LocalDiskStore::new(config.storage_dir.clone())),
+                    // Inside the storage root (same file system, so finishing is a link) under
+                    // a name no storage key produces (keys start with `sessions/`).
+                    UploadStaging::Disk(DiskStaging::new(config.storage_dir.join(".resumable"))),
+                ),
+                StorageBackend::S3 => {
+                    let store: Arc<dyn BlobStore> =
+                        Arc::new(S3Store::new(&config.object_storage.s3_settings())?);
+                    (
+                        store.clone(),
+                        UploadStaging::Objects(ObjectStaging::new(store)),
+                    )
+                }
+            };
         // A duplicate request waits on the holder's row lock for at most this long.
         let claim_options = (*pool.connect_options())
             .clone()
@@ -86,7 +118,7 @@ impl AppState {
             .acquire_timeout(Duration::from_secs(10))
             .connect_lazy_with(claim_options);
         Ok(Self {
-            pool,
+            pool: pool.clone(),
             claim_pool,
             jwt: Arc::new(JwtKeys::new(
                 secret.as_bytes(),
@@ -96,26 +128,16 @@ impl AppState {
                 Duration::from_secs(security.session_cache_secs),
                 max_keys,
             )),
-            request_limiter: Arc::new(FixedWindowLimiter::bounded(
-                config.rate_limit_per_minute,
-                minute,
-                max_keys,
-            )),
-            anonymous_limiter: Arc::new(FixedWindowLimiter::bounded(
+            request_limiter: limiter(LimitKind::Requests, config.rate_limit_per_minute),
+            anonymous_limiter: limiter(
+                LimitKind::Anonymous,
                 config.rate_limit_per_minute.saturating_mul(10),
-                minute,
-                max_keys,
-            )),
-            login_limiter: Arc::new(FixedWindowLimiter::bounded(
-                config.login_attempts_per_minute,
-                minute,
-                max_keys,
-            )),
-            address_failure_limiter: Arc::new(FixedWindowLimiter::bounded(
+            ),
+            login_limiter: limiter(LimitKind::FailedLogins, config.login_attempts_per_minute),
+            address_failure_limiter: limiter(
+                LimitKind::AddressFailures,
                 security.login_failures_per_address_per_minute,
-                minute,
-                max_keys,
-            )),
+            ),
             lockout: LockoutPolicy {
                 threshold: security.lockout_threshold,
                 base: Duration::from_secs(security.lockout_base_secs),
@@ -128,10 +150,8 @@ impl AppState {
             upload_slots: Arc::new(tokio::sync::Semaphore::new(
                 security.upload_concurrency.max(1),
             )),
-            storage: Arc::new(LocalDiskStore::new(config.storage_dir.clone())),
-            // Inside the storage root (same file system, so finishing is a link) under a name
-            // no storage key produces (keys start with `sessions/`).
-            staging: Arc::new(UploadStaging::new(config.storage_dir.join(".resumable"))),
+            storage,
+            staging: Arc::new(staging),
             upload_signer: Arc::new(UploadSigner::derived_from(&[secret.as_bytes()])),
             started_at: Instant::now(),
             config: Arc::new(config),

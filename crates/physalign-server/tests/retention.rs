@@ -7,7 +7,7 @@ mod common;
 
 use common::{start, PASSWORD};
 use physalign_server::retention::{self, Pass, LOCK_KEY};
-use physalign_server::storage::UploadStaging;
+use physalign_server::storage::{DiskStaging, UploadStaging};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
@@ -22,7 +22,9 @@ async fn exec(pool: &sqlx::PgPool, sql: &str) {
 #[tokio::test]
 async fn a_pass_removes_what_expired_and_skips_while_another_server_runs_one() {
     let srv = start().await;
-    let staging = UploadStaging::new(srv.storage.path().join(".resumable"));
+    let staging_dir = srv.storage.path().join(".resumable");
+    let staging = UploadStaging::Disk(DiskStaging::new(staging_dir.clone()));
+    let staged = |id: &str| staging_dir.join(format!("{id}.part"));
     let gone = srv.signup("patient").await;
     let stale = srv.signup("patient").await;
     let kept = srv.signup("patient").await;
@@ -102,7 +104,7 @@ async fn a_pass_removes_what_expired_and_skips_while_another_server_runs_one() {
     .execute(&srv.pool)
     .await
     .unwrap();
-    assert!(staging.path(uploads[0].parse().unwrap()).exists());
+    assert!(staged(&uploads[0]).exists());
 
     // Another server holds the lock: this pass does nothing.
     let mut other = srv.pool.acquire().await.unwrap();
@@ -166,8 +168,8 @@ async fn a_pass_removes_what_expired_and_skips_while_another_server_runs_one() {
             .await
             .unwrap();
     assert_eq!(status, "expired");
-    assert!(!staging.path(uploads[0].parse().unwrap()).exists());
-    assert!(staging.path(uploads[1].parse().unwrap()).exists());
+    assert!(!staged(&uploads[0]).exists());
+    assert!(staged(&uploads[1]).exists());
     // What is current still works.
     srv.call(
         "POST",

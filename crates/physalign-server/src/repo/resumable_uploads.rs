@@ -218,6 +218,38 @@ pub async fn advance(
     .await
 }
 
+/// Records the acknowledged chunk `[offset, offset + len)` of upload `id`, staged as the object
+/// `object_key` (in the transaction that advances the offset).
+pub async fn record_chunk(
+    conn: &mut PgConnection,
+    id: Uuid,
+    offset: u64,
+    len: u64,
+    object_key: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO resumable_upload_chunks (upload_id, start_offset, size_bytes, object_key)
+         VALUES ($1, $2, $3, $4)",
+    )
+    .bind(id)
+    .bind(i64::try_from(offset).unwrap_or(i64::MAX))
+    .bind(i64::try_from(len).unwrap_or(i64::MAX))
+    .bind(object_key)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The object keys of upload `id`'s acknowledged chunks, in order (none when staged on disk).
+pub async fn chunk_keys(conn: &mut PgConnection, id: Uuid) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT object_key FROM resumable_upload_chunks WHERE upload_id = $1 ORDER BY start_offset",
+    )
+    .bind(id)
+    .fetch_all(conn)
+    .await
+}
+
 /// Records a completed upload stored under `storage_key`.
 pub async fn complete(
     conn: &mut PgConnection,
@@ -226,6 +258,11 @@ pub async fn complete(
     storage_key: &str,
 ) -> Result<UploadRow, sqlx::Error> {
     let _ = kind; // the file itself is recorded by `files::store_version_in`
+                  // The chunks are in the file now; their staged objects go with the upload's prefix.
+    sqlx::query("DELETE FROM resumable_upload_chunks WHERE upload_id = $1")
+        .bind(row.id)
+        .execute(&mut *conn)
+        .await?;
     sqlx::query_as(&format!(
         "UPDATE resumable_uploads
          SET status = 'completed', storage_key = $2, completed_at = NOW(), updated_at = NOW()

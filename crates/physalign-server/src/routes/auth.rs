@@ -23,7 +23,7 @@ use crate::auth::session::{self, RevokeReason};
 use crate::auth::{password, AuthUser, SessionId};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ClientInfo};
-use crate::limiter::{address_key, too_many_requests, FixedWindowLimiter};
+use crate::limiter::{address_key, too_many_requests, SharedLimiter};
 use crate::state::AppState;
 use crate::validate::{check_credential_lengths, check_text, normalise_email};
 
@@ -291,7 +291,7 @@ pub async fn claim(
     }
     let address = address_key(client.ip);
     let limit_key = format!("claim|{address}");
-    refuse_if_limited(&state, &[&state.login_limiter], &limit_key, &address)?;
+    refuse_if_limited(&state, &[&state.login_limiter], &limit_key, &address).await?;
     let mut tx = state.pool.begin().await?;
     let claimed = accounts::claim(
         &mut tx,
@@ -392,7 +392,7 @@ pub async fn login(
     let address = address_key(client.ip);
     let limit_key = format!("{email}|{address}");
     let email_key = lockout::email_hash(&email);
-    refuse_if_limited(&state, &[&state.login_limiter], &limit_key, &address)?;
+    refuse_if_limited(&state, &[&state.login_limiter], &limit_key, &address).await?;
     let row: Option<LoginRow> = sqlx::query_as(&format!("{IDENTITY_SQL} WHERE u.email = $1"))
         .bind(&email)
         .fetch_optional(&state.pool)
@@ -472,18 +472,18 @@ pub async fn login(
 
 /// 429 when the caller's address is over its failure allowance or one of `limiters` refuses
 /// `key`; nothing is counted or remembered (peeks only).
-fn refuse_if_limited(
+async fn refuse_if_limited(
     state: &AppState,
-    limiters: &[&FixedWindowLimiter],
+    limiters: &[&SharedLimiter],
     key: &str,
     address: &str,
 ) -> ApiResult<()> {
-    let per_address = state.address_failure_limiter.peek(address);
+    let per_address = state.address_failure_limiter.peek(address).await?;
     if !per_address.allowed {
         return Err(per_address.too_many_requests());
     }
     for limiter in limiters {
-        let decision = limiter.peek(key);
+        let decision = limiter.peek(key).await?;
         if !decision.allowed {
             return Err(decision.too_many_requests());
         }
@@ -499,8 +499,8 @@ async fn count_failure(
     address: &str,
     email_key: Option<&str>,
 ) -> ApiResult<()> {
-    state.login_limiter.hit(key);
-    state.address_failure_limiter.hit(address);
+    state.login_limiter.hit(key).await?;
+    state.address_failure_limiter.hit(address).await?;
     if let Some(email_key) = email_key {
         lockout::record_failure(&state.pool, email_key, &state.lockout).await?;
     }
@@ -667,7 +667,7 @@ pub async fn change_password(
     ])?;
     let address = address_key(client.ip);
     let limit_key = format!("password|{}|{address}", user.user_id);
-    refuse_if_limited(&state, &[&state.login_limiter], &limit_key, &address)?;
+    refuse_if_limited(&state, &[&state.login_limiter], &limit_key, &address).await?;
     let stored: Option<String> =
         sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
             .bind(user.user_id)

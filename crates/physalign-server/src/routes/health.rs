@@ -54,10 +54,10 @@ pub async fn detailed(
             pool_idle: u32::try_from(state.pool.num_idle()).unwrap_or(u32::MAX),
         },
         limits: LimitsHealth {
-            request_limiter_keys: (state.request_limiter.len() + state.anonymous_limiter.len())
-                as u64,
-            login_limiter_keys: (state.login_limiter.len() + state.address_failure_limiter.len())
-                as u64,
+            request_limiter_keys: state.request_limiter.keys().await?
+                + state.anonymous_limiter.keys().await?,
+            login_limiter_keys: state.login_limiter.keys().await?
+                + state.address_failure_limiter.keys().await?,
             password_hash_slots_free: state.hashing.available() as u64,
             password_hash_slots: state.hashing.capacity() as u64,
             upload_slots_free: state.upload_slots.available_permits() as u64,

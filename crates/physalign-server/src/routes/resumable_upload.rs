@@ -3,7 +3,9 @@
 //! `POST /api/uploads` declares a file (session, kind, size, SHA-256) and returns its id.
 //! `PATCH /api/uploads/{id}` appends one chunk at `Upload-Offset`, which must equal the
 //! acknowledged offset (else 409 with the current offset); the chunk is fsynced before the offset
-//! advances in PostgreSQL, so an acknowledged byte is never lost. `GET`/`HEAD` report the offset
+//! advances in PostgreSQL, so an acknowledged byte is never lost. With object storage each chunk
+//! is an object listed in PostgreSQL with the offset, so any replica can take the next chunk or
+//! complete the upload. `GET`/`HEAD` report the offset
 //! a client resumes from. `POST /api/uploads/{id}/complete` verifies the checksum and stores the
 //! file under the same key as the signed-URL flow (`sessions/{session_id}/{kind}`).
 //!
@@ -334,8 +336,11 @@ async fn apply_chunk(
         .with_details(json!({ "offset": row.offset(), "size_bytes": row.size() })));
     }
     if len > 0 {
-        match state.staging.write_at(id, offset, body).await {
-            Ok(()) => {}
+        match state.staging.write_chunk(id, offset, body).await {
+            Ok(Some(object_key)) => {
+                repo::record_chunk(&mut tx, id, offset, len, &object_key).await?;
+            }
+            Ok(None) => {}
             Err(StorageError::StagingLost { .. }) => {
                 repo::mark_ended(&mut tx, id, UploadState::Failed).await?;
                 tx.commit().await?;
@@ -345,7 +350,8 @@ async fn apply_chunk(
             Err(e) => return Err(storage_error(e)),
         }
     }
-    // The chunk is on disk (fsynced): only now does the acknowledged offset move.
+    // The chunk is durable (fsynced on disk, or a stored object): only now does the acknowledged
+    // offset move.
     let row = repo::advance(&mut tx, id, len, Utc::now() + ttl(state)).await?;
     tx.commit().await?;
     Ok(row)
@@ -429,7 +435,8 @@ async fn finish(state: &AppState, user: AuthUser, id: Uuid) -> ApiResult<(Upload
             &row,
         ));
     }
-    let actual = match state.staging.digest(id, row.size()).await {
+    let chunks = repo::chunk_keys(&mut tx, id).await?;
+    let actual = match state.staging.digest(id, row.size(), &chunks).await {
         Ok(digest) => digest,
         Err(StorageError::StagingLost { .. }) => String::new(),
         Err(e) => return Err(storage_error(e)),
@@ -447,7 +454,7 @@ async fn finish(state: &AppState, user: AuthUser, id: Uuid) -> ApiResult<(Upload
     }
     let kind = row.kind()?;
     let key = storage_key(row.session_id, kind);
-    let staged = state.staging.path(id);
+    let staged = state.staging.staged(id, chunks);
     crate::files::store_version_in(
         state,
         &mut tx,
@@ -457,7 +464,7 @@ async fn finish(state: &AppState, user: AuthUser, id: Uuid) -> ApiResult<(Upload
             owner: user.user_id,
             size: row.size(),
             sha256: &row.sha256,
-            staged: &staged,
+            staged,
         },
     )
     .await?;

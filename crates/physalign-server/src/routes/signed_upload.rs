@@ -24,7 +24,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, ClientInfo};
 use crate::files;
 use crate::state::AppState;
-use crate::storage::{receive_to_file, storage_key, ReceiveError};
+use crate::storage::{receive_to_file, storage_key, ReceiveError, Staged};
 
 /// `POST /api/upload/generate-url` (JSON; the file itself goes through [`file_router`]).
 pub fn router() -> Router<AppState> {
@@ -175,7 +175,7 @@ pub async fn receive(
             owner: sig.u,
             size: received.size,
             sha256: &received.sha256,
-            staged: &received.path,
+            staged: Staged::File(received.path.clone()),
         },
     )
     .await?;
