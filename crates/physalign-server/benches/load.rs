@@ -1,19 +1,24 @@
 //! Load benchmark on loopback: requests per second and latency percentiles for
-//! `GET /api/sessions/{id}` and `POST /api/sessions/{id}/data` with 450 frames, against a real
-//! PostgreSQL started in a temp dir (as the tests do) and the server in-process.
+//! `GET /api/sessions/{id}` and `POST /api/sessions/{id}/data` with 450 frames, against one and
+//! against two `physalign-server` processes (the built binary) on one real PostgreSQL started in
+//! a temp dir, behind HAProxy when it is installed (else the client alternates between them),
+//! reported side by side. Rate limits and the rest are counted in PostgreSQL as in production.
 //!
 //! Run: `cargo bench -p physalign-server --bench load` (add `--profile dev` for a quicker
 //! build). Settings: `LOAD_SECONDS` (default 5), `LOAD_GET_CONNECTIONS` (16),
-//! `LOAD_POST_CONNECTIONS` (4).
+//! `LOAD_POST_CONNECTIONS` (4), `LOAD_REPLICAS` (`1,2`).
 
 #[allow(dead_code)]
 use physalign_testpg as pg;
 
+#[path = "../tests/support/replicas.rs"]
+mod replicas;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use physalign_server::config::ServerConfig;
-use physalign_server::state::AppState;
+use replicas::{Balancer, Replica};
 use serde_json::{json, Value};
 
 fn env_or(name: &str, default: u64) -> u64 {
@@ -40,7 +45,16 @@ struct Outcome {
     elapsed: Duration,
 }
 
-fn report(name: &str, connections: usize, o: &mut Outcome) {
+/// What one phase measured.
+struct Measured {
+    rate: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    requests: usize,
+    errors: usize,
+}
+
+fn measure(name: &str, connections: usize, o: &mut Outcome) -> Measured {
     o.latencies.sort();
     let n = o.latencies.len();
     let pct = |p: f64| {
@@ -48,15 +62,25 @@ fn report(name: &str, connections: usize, o: &mut Outcome) {
             .get(((n as f64 * p) as usize).min(n.saturating_sub(1)))
             .copied()
             .unwrap_or_default()
+            .as_secs_f64()
+            * 1e3
+    };
+    let m = Measured {
+        rate: n as f64 / o.elapsed.as_secs_f64(),
+        p50_ms: pct(0.50),
+        p99_ms: pct(0.99),
+        requests: n,
+        errors: o.errors,
     };
     println!(
-        "{name}: connections={connections} requests={n} errors={} rate={:.1} req/s p50={:.2} ms p99={:.2} ms max={:.2} ms",
+        "  {name}: connections={connections} requests={n} errors={} rate={:.1} req/s p50={:.2} ms p99={:.2} ms max={:.2} ms",
         o.errors,
-        n as f64 / o.elapsed.as_secs_f64(),
-        pct(0.50).as_secs_f64() * 1e3,
-        pct(0.99).as_secs_f64() * 1e3,
+        m.rate,
+        m.p50_ms,
+        m.p99_ms,
         o.latencies.last().copied().unwrap_or_default().as_secs_f64() * 1e3,
     );
+    m
 }
 
 /// Runs `connections` workers for `duration`; worker `w` sends request `make(w)` in a loop.
@@ -109,36 +133,114 @@ fn main() {
     rt.block_on(run());
 }
 
+/// Where the load goes: the balancer, or each replica in turn.
+struct Targets {
+    bases: Vec<String>,
+    next: AtomicUsize,
+}
+
+impl Targets {
+    fn next(&self) -> &str {
+        &self.bases[self.next.fetch_add(1, Ordering::Relaxed) % self.bases.len()]
+    }
+}
+
 async fn run() {
     let seconds = env_or("LOAD_SECONDS", 5);
     let get_conns = env_or("LOAD_GET_CONNECTIONS", 16) as usize;
     let post_conns = env_or("LOAD_POST_CONNECTIONS", 4) as usize;
+    let counts: Vec<usize> = std::env::var("LOAD_REPLICAS")
+        .unwrap_or_else(|_| "1,2".into())
+        .split(',')
+        .filter_map(|n| n.trim().parse().ok())
+        .filter(|&n| n > 0)
+        .collect();
     let cluster = pg::PgCluster::start();
-    let url = cluster.create_database("load");
-    let storage = tempfile::tempdir().expect("temp dir");
-    let mut config = ServerConfig::new(url, "bench-secret-bench-secret-bench-secret-01");
-    config.storage_dir = storage.path().to_path_buf();
-    config.rate_limit_per_minute = u32::MAX / 20;
-    config.db_pool_max = 20;
-    let pool = physalign_server::db::connect(&config)
-        .await
-        .expect("connect");
-    physalign_server::db::migrate(&pool).await.expect("migrate");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    config.listen = addr;
-    let state = AppState::new(config, pool).expect("state");
-    tokio::spawn(async move {
-        let _ = physalign_server::app::serve(listener, state, std::future::pending()).await;
-    });
-    let base = format!("http://{addr}");
+    let haproxy = replicas::haproxy_binary();
+    println!(
+        "load: {seconds} s per phase, {} cores, {}",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        if haproxy.is_some() {
+            "through HAProxy (round robin)"
+        } else {
+            "HAProxy not found: the client alternates between replicas"
+        }
+    );
+    let mut rows = Vec::new();
+    for &n in &counts {
+        println!("{n} replica(s):");
+        let url = cluster.create_database(&format!("load_{n}"));
+        let env = vec![
+            ("PHYSALIGN_RATE_LIMIT", (u32::MAX / 20).to_string()),
+            ("PHYSALIGN_DB_POOL_MAX", "20".to_string()),
+            ("RUST_LOG", "warn".to_string()),
+        ];
+        let binary = std::path::Path::new(env!("CARGO_BIN_EXE_physalign-server"));
+        let servers: Vec<Replica> = (0..n).map(|_| Replica::spawn(binary, &url, &env)).collect();
+        let balancer = haproxy
+            .as_ref()
+            .map(|h| Balancer::start(h, &servers.iter().map(|r| r.port).collect::<Vec<_>>()));
+        let bases = match &balancer {
+            Some(b) => vec![b.base.clone()],
+            None => servers.iter().map(|r| r.base.clone()).collect(),
+        };
+        let targets = Arc::new(Targets {
+            bases,
+            next: AtomicUsize::new(0),
+        });
+        let (get, post) = phases(targets, seconds, get_conns, post_conns).await;
+        rows.push((n, get, post));
+        drop(balancer);
+        drop(servers);
+    }
+    println!();
+    println!(
+        "{:<44} {:>9} {:>12} {:>10} {:>10} {:>8}",
+        "", "replicas", "req/s", "p50 ms", "p99 ms", "errors"
+    );
+    for (name, pick) in [
+        ("GET /api/sessions/{id} (450 frames stored)", 0usize),
+        ("POST /api/sessions/{id}/data (450 frames)", 1),
+    ] {
+        for (n, get, post) in &rows {
+            let m = if pick == 0 { get } else { post };
+            println!(
+                "{:<44} {:>9} {:>12.1} {:>10.2} {:>10.2} {:>8}",
+                name, n, m.rate, m.p50_ms, m.p99_ms, m.errors
+            );
+        }
+        if let (Some(one), Some(two)) = (
+            rows.iter().find(|r| r.0 == 1),
+            rows.iter().find(|r| r.0 == 2),
+        ) {
+            let (a, b) = if pick == 0 {
+                (&one.1, &two.1)
+            } else {
+                (&one.2, &two.2)
+            };
+            println!(
+                "{:<44} two against one: {:.2}x",
+                "",
+                b.rate / a.rate.max(1e-9)
+            );
+        }
+    }
+    let total: usize = rows.iter().map(|r| r.1.requests + r.2.requests).sum();
+    println!("({total} requests measured)");
+    drop(cluster);
+}
+
+async fn phases(
+    targets: Arc<Targets>,
+    seconds: u64,
+    get_conns: usize,
+    post_conns: usize,
+) -> (Measured, Measured) {
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(64)
         .build()
         .expect("client");
-
+    let base = targets.next().to_string();
     let signup: Value = http
         .post(format!("{base}/api/auth/signup"))
         .json(&json!({"email": "load@example.org", "password": "Str0ng-Passw0rd!", "first_name": "L", "last_name": "D", "role": "patient"}))
@@ -175,26 +277,27 @@ async fn run() {
     assert!(r.status().is_success(), "upload failed: {}", r.status());
 
     let duration = Duration::from_secs(seconds);
-    {
-        let (http, base, token, id) = (http.clone(), base.clone(), token.clone(), first.clone());
+    let get = {
+        let (http, targets, token, id) = (http.clone(), targets.clone(), token.clone(), first);
         let mut o = drive(get_conns, duration, move |_| {
-            http.get(format!("{base}/api/sessions/{id}"))
+            http.get(format!("{}/api/sessions/{id}", targets.next()))
                 .bearer_auth(&token)
         })
         .await;
-        report(
+        measure(
             "GET /api/sessions/{id} (450 frames stored)",
             get_conns,
             &mut o,
-        );
-    }
-    {
-        let (http, base, token) = (http.clone(), base.clone(), token.clone());
+        )
+    };
+    let post = {
+        let (http, token) = (http.clone(), token.clone());
         let body = Arc::new(upload_bytes);
         let sessions = Arc::new(sessions);
         let mut o = drive(post_conns, duration, move |w| {
             http.post(format!(
-                "{base}/api/sessions/{}/data",
+                "{}/api/sessions/{}/data",
+                targets.next(),
                 sessions[w % sessions.len()]
             ))
             .bearer_auth(&token)
@@ -202,11 +305,11 @@ async fn run() {
             .body(body.as_ref().clone())
         })
         .await;
-        report(
+        measure(
             "POST /api/sessions/{id}/data (450 frames)",
             post_conns,
             &mut o,
-        );
-    }
-    drop(cluster);
+        )
+    };
+    (get, post)
 }
