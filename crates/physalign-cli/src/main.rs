@@ -101,6 +101,9 @@ enum Command {
     Program(commands::program::ProgramArgs),
     /// The clinician's open alerts.
     Alerts(commands::alerts::AlertsArgs),
+    /// The clinic calendar, a day or `--week` (local); book, move, cancel, recur, no-show
+    /// offline; sync conflicts and their resolution.
+    Appointments(commands::appointments::AppointmentsArgs),
     /// The clinician's start of the day: review queue, open alerts, today's patients (local).
     Today(commands::today::TodayArgs),
     /// Patient-reported outcome measures: `outcome score MEASURE --answers A1,A2,…`.
@@ -166,6 +169,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Compare(args) => commands::compare::run(args, &global),
         Command::Program(args) => commands::program::run(args, &global),
         Command::Alerts(args) => commands::alerts::run(args, &global),
+        Command::Appointments(args) => commands::appointments::run(args, &global),
         Command::Today(args) => commands::today::run(args, &global),
         Command::Consent(args) => commands::consent::run(args, &global),
         Command::Export(args) => commands::export::run(args, &global),

@@ -9,6 +9,8 @@
 //! * the **roster**: each patient with the last session, adherence this week and open alerts,
 //!   searchable by name ([`roster`]);
 //! * **today's patients**: recently active patients, until appointments exist;
+//! * the **calendar**: the day or week of appointments, booked and changed offline, with the
+//!   conflicts sync found ([`calendar`]); a patient's upcoming appointments and goals;
 //! * the **patient chart**'s progress over time per exercise and side against the target band
 //!   ([`progress`]), a session's **replay** from its stored landmarks ([`replay`]) and the
 //!   **comparison** of two sessions ([`compare`]);
@@ -29,6 +31,7 @@
 pub mod access;
 pub mod actions;
 pub mod alerts;
+pub mod calendar;
 pub mod compare;
 pub mod curve;
 pub mod lock;

@@ -3,6 +3,7 @@
 pub mod alerts;
 #[cfg(feature = "vision")]
 pub mod analyze;
+pub mod appointments;
 pub mod care_team;
 pub mod claim;
 pub mod clinical_json;
