@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs bench_faster_whisper.py in its own cached venv (faster-whisper from PyPI).
-# Usage: bench_faster_whisper.sh AUDIO MODEL THREADS
+# Usage: bench_faster_whisper.sh file|remarks MODEL THREADS AUDIO [AUDIO...]
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 VENV="${XDG_CACHE_HOME:-$HOME/.cache}/physalign/venvs/faster-whisper"

@@ -23,4 +23,7 @@ pub mod wer;
 
 pub use error::SpeechError;
 pub use notes::{ClinicalNotes, NoteExtractor, RuleBasedExtractor};
-pub use transcribe::{Segment, TranscribeOptions, Transcript, WhisperTranscriber};
+pub use transcribe::{
+    transcribe_file, EncoderWindow, ModelSource, Segment, TranscribeOptions, Transcript,
+    WhisperTranscriber,
+};

@@ -3,12 +3,11 @@
 
 use crate::GlobalArgs;
 use anyhow::{bail, Context};
-use physalign_speech::audio::decode_file;
 use physalign_speech::persist;
 use physalign_speech::stream::StreamingTranscription;
 use physalign_speech::transcribe::{default_threads, Segment, Transcript};
 use physalign_speech::wer::word_errors;
-use physalign_speech::{TranscribeOptions, WhisperTranscriber};
+use physalign_speech::{ModelSource, TranscribeOptions, WhisperTranscriber};
 use physalign_store::Store;
 use serde_json::json;
 use std::path::{Path, PathBuf};
@@ -42,12 +41,20 @@ pub struct ModelArgs {
 }
 
 impl ModelArgs {
+    /// Where the chosen model comes from.
+    pub fn source(&self) -> ModelSource {
+        match &self.model_file {
+            Some(path) => ModelSource::File {
+                path: path.clone(),
+                name: self.model.clone(),
+            },
+            None => ModelSource::Provisioned(self.model.clone()),
+        }
+    }
+
     /// Loads the chosen model.
     pub fn load(&self) -> anyhow::Result<WhisperTranscriber> {
-        Ok(match &self.model_file {
-            Some(path) => WhisperTranscriber::load_file(path, &self.model)?,
-            None => WhisperTranscriber::load(&self.model)?,
-        })
+        Ok(WhisperTranscriber::open(&self.source())?)
     }
 
     /// The decoding options.
@@ -161,17 +168,17 @@ pub fn open_store(global: &GlobalArgs) -> anyhow::Result<Store> {
     Store::open(&path).with_context(|| format!("cannot open database {}", path.display()))
 }
 
-/// Transcribes a file; returns the transcript and the seconds spent (decoding included).
+/// Transcribes a file with a loaded model; returns the transcript and the seconds spent
+/// (decoding included).
 pub fn transcribe_file(
     transcriber: &WhisperTranscriber,
     path: &Path,
     per_channel: bool,
     options: &TranscribeOptions,
 ) -> anyhow::Result<(Transcript, f64)> {
-    let started = Instant::now();
-    let clip = decode_file(path)?;
-    let transcript = transcriber.transcribe_clip(&clip, per_channel, options)?;
-    Ok((transcript, started.elapsed().as_secs_f64()))
+    let transcript = transcriber.transcribe_path(path, per_channel, options)?;
+    let seconds = transcript.processing_seconds;
+    Ok((transcript, seconds))
 }
 
 /// Runs the subcommand.
@@ -188,16 +195,26 @@ pub fn run(args: TranscribeArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         .map(persist::parse_session_id)
         .transpose()?;
     let options = args.model.options()?;
-    let transcriber = args.model.load()?;
     let store = if args.no_store {
         None
     } else {
         Some(open_store(global)?)
     };
     let (transcript, processing_seconds, stored_id) = match (&args.audio, args.mic) {
-        (_, true) => record_microphone(&args, transcriber, options, store.as_ref(), session)?,
+        (_, true) => {
+            let transcriber = args.model.load()?;
+            record_microphone(&args, transcriber, options, store.as_ref(), session)?
+        }
         (Some(path), false) => {
-            let (t, seconds) = transcribe_file(&transcriber, path, args.per_channel, &options)?;
+            // The function the speech benchmark times: model load, decoding, voice activity
+            // and transcription.
+            let t = physalign_speech::transcribe_file(
+                &args.model.source(),
+                path,
+                args.per_channel,
+                &options,
+            )?;
+            let seconds = t.processing_seconds;
             let id = match &store {
                 Some(s) => Some(persist::save_transcript(s, &t, session)?),
                 None => None,
