@@ -140,6 +140,8 @@ physalign_domain::wire_enum! {
         /// The appointment is cancelled or a no-show (or completed, for a no-show) and cannot
         /// be changed this way.
         AppointmentNotScheduled = "APPOINTMENT_NOT_SCHEDULED",
+        /// A goniometer reading with this id exists (an earlier create of the same device).
+        GoniometerReadingExists = "GONIOMETER_READING_EXISTS",
         /// A therapy goal with this id exists.
         GoalExists = "GOAL_EXISTS",
         /// A session template with this id exists.

@@ -8,6 +8,7 @@
 pub mod admin;
 pub mod alerts;
 pub mod appointments;
+pub mod assessments;
 pub mod auth;
 pub mod clients;
 pub mod clinic_sessions;

@@ -86,6 +86,8 @@ physalign_domain::wire_enum! {
         UploadUrl = "upload_url",
         /// A program item (issue 15).
         ProgramItem = "program_item",
+        /// A camera goniometer reading in a patient's chart (issue 16).
+        GoniometerReading = "goniometer_reading",
         /// A session's transcript.
         SessionTranscript = "session_transcript",
         /// A session's clinical notes.

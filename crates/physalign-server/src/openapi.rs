@@ -4,8 +4,8 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::routes::{
-    admin, appointments, auth, clients, clinic_sessions, clinical, health, patients, physio,
-    pose_data, programs, progress, resumable_upload, sessions, signed_upload, templates,
+    admin, appointments, assessments, auth, clients, clinic_sessions, clinical, health, patients,
+    physio, pose_data, programs, progress, resumable_upload, sessions, signed_upload, templates,
 };
 
 /// All operations of the API.
@@ -22,6 +22,7 @@ use crate::routes::{
         pose_data::read, clinical::put_transcript, clinical::get_transcript, clinical::put_notes, clinical::get_notes,
         clinical::list_alerts, clinical::acknowledge,
         programs::create, programs::list, programs::get_one, programs::update, programs::end,
+        assessments::create, assessments::list,
         signed_upload::generate_url, signed_upload::receive,
         resumable_upload::create, resumable_upload::status, resumable_upload::append, resumable_upload::complete,
         physio::list_patients, physio::link_patient, physio::review_queue, physio::create_review, physio::analytics,
@@ -42,7 +43,7 @@ use crate::routes::{
     modifiers(&BearerAuth),
     tags(
         (name = "health"), (name = "auth"), (name = "patients"), (name = "sessions"),
-        (name = "upload"), (name = "physio"), (name = "progress"), (name = "programs"), (name = "admin"),
+        (name = "upload"), (name = "physio"), (name = "progress"), (name = "programs"), (name = "assessments"), (name = "admin"),
         (name = "appointments"), (name = "clients"), (name = "templates"),
     )
 )]

@@ -25,6 +25,8 @@ physalign_domain::wire_enum! {
         ClinicalAlert = "clinical_alert",
         /// An appointment booked or changed on this device (issue 18).
         Appointment = "appointment",
+        /// A camera goniometer reading a clinician saved in a patient's chart on this device.
+        GoniometerReading = "goniometer_reading",
     }
 }
 

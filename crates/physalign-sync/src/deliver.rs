@@ -76,6 +76,9 @@ async fn deliver_steps(ctx: &Context, entry: &OutboxEntry) -> Result<(), StepErr
         (OutboxEntityKind::ProgramItem, OutboxOperation::Create) => &[Step::ProgramItem],
         (OutboxEntityKind::ProgramItem, OutboxOperation::Update) => &[Step::ProgramItemUpdate],
         (OutboxEntityKind::ProgramItem, OutboxOperation::End) => &[Step::ProgramItemEnd],
+        (OutboxEntityKind::GoniometerReading, OutboxOperation::Create) => {
+            &[Step::GoniometerReading]
+        }
         (OutboxEntityKind::ClinicalAlert, OutboxOperation::Acknowledge) => {
             &[Step::AcknowledgeAlert]
         }
@@ -126,6 +129,7 @@ enum Step {
     ProgramItemEnd,
     AcknowledgeAlert,
     Appointment,
+    GoniometerReading,
 }
 
 impl Step {
@@ -145,6 +149,7 @@ impl Step {
             Step::ProgramItemEnd => "program_item_end",
             Step::AcknowledgeAlert => "acknowledge_alert",
             Step::Appointment => "appointment",
+            Step::GoniometerReading => "goniometer_reading",
         }
     }
 }
@@ -169,6 +174,7 @@ async fn run_step(
         Step::ProgramItemEnd => program_item_end(ctx, entry, key).await,
         Step::AcknowledgeAlert => acknowledge_alert(ctx, entry, key).await,
         Step::Appointment => crate::appointments::deliver(ctx, entry, key).await,
+        Step::GoniometerReading => goniometer_reading(ctx, entry, key).await,
     }
 }
 
@@ -480,6 +486,30 @@ async fn review(ctx: &Context, entry: &OutboxEntry, key: &str) -> Result<Option<
         &entry.payload,
         key,
         ErrorCode::ReviewExists,
+    )
+    .await?;
+    Ok(created.is_none().then(|| json!("already on server")))
+}
+
+/// Uploads a goniometer reading saved in a patient's chart. The payload is checked against the
+/// API's reading type first: a reading this build cannot describe fails here, with its reason,
+/// instead of being refused by the server on every retry.
+async fn goniometer_reading(
+    ctx: &Context,
+    entry: &OutboxEntry,
+    key: &str,
+) -> Result<Option<Value>, StepError> {
+    let request = mapping::goniometer_reading_request(&entry.payload).map_err(|e| {
+        StepError::Failed(format!("outbox payload is not a goniometer reading: {e}"))
+    })?;
+    let body = serde_json::to_value(request).map_err(local)?;
+    let created = post_new(
+        ctx,
+        "save goniometer reading",
+        "/api/goniometer-readings",
+        &body,
+        key,
+        ErrorCode::GoniometerReadingExists,
     )
     .await?;
     Ok(created.is_none().then(|| json!("already on server")))

@@ -1,5 +1,6 @@
 //! Local store records turned into the central API's request bodies.
 
+use physalign_api::assessments::{CreateGoniometerReadingRequest, GoniometerReadingRecord};
 use physalign_api::programs::{CreateProgramItemRequest, ProgramItem};
 use physalign_api::progress::{
     ProgressMetrics, Snapshot, StoreProgressRequest, StoreSnapshotsRequest,
@@ -350,6 +351,29 @@ pub fn program_item_request(item: &physalign_store::ProgramItem) -> CreateProgra
         end_date: item.end_date,
         instructions: item.instructions.clone(),
     }
+}
+
+/// The upload of a goniometer reading from its outbox payload (the stored row without the
+/// clinician); an error when the stored reading does not fit the API's reading type.
+pub fn goniometer_reading_request(
+    payload: &serde_json::Value,
+) -> Result<CreateGoniometerReadingRequest, serde_json::Error> {
+    serde_json::from_value(payload.clone())
+}
+
+/// A goniometer reading pulled from the server, as the store keeps it.
+pub fn stored_goniometer_reading(
+    reading: &GoniometerReadingRecord,
+) -> Result<physalign_store::GoniometerRecord, serde_json::Error> {
+    Ok(physalign_store::GoniometerRecord {
+        id: reading.id,
+        patient_id: reading.patient_id,
+        session_id: reading.session_id,
+        joint: reading.reading.joint.as_str().to_string(),
+        reading: serde_json::to_value(&reading.reading)?,
+        taken_by: Some(reading.taken_by),
+        taken_at: reading.taken_at,
+    })
 }
 
 /// A program item from the server, as the store keeps it.

@@ -1,6 +1,7 @@
 //! Downloads: sessions visible to the account with their reviews, transcripts and notes (and,
 //! for a clinician, their frames, so the chart can be drawn offline), program items, the
-//! patient profile or the clinician's roster, and the clinician's alerts.
+//! patient profile or the clinician's roster, the clinician's alerts, and the goniometer
+//! readings in the charts the account sees.
 //!
 //! Sessions are sessions: a scheduled one without a start never becomes a "prescription"
 //! (program items are the prescriptions), and a session recorded on this device is never
@@ -14,6 +15,7 @@ use crate::backoff::retry_delay;
 use crate::client::{ApiResponse, Request, RequestError};
 use crate::step::Context;
 use physalign_api::alerts::AlertList;
+use physalign_api::assessments::GoniometerReadingList;
 use physalign_api::auth::Role;
 use physalign_api::programs::ProgramItemList;
 use physalign_api::sessions::{PoseDataPage, Session, SessionDetail, SessionList, SessionStatus};
@@ -52,6 +54,9 @@ pub struct PullReport {
     /// Therapy goals stored (a patient's own).
     #[serde(default)]
     pub goals: usize,
+    /// Goniometer readings new on this device.
+    #[serde(default)]
+    pub goniometer_readings: usize,
 }
 
 /// Why a pull stopped.
@@ -197,6 +202,7 @@ pub async fn pull(ctx: &Context) -> Result<PullReport, PullError> {
         report.appointments += appointments;
         report.goals += goals;
     }
+    report.goniometer_readings += optional(pull_goniometer_readings(ctx).await)?;
     if let Some(newest) = newest {
         ctx.db(|s| s.set_sync_meta(SESSION_CURSOR, &newest.to_rfc3339()))?;
     }
@@ -473,6 +479,28 @@ async fn pull_program_items(ctx: &Context) -> Result<usize, PullError> {
             let local = crate::mapping::stored_program_item(item);
             ctx.db(|s| s.upsert_pulled_program_item(&local))?;
             stored += 1;
+        }
+        if list.data.is_empty() || u64::from(page) >= list.pagination.total_pages {
+            break;
+        }
+        page += 1;
+    }
+    Ok(stored)
+}
+
+/// Goniometer readings in the charts the account sees; readings never change, so only new
+/// ones are stored (and counted).
+async fn pull_goniometer_readings(ctx: &Context) -> Result<usize, PullError> {
+    let mut stored = 0;
+    let mut page = 1u32;
+    loop {
+        let path = format!("/api/goniometer-readings?page={page}&per_page={PER_PAGE}");
+        let list: GoniometerReadingList = parse(&path, &get(ctx, &path).await?)?;
+        for reading in &list.data {
+            let local = crate::mapping::stored_goniometer_reading(reading).map_err(json_err)?;
+            if ctx.db(|s| s.upsert_pulled_goniometer_reading(&local))? {
+                stored += 1;
+            }
         }
         if list.data.is_empty() || u64::from(page) >= list.pagination.total_pages {
             break;

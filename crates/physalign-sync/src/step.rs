@@ -65,9 +65,14 @@ pub(crate) fn classify(what: &str, response: ApiResponse) -> Result<ApiResponse,
         return Ok(response);
     }
     let reason = format!("{what}: {} {}", status.as_u16(), response.error_summary());
+    // A duplicate of a request the server is still answering (ours, sent again after a
+    // timeout): its outcome will be stored under the same key, so asking again later gets it.
+    let still_answering = status == StatusCode::CONFLICT
+        && response.error_code() == Some(physalign_api::ErrorCode::IdempotencyKeyInProgress);
     if status.is_server_error()
         || status == StatusCode::TOO_MANY_REQUESTS
         || status == StatusCode::REQUEST_TIMEOUT
+        || still_answering
     {
         return Err(StepError::Retry(reason, response.retry_after()));
     }
@@ -75,4 +80,41 @@ pub(crate) fn classify(what: &str, response: ApiResponse) -> Result<ApiResponse,
         return Err(StepError::LoginRequired(reason));
     }
     Err(StepError::Failed(reason))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderMap;
+
+    fn answer(status: u16, code: &str) -> ApiResponse {
+        ApiResponse {
+            status: StatusCode::from_u16(status).expect("status"),
+            headers: HeaderMap::new(),
+            body: serde_json::to_vec(&serde_json::json!({
+                "error": {"code": code, "message": "m", "details": []}
+            }))
+            .expect("json"),
+        }
+    }
+
+    #[test]
+    fn a_key_still_being_answered_is_retried_other_conflicts_are_not() {
+        assert!(matches!(
+            classify("x", answer(409, "IDEMPOTENCY_KEY_IN_PROGRESS")),
+            Err(StepError::Retry(..))
+        ));
+        assert!(matches!(
+            classify("x", answer(409, "IDEMPOTENCY_KEY_MISMATCH")),
+            Err(StepError::Failed(_))
+        ));
+        assert!(matches!(
+            classify("x", answer(503, "SERVICE_UNAVAILABLE")),
+            Err(StepError::Retry(..))
+        ));
+        assert!(matches!(
+            classify("x", answer(401, "UNAUTHORIZED")),
+            Err(StepError::LoginRequired(_))
+        ));
+    }
 }

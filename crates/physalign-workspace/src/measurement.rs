@@ -181,3 +181,71 @@ pub fn patient_measurements(
         })
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use physalign_analysis::goniometer::{GoniometerWarning, MovementPlane, SideReading};
+    use physalign_analysis::view::DetectedView;
+    use physalign_analysis::Source;
+    use physalign_api::assessments::GoniometerReadingDocument;
+
+    /// The API mirrors the engine's reading (it does not depend on the engine); every value the
+    /// engine can put in a reading must upload unchanged, or a saved reading would never sync.
+    #[test]
+    fn every_reading_the_engine_makes_fits_the_api_mirror() {
+        let warnings = [
+            GoniometerWarning::SideNotSeen,
+            GoniometerWarning::TooShort,
+            GoniometerWarning::NotSteady,
+            GoniometerWarning::LowConfidence,
+            GoniometerWarning::ViewAcrossPlane,
+            GoniometerWarning::Foreshortened,
+        ];
+        let sources = [
+            Some(Source::World),
+            Some(Source::Image),
+            Some(Source::Interpolated),
+            None,
+        ];
+        let views = [
+            DetectedView::Unknown,
+            DetectedView::Front,
+            DetectedView::Back,
+            DetectedView::Side,
+            DetectedView::Oblique,
+        ];
+        for (i, joint) in GoniometerJoint::ALL.into_iter().enumerate() {
+            let side = |side: Side, source: Option<Source>| SideReading {
+                side,
+                angle_deg: Some(92.25),
+                source,
+                image_angle_deg: Some(91.5),
+                world_angle_deg: None,
+                spread_deg: Some(2.5),
+                tilt_deg: Some(12.0),
+                confidence: 0.875,
+                hold_start_ms: Some(1500),
+                held_s: 1.25,
+                warnings: warnings.to_vec(),
+            };
+            let reading = GoniometerReading {
+                joint,
+                plane: if i % 2 == 0 {
+                    MovementPlane::Sagittal
+                } else {
+                    MovementPlane::Frontal
+                },
+                view: views[i % views.len()],
+                sides: vec![
+                    side(Side::Left, sources[i % sources.len()]),
+                    side(Side::Right, sources[(i + 1) % sources.len()]),
+                ],
+            };
+            let engine = serde_json::to_value(&reading).expect("the engine's reading serialises");
+            let mirror: GoniometerReadingDocument = serde_json::from_value(engine.clone())
+                .unwrap_or_else(|e| panic!("{joint:?} does not fit the API: {e}"));
+            assert_eq!(serde_json::to_value(&mirror).expect("serialises"), engine);
+        }
+    }
+}

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod appointments;
+pub mod assessments;
 pub mod auth;
 pub mod clients;
 pub mod clinic_sessions;
@@ -37,6 +38,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(physio::router())
         .merge(progress::router())
         .merge(programs::router())
+        .merge(assessments::router())
         .merge(clinical::router())
         .merge(appointments::router())
         .merge(clients::router())
