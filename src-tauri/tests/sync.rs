@@ -89,6 +89,7 @@ fn signed_in(url: &str) -> Setup {
                 refresh_token: "refresh".into(),
                 access_token: Some("access".into()),
                 access_expires_at: Some(chrono::Utc::now() + chrono::Duration::hours(1)),
+                pending_refresh_key: None,
             },
         )
         .expect("store the tokens");

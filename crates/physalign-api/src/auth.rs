@@ -119,6 +119,12 @@ pub struct TokenResponse {
 pub struct RefreshRequest {
     /// The refresh token last issued.
     pub refresh_token: String,
+    /// Refresh only: a random value (16-128 characters) the device keeps until it has the new
+    /// tokens. When the answer is lost, sending the same token with the same key again within
+    /// the server's grace period gets a fresh pair instead of being taken for a stolen token;
+    /// the pair whose answer was lost stops working.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_key: Option<String>,
 }
 
 /// `POST /api/auth/change-password`: the caller's current password and the new one. Every

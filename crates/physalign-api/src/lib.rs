@@ -14,6 +14,7 @@ pub mod clients;
 pub mod clinic_sessions;
 pub mod error;
 pub mod health;
+pub mod limits;
 pub mod pagination;
 pub mod patients;
 pub mod physio;

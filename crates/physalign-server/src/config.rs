@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 
 use clap::Args;
+use physalign_api::limits;
 
 /// Everything the server needs to run. Every flag also reads an environment variable.
 #[derive(Debug, Clone, Args)]
@@ -221,6 +222,18 @@ pub struct SecurityConfig {
     /// the server stops anyway.
     #[arg(long, env = "PHYSALIGN_SHUTDOWN_DRAIN", default_value_t = 20)]
     pub shutdown_drain_secs: u64,
+
+    /// Longest time one JSON API request may take, in seconds, before it is abandoned (its
+    /// transaction rolled back) and answered 503; file and chunk uploads have their own limits.
+    /// Keep it below the devices' wait (40 s in the sync client).
+    #[arg(long, env = "PHYSALIGN_REQUEST_TIMEOUT", default_value_t = limits::SERVER_REQUEST_TIMEOUT_SECS)]
+    pub request_timeout_secs: u64,
+
+    /// How long after a refresh its token may be presented again with the same retry key (the
+    /// device's answer was lost) and still get a fresh pair, in seconds; 0 treats every second
+    /// use as theft. Covers the sync client's longest back-off (5 minutes).
+    #[arg(long, env = "PHYSALIGN_REFRESH_RETRY_GRACE", default_value_t = 600)]
+    pub refresh_retry_grace_secs: u64,
 }
 
 impl Default for SecurityConfig {
@@ -241,6 +254,8 @@ impl Default for SecurityConfig {
             retention_interval_secs: 3600,
             idempotency_key_ttl_secs: 24 * 3600,
             shutdown_drain_secs: 20,
+            request_timeout_secs: limits::SERVER_REQUEST_TIMEOUT_SECS,
+            refresh_retry_grace_secs: 600,
         }
     }
 }

@@ -23,6 +23,7 @@ pub mod limiter;
 pub mod openapi;
 pub mod rate_limit;
 pub mod repo;
+pub mod request_timeout;
 pub mod retention;
 pub mod routes;
 pub mod state;

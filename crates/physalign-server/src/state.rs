@@ -17,8 +17,10 @@ use crate::storage::{
 };
 
 /// How long a duplicate idempotent request waits for the first one to finish (see
-/// `idempotency`): the `lock_timeout` of the claim pool's connections.
-pub const CLAIM_LOCK_TIMEOUT: &str = "30s";
+/// `idempotency`), as the `lock_timeout` of the claim pool's connections.
+fn claim_lock_timeout() -> String {
+    format!("{}s", physalign_api::limits::IDEMPOTENCY_WAIT_SECS)
+}
 
 /// Cheap to clone: everything is behind `Arc`s.
 #[derive(Clone)]
@@ -112,7 +114,7 @@ impl AppState {
         // A duplicate request waits on the holder's row lock for at most this long.
         let claim_options = (*pool.connect_options())
             .clone()
-            .options([("lock_timeout", CLAIM_LOCK_TIMEOUT)]);
+            .options([("lock_timeout", claim_lock_timeout())]);
         let claim_pool = PgPoolOptions::new()
             .max_connections(config.db_pool_max.max(1))
             .acquire_timeout(Duration::from_secs(10))

@@ -355,3 +355,61 @@ async fn general_rate_limit_answers_429_with_headers() {
         .await
         .expect(200);
 }
+
+/// A refresh answer lost on the way (issue 17): the device sends the same token with the same
+/// retry key again and stays signed in; the pair it never received stops working, and whoever
+/// presents it ends the sign-in. Without the key, or once the new token was used, it is reuse.
+#[tokio::test]
+async fn a_lost_refresh_answer_is_retried_with_its_key_not_taken_for_theft() {
+    let srv = start().await;
+    let user = srv.signup("patient").await;
+    let refresh = |token: &str, key: Option<&str>| {
+        let mut body = json!({"refresh_token": token});
+        if let Some(key) = key {
+            body["retry_key"] = json!(key);
+        }
+        srv.call("POST", "/api/auth/refresh", None, Some(body))
+    };
+    let key = "device-retry-key-0001";
+
+    // The first answer is "lost": the device never sees `lost`.
+    let first = refresh(&user.refresh, Some(key)).await;
+    first.expect(200);
+    let lost = first.body["refresh_token"].as_str().unwrap().to_string();
+    let retried = refresh(&user.refresh, Some(key)).await;
+    retried.expect(200);
+    let kept = retried.body["refresh_token"].as_str().unwrap().to_string();
+    assert_ne!(kept, lost);
+    srv.call(
+        "GET",
+        "/api/auth/me",
+        retried.body["access_token"].as_str(),
+        None,
+    )
+    .await
+    .expect(200);
+
+    // A second retry after the new pair is in use is reuse; so is another key.
+    let next = refresh(&kept, Some("device-retry-key-0002")).await;
+    next.expect(200);
+    let current = next.body["refresh_token"].as_str().unwrap().to_string();
+    let other_key = srv.signup("patient").await;
+    let first_other = refresh(&other_key.refresh, Some(key)).await;
+    first_other.expect(200);
+    let wrong = refresh(&other_key.refresh, Some("someone-elses-key-01")).await;
+    wrong.expect(401);
+    assert_eq!(wrong.code(), "REFRESH_TOKEN_REUSED");
+
+    // The pair whose answer was lost was never delivered: presenting it ends the sign-in.
+    let stolen = refresh(&lost, None).await;
+    stolen.expect(401);
+    assert_eq!(stolen.code(), "REFRESH_TOKEN_REUSED");
+    refresh(&current, Some("device-retry-key-0003"))
+        .await
+        .expect(401);
+
+    // A key of the wrong length is refused before any token is touched.
+    let fresh = srv.signup("patient").await;
+    refresh(&fresh.refresh, Some("short")).await.expect(400);
+    refresh(&fresh.refresh, None).await.expect(200);
+}

@@ -383,8 +383,18 @@ impl ApiClient {
                 return Ok(now.to_string());
             }
         }
+        // The retry key is saved before the request goes: if the answer is lost (or this
+        // process dies waiting), the next attempt sends the same token with the same key and
+        // the server hands out a fresh pair instead of ending the sign-in as token theft.
+        let mut current = current;
+        if current.pending_refresh_key.is_none() {
+            current.pending_refresh_key = Some(uuid::Uuid::new_v4().simple().to_string());
+            self.credentials.save(&self.account, &current)?;
+            *guard = Some(current.clone());
+        }
         let body = serde_json::to_value(RefreshRequest {
             refresh_token: current.refresh_token.clone(),
+            retry_key: current.pending_refresh_key.clone(),
         })
         .map_err(SyncError::from)?;
         let response = self
@@ -483,6 +493,7 @@ fn tokens_from(response: TokenResponse) -> Tokens {
         refresh_token: response.refresh_token,
         access_token: Some(response.access_token),
         access_expires_at: Some(Utc::now() + chrono::Duration::seconds(lifetime)),
+        pending_refresh_key: None,
     }
 }
 

@@ -20,7 +20,8 @@ pub struct SyncConfig {
     pub batch_size: usize,
     /// Entries of different entities delivered at the same time.
     pub concurrency: usize,
-    /// Per-request timeout.
+    /// Per-request timeout; by default longer than the server works on one request, so a slow
+    /// request ends in the server's answer rather than in doubt.
     pub request_timeout: Duration,
     /// How often a long-running worker pulls from the server when nothing is queued.
     pub pull_interval: Duration,
@@ -36,7 +37,9 @@ impl Default for SyncConfig {
             backoff_max: Duration::from_secs(300),
             batch_size: 64,
             concurrency: 4,
-            request_timeout: Duration::from_secs(30),
+            request_timeout: Duration::from_secs(
+                physalign_api::limits::CLIENT_REQUEST_TIMEOUT_SECS,
+            ),
             pull_interval: Duration::from_secs(60),
         }
     }

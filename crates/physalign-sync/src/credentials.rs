@@ -34,6 +34,10 @@ pub struct Tokens {
     pub access_token: Option<String>,
     /// When the access token stops working.
     pub access_expires_at: Option<DateTime<Utc>>,
+    /// The retry key of a refresh sent with this refresh token whose answer never arrived:
+    /// sent again with it, the server knows the device is retrying (see `ApiClient`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_refresh_key: Option<String>,
 }
 
 impl std::fmt::Debug for Tokens {
@@ -296,6 +300,7 @@ mod tests {
             refresh_token: refresh.into(),
             access_token: Some("access".into()),
             access_expires_at: None,
+            pending_refresh_key: None,
         }
     }
 

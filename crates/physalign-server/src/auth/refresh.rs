@@ -3,6 +3,12 @@
 //! Login starts a family. Each refresh marks the presented token used and issues the next one
 //! in the same family. A used token presented again means it was stolen (or a client bug): the
 //! whole family is revoked, so neither the thief nor the victim can continue without logging in.
+//!
+//! One exception keeps a device signed in when a refresh answer is lost on the way: the device
+//! sends a retry key with the refresh and keeps it until it has the answer. The same used token
+//! with the same key, within the grace period and while the token it was exchanged for was never
+//! used, is that device retrying: the unused token is revoked and a fresh one issued. Whoever
+//! then presents the revoked one (it was never delivered to the device) ends the family.
 
 use base64::Engine;
 use chrono::{DateTime, Utc};
@@ -84,17 +90,39 @@ struct StoredToken {
     expires_at: DateTime<Utc>,
     used_at: Option<DateTime<Utc>>,
     revoked_at: Option<DateTime<Utc>>,
+    rotation_key_hash: Option<String>,
     session_ends: DateTime<Utc>,
     session_revoked: bool,
 }
 
+/// How a refresh is presented: the token, the device's retry key, and the rules it is judged by.
+#[derive(Debug, Clone, Copy)]
+pub struct RefreshAttempt<'a> {
+    /// The refresh token presented.
+    pub token: &'a str,
+    /// The device's retry key, if it sent one.
+    pub retry_key: Option<&'a str>,
+    /// Lifetime of the next token, seconds.
+    pub ttl_secs: u64,
+    /// How long after its use a token may be presented again with its retry key, seconds.
+    pub retry_grace_secs: u64,
+}
+
 /// Exchanges `token` for the next one of its family.
-pub async fn rotate(pool: &PgPool, token: &str, ttl_secs: u64) -> Result<Rotation, sqlx::Error> {
+pub async fn rotate(pool: &PgPool, attempt: RefreshAttempt<'_>) -> Result<Rotation, sqlx::Error> {
+    let RefreshAttempt {
+        token,
+        retry_key,
+        ttl_secs,
+        retry_grace_secs,
+    } = attempt;
+    let retry_key_hash = retry_key.map(hash_token);
     let mut tx = pool.begin().await?;
     // FOR UPDATE: two concurrent refreshes with one token are serialised, the second is a reuse.
     let stored: Option<StoredToken> = sqlx::query_as(
         "SELECT t.user_id, t.family_id, t.expires_at, t.used_at, t.revoked_at,
-                s.expires_at AS session_ends, s.revoked_at IS NOT NULL AS session_revoked
+                t.rotation_key_hash, s.expires_at AS session_ends,
+                s.revoked_at IS NOT NULL AS session_revoked
          FROM refresh_tokens t JOIN auth_sessions s ON s.id = t.family_id
          WHERE t.token_hash = $1 FOR UPDATE OF t",
     )
@@ -104,10 +132,36 @@ pub async fn rotate(pool: &PgPool, token: &str, ttl_secs: u64) -> Result<Rotatio
     let Some(stored) = stored else {
         return Ok(Rotation::Invalid);
     };
-    if stored.revoked_at.is_some() || stored.session_revoked {
+    if stored.session_revoked {
         return Ok(Rotation::Invalid);
     }
-    if stored.used_at.is_some() {
+    // Alone, a token is revoked only when a retry replaced it before it was delivered: whoever
+    // presents it did not get it from the server.
+    let replaced_undelivered = stored.revoked_at.is_some();
+    let mut retried = false;
+    if let (Some(used_at), Some(key), Some(expected)) = (
+        stored.used_at,
+        retry_key_hash.as_deref(),
+        stored.rotation_key_hash.as_deref(),
+    ) {
+        let within_grace = Utc::now() - used_at
+            <= chrono::Duration::seconds(i64::try_from(retry_grace_secs).unwrap_or(i64::MAX));
+        if within_grace && key == expected && !replaced_undelivered {
+            // The token it was exchanged for was issued in the same transaction, so at the same
+            // `NOW()` as this one's use.
+            let withdrawn = sqlx::query(
+                "UPDATE refresh_tokens SET revoked_at = NOW()
+                 WHERE family_id = $1 AND created_at = $2 AND used_at IS NULL
+                   AND revoked_at IS NULL",
+            )
+            .bind(stored.family_id)
+            .bind(used_at)
+            .execute(&mut *tx)
+            .await?;
+            retried = withdrawn.rows_affected() == 1;
+        }
+    }
+    if replaced_undelivered || (stored.used_at.is_some() && !retried) {
         super::session::revoke_in(
             &mut tx,
             stored.family_id,
@@ -128,10 +182,13 @@ pub async fn rotate(pool: &PgPool, token: &str, ttl_secs: u64) -> Result<Rotatio
     if stored.expires_at <= now {
         return Ok(Rotation::Expired);
     }
-    sqlx::query("UPDATE refresh_tokens SET used_at = NOW() WHERE token_hash = $1")
-        .bind(hash_token(token))
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(
+        "UPDATE refresh_tokens SET used_at = NOW(), rotation_key_hash = $2 WHERE token_hash = $1",
+    )
+    .bind(hash_token(token))
+    .bind(retry_key_hash.as_deref())
+    .execute(&mut *tx)
+    .await?;
     let next = issue(
         &mut *tx,
         stored.user_id,

@@ -522,6 +522,7 @@ async fn refresh_with(
     state: &AppState,
     client: &ClientInfo,
     token: &str,
+    retry_key: Option<&str>,
 ) -> ApiResult<Json<TokenResponse>> {
     if token.is_empty() || token.len() > 200 {
         return Err(ApiError::unauthorized(
@@ -529,7 +530,16 @@ async fn refresh_with(
             "refresh token invalid",
         ));
     }
-    match refresh::rotate(&state.pool, token, state.config.refresh_token_ttl_secs).await? {
+    if retry_key.is_some_and(|k| !(16..=128).contains(&k.len())) {
+        return Err(ApiError::field("retry_key", "16 to 128 characters"));
+    }
+    let attempt = refresh::RefreshAttempt {
+        token,
+        retry_key,
+        ttl_secs: state.config.refresh_token_ttl_secs,
+        retry_grace_secs: state.config.security.refresh_retry_grace_secs,
+    };
+    match refresh::rotate(&state.pool, attempt).await? {
         Rotation::Rotated {
             user_id,
             token,
@@ -594,7 +604,13 @@ pub async fn refresh_post(
     client: ClientInfo,
     ApiJson(req): ApiJson<RefreshRequest>,
 ) -> ApiResult<Json<TokenResponse>> {
-    refresh_with(&state, &client, &req.refresh_token).await
+    refresh_with(
+        &state,
+        &client,
+        &req.refresh_token,
+        req.retry_key.as_deref(),
+    )
+    .await
 }
 
 /// Seed 003's `GET` form of refresh: the refresh token in the `X-Refresh-Token` header.
@@ -615,7 +631,7 @@ pub async fn refresh_get(
                 "missing X-Refresh-Token header",
             )
         })?;
-    refresh_with(&state, &client, token).await
+    refresh_with(&state, &client, token, None).await
 }
 
 /// Ends the sign-in of the refresh token: its refresh tokens and, within the session cache's

@@ -23,7 +23,7 @@ use axum::middleware::from_fn_with_state;
 use axum::Router;
 
 use crate::state::AppState;
-use crate::{audit, idempotency, rate_limit};
+use crate::{audit, idempotency, rate_limit, request_timeout};
 
 /// Every area's routes: the JSON API behind idempotency keys, the file and chunk uploads with
 /// their own body limits, all of them rate-limited; the health checks outside the limit.
@@ -44,7 +44,9 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(clients::router())
         .merge(templates::router())
         .merge(clinic_sessions::router())
-        .layer(from_fn_with_state(state.clone(), idempotency::idempotency));
+        .layer(from_fn_with_state(state.clone(), idempotency::idempotency))
+        // Outside the idempotency claim, so an abandoned request releases it.
+        .layer(from_fn_with_state(state.clone(), request_timeout::limit));
     let limited = json_api
         .merge(signed_upload::file_router(state.config.upload_limit_bytes))
         .merge(resumable_upload::chunk_router(
