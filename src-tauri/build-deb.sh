@@ -19,8 +19,10 @@ export CARGO_TARGET_DIR="${PHYSALIGN_DEB_TARGET_DIR:-$PHYSALIGN_CACHE/target-por
 
 stage="$here/bundled-models"
 rm -rf "$stage"
+# The pruned landmark model (no segmentation branch, outputs verified identical at provisioning)
+# is the one the app prefers; the converted one stays as its fallback.
 for f in onnxruntime/libonnxruntime.so pose/pose_detection.onnx pose/pose_landmark_full.onnx \
-         whisper/ggml-tiny.en.bin; do
+         pose/pose_landmark_full.pruned.onnx whisper/ggml-tiny.en.bin; do
   if [ ! -f "$models/$f" ]; then
     echo "missing $models/$f: run bash models/provision.sh first" >&2
     exit 1
@@ -39,7 +41,7 @@ for a in "$@"; do [ "$a" = "--debug" ] && profile=debug; done
 deb=$(ls -t "$target/$profile/bundle/deb/"*.deb | head -n 1)
 # The package must carry the models where the app looks for them.
 listing=$(dpkg-deb --contents "$deb")
-for f in libonnxruntime.so pose_landmark_full.onnx ggml-tiny.en.bin; do
+for f in libonnxruntime.so pose_landmark_full.onnx pose_landmark_full.pruned.onnx ggml-tiny.en.bin; do
   grep -q "models/.*$f" <<<"$listing" || { echo "$deb lacks $f" >&2; exit 1; }
 done
 # ...and no instruction beyond x86-64-v3: AVX-512 code (zmm registers) would crash older CPUs.
