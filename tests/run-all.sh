@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Sets up a Debian 12 machine and runs every test: the lints, unit and integration tests of all
-# crates (with a real PostgreSQL, real models, real video and audio), the UI's type check, lint
-# and tests, the desktop app in a real window, then the evaluations on ../shared/testdata when it
-# is present. Exit status is non-zero when anything fails.
+# crates (with a real PostgreSQL, real models, real video and audio), a fuzz run over every API
+# route, the UI's type check, lint and tests, the desktop app in a real window, then the
+# evaluations on ../shared/testdata when it is present. Exit status is non-zero when anything
+# fails.
 set -euo pipefail
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo_root"
@@ -14,6 +15,9 @@ cargo clippy -q --workspace --all-targets -- -D warnings
 
 echo "== cargo test (workspace) =="
 cargo test --workspace --no-fail-fast 2>&1
+
+echo "== fuzz: every API route as each role (schemathesis on /openapi.json) =="
+bash tests/fuzz/run.sh --max-examples 10
 
 echo "== desktop UI: type check, lint, headless Chromium with the Tauri bridge mocked =="
 (cd ui && npm test --silent)

@@ -17,6 +17,14 @@ import { review } from "./screens/review";
 import { compare } from "./screens/compare";
 import { apply, isClinician, refreshAccess, showNavigation, watchLock } from "./workspace";
 
+// Anything the content security policy blocks (an inline style, a script from elsewhere) is a
+// bug: logged, and counted on the root element where the desktop test looks.
+document.addEventListener("securitypolicyviolation", (event) => {
+  const root = document.documentElement;
+  root.dataset.cspViolations = String(Number(root.dataset.cspViolations ?? "0") + 1);
+  console.error(`blocked by the content security policy: ${event.violatedDirective} ${event.blockedURI}`);
+});
+
 /** The therapist's screens: the engine refuses them to anyone but a signed-in clinician. */
 const THERAPIST_SCREENS = new Set(["workspace", "roster", "patient", "review", "compare"]);
 

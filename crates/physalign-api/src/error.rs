@@ -19,7 +19,7 @@ pub struct ErrorDetail {
     pub message: String,
     /// Extra context: a list of [`FieldError`] for validation errors, an object otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<Value>)]
     pub details: Option<serde_json::Value>,
 }
 
@@ -144,6 +144,10 @@ physalign_domain::wire_enum! {
         GoniometerReadingExists = "GONIOMETER_READING_EXISTS",
         /// A therapy goal with this id exists.
         GoalExists = "GOAL_EXISTS",
+        /// A signed note with this id exists (an earlier send of the same device).
+        NoteExists = "NOTE_EXISTS",
+        /// A note amendment with this id exists (an earlier send of the same device).
+        NoteAmendmentExists = "NOTE_AMENDMENT_EXISTS",
         /// A session template with this id exists.
         TemplateExists = "TEMPLATE_EXISTS",
         /// `If-Match` names a version the record no longer has.

@@ -53,6 +53,49 @@ pub async fn visible_session(
     }
 }
 
+/// Whether `user` recorded the session, and so may write its measured data (frames, the
+/// device's summary, the recorded times, files): the session's patient, or the clinician who
+/// recorded it on their device in clinic (`exercise_sessions.physiotherapist_id`, set only when
+/// a clinician creates or starts the session). Nobody else, administrators included (issue 17).
+pub async fn is_recorder(
+    pool: &PgPool,
+    user: &AuthUser,
+    session_id: Uuid,
+) -> Result<bool, ApiError> {
+    match user.role {
+        // A patient who can see a session is its patient.
+        Role::Patient => Ok(true),
+        Role::Admin => Ok(false),
+        Role::Physiotherapist => {
+            let recorder: Option<Uuid> = sqlx::query_scalar(
+                "SELECT physiotherapist_id FROM exercise_sessions WHERE id = $1",
+            )
+            .bind(session_id)
+            .fetch_optional(pool)
+            .await?
+            .flatten();
+            Ok(recorder.is_some() && recorder == user.profile_id)
+        }
+    }
+}
+
+/// Like [`visible_session`], for writing a session's measured data: only its recorder
+/// ([`is_recorder`]); anyone else who can see the session gets 403.
+pub async fn recorded_session(
+    pool: &PgPool,
+    user: &AuthUser,
+    session_id: Uuid,
+) -> Result<Uuid, ApiError> {
+    let patient_id = visible_session(pool, user, session_id).await?;
+    if !is_recorder(pool, user, session_id).await? {
+        return Err(ApiError::forbidden(
+            "a session's measured data is written only by its patient's devices or by the \
+             clinician who recorded it",
+        ));
+    }
+    Ok(patient_id)
+}
+
 /// Like [`visible_session`], but only physiotherapists (assigned) and admins pass: the
 /// clinician-side writes of seed 000. Patients get 403 on sessions they can see.
 pub async fn clinician_session(

@@ -18,9 +18,35 @@ pub struct ServerConfig {
     #[arg(long, env = "PHYSALIGN_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
 
-    /// Secret for signing access tokens and upload URLs (at least 32 bytes).
+    /// Secret for signing access tokens (at least 32 bytes); upload URLs too, under a key
+    /// derived from it, unless `--upload-url-secret` is set.
     #[arg(long, env = "PHYSALIGN_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<String>,
+
+    /// Earlier token secrets, comma-separated, still accepted for the access tokens they signed
+    /// (and the upload URLs keyed from them) while those expire: a rotation signs nobody out.
+    /// Drop them after the access token lifetime (and the upload URL lifetime) has passed.
+    #[arg(
+        long,
+        env = "PHYSALIGN_JWT_PREVIOUS_SECRETS",
+        hide_env_values = true,
+        value_delimiter = ','
+    )]
+    pub jwt_previous_secrets: Vec<String>,
+
+    /// A key of its own for upload URLs (at least 32 bytes), rotated apart from the token
+    /// secret; without it, upload URLs are signed under a key derived from the token secret.
+    #[arg(long, env = "PHYSALIGN_UPLOAD_URL_SECRET", hide_env_values = true)]
+    pub upload_url_secret: Option<String>,
+
+    /// Earlier upload URL secrets, comma-separated, still accepted for URLs already handed out.
+    #[arg(
+        long,
+        env = "PHYSALIGN_UPLOAD_URL_PREVIOUS_SECRETS",
+        hide_env_values = true,
+        value_delimiter = ','
+    )]
+    pub upload_url_previous_secrets: Vec<String>,
 
     /// Largest number of database connections.
     #[arg(long, env = "PHYSALIGN_DB_POOL_MAX", default_value_t = 20)]
@@ -234,6 +260,18 @@ pub struct SecurityConfig {
     /// use as theft. Covers the sync client's longest back-off (5 minutes).
     #[arg(long, env = "PHYSALIGN_REFRESH_RETRY_GRACE", default_value_t = 600)]
     pub refresh_retry_grace_secs: u64,
+
+    /// How long the access log is kept, in days (default 2190: six years, HIPAA's retention of
+    /// documentation); older rows are removed by the clean-up. The database itself refuses to
+    /// remove a row younger than a year, so at least 365.
+    #[arg(long, env = "PHYSALIGN_ACCESS_LOG_RETENTION_DAYS", default_value_t = 2190,
+          value_parser = clap::value_parser!(u32).range(365..))]
+    pub access_log_retention_days: u32,
+
+    /// How long the files of a deleted session (and of a session that never existed) are kept
+    /// before the clean-up removes them, in seconds (default 1 day).
+    #[arg(long, env = "PHYSALIGN_ORPHAN_FILE_GRACE", default_value_t = 24 * 3600)]
+    pub orphan_file_grace_secs: u64,
 }
 
 impl Default for SecurityConfig {
@@ -256,6 +294,8 @@ impl Default for SecurityConfig {
             shutdown_drain_secs: 20,
             request_timeout_secs: limits::SERVER_REQUEST_TIMEOUT_SECS,
             refresh_retry_grace_secs: 600,
+            access_log_retention_days: 2190,
+            orphan_file_grace_secs: 24 * 3600,
         }
     }
 }
@@ -345,6 +385,9 @@ impl ServerConfig {
             database_url: database_url.into(),
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             jwt_secret: Some(jwt_secret.into()),
+            jwt_previous_secrets: Vec::new(),
+            upload_url_secret: None,
+            upload_url_previous_secrets: Vec::new(),
             db_pool_max: 20,
             db_pool_min: 0,
             access_token_ttl_secs: 900,

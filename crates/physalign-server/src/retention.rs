@@ -1,6 +1,7 @@
 //! Scheduled clean-up (issue 17): expired idempotency keys, ended sign-in sessions with their
-//! refresh tokens, abandoned resumable uploads with their bytes, and (issue 20) the rate-limit
-//! counters of past windows.
+//! refresh tokens, abandoned resumable uploads with their bytes, login lockouts that ended, the
+//! files of deleted sessions, access log rows past their retention, and (issue 20) the
+//! rate-limit counters of past windows.
 //!
 //! Any number of replicas run the schedule, and each slot of it (the Unix time divided by the
 //! interval) runs once: a replica that ticks claims the slot in `scheduled_job_runs`, and only
@@ -15,7 +16,7 @@ use sqlx::PgPool;
 
 use crate::repo::resumable_uploads as uploads;
 use crate::state::AppState;
-use crate::storage::UploadStaging;
+use crate::storage::{BlobStore, UploadStaging};
 
 /// The advisory lock key of the clean-up (`PHYSRET1` in ASCII).
 pub const LOCK_KEY: i64 = 0x5048_5953_5245_5431;
@@ -23,6 +24,37 @@ pub const LOCK_KEY: i64 = 0x5048_5953_5245_5431;
 /// How long an ended session (revoked or past its end) and its refresh tokens are kept, so
 /// that a late refresh still meets a known token.
 const ENDED_SESSION_GRACE_SECS: i64 = 24 * 3600;
+
+/// How long what the clean-up removes is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetentionPolicy {
+    /// Idempotency keys and their stored answers, in seconds.
+    pub idempotency_key_ttl_secs: u64,
+    /// Access log rows, in days (the database refuses fewer than 365).
+    pub access_log_retention_days: u32,
+    /// Files whose session no longer exists, in seconds since they last changed.
+    pub orphan_file_grace_secs: u64,
+}
+
+impl Default for RetentionPolicy {
+    fn default() -> Self {
+        Self::from(&crate::config::SecurityConfig::default())
+    }
+}
+
+impl From<&crate::config::SecurityConfig> for RetentionPolicy {
+    fn from(security: &crate::config::SecurityConfig) -> Self {
+        Self {
+            idempotency_key_ttl_secs: security.idempotency_key_ttl_secs,
+            access_log_retention_days: security.access_log_retention_days,
+            orphan_file_grace_secs: security.orphan_file_grace_secs,
+        }
+    }
+}
+
+/// How long an address an account signed in from stays exempt from its lockout without a new
+/// sign-in from it.
+const KNOWN_ADDRESS_DAYS: i64 = 180;
 
 /// What one pass removed.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -37,6 +69,12 @@ pub struct Swept {
     pub uploads: u64,
     /// Rate-limit counters of windows that ended.
     pub rate_limit_counters: u64,
+    /// Login lockouts that ended a day ago or more, and sign-in addresses unused for 180 days.
+    pub login_lockouts: u64,
+    /// Sessions whose files were removed because the session is gone.
+    pub orphan_sessions: u64,
+    /// Access log rows past their retention.
+    pub access_log_rows: u64,
 }
 
 /// The outcome of [`run_once`].
@@ -48,12 +86,13 @@ pub enum Pass {
     Busy,
 }
 
-/// One clean-up pass over `pool` (staged upload bytes in `staging`), keeping idempotency keys
-/// `idempotency_key_ttl_secs`, unless another server is running one.
+/// One clean-up pass over `pool` (staged upload bytes in `staging`, stored files in `storage`)
+/// under `policy`, unless another server is running one.
 pub async fn run_once(
     pool: &PgPool,
     staging: &UploadStaging,
-    idempotency_key_ttl_secs: u64,
+    storage: &dyn BlobStore,
+    policy: &RetentionPolicy,
 ) -> Result<Pass, sqlx::Error> {
     let mut lock = pool.acquire().await?;
     let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
@@ -63,7 +102,7 @@ pub async fn run_once(
     if !locked {
         return Ok(Pass::Busy);
     }
-    let swept = sweep(pool, staging, idempotency_key_ttl_secs).await;
+    let swept = sweep(pool, staging, storage, policy).await;
     // Unlocked whatever the sweep did; a failure here closes the connection, which unlocks.
     let unlocked = sqlx::query("SELECT pg_advisory_unlock($1)")
         .bind(LOCK_KEY)
@@ -78,10 +117,12 @@ pub async fn run_once(
 async fn sweep(
     pool: &PgPool,
     staging: &UploadStaging,
-    idempotency_key_ttl_secs: u64,
+    storage: &dyn BlobStore,
+    policy: &RetentionPolicy,
 ) -> Result<Swept, sqlx::Error> {
     // Capped at a century so the interval stays in range.
-    let key_ttl = i64::try_from(idempotency_key_ttl_secs.min(100 * 365 * 86_400)).unwrap_or(0);
+    let key_ttl =
+        i64::try_from(policy.idempotency_key_ttl_secs.min(100 * 365 * 86_400)).unwrap_or(0);
     let idempotency_keys = sqlx::query(
         "DELETE FROM idempotency_keys WHERE created_at < NOW() - $1::bigint * INTERVAL '1 second'",
     )
@@ -109,13 +150,103 @@ async fn sweep(
     let uploads = expire_uploads(pool, staging).await?;
     // Every limit counts in windows of a minute.
     let rate_limit_counters = crate::limiter::prune(pool, None, 60.0).await?;
+    let login_lockouts = prune_login_state(pool).await?;
+    let orphan_sessions = remove_orphan_files(pool, storage, policy.orphan_file_grace_secs).await?;
+    let access_log_rows = prune_access_log(pool, policy.access_log_retention_days).await?;
     Ok(Swept {
         idempotency_keys,
         sessions,
         refresh_tokens,
         uploads,
         rate_limit_counters,
+        login_lockouts,
+        orphan_sessions,
+        access_log_rows,
     })
+}
+
+/// Lockouts whose last failure is a day old and that no longer lock (a failure after a day
+/// starts the count afresh anyway), and sign-in addresses not used for [`KNOWN_ADDRESS_DAYS`].
+async fn prune_login_state(pool: &PgPool) -> Result<u64, sqlx::Error> {
+    let lockouts = sqlx::query(
+        "DELETE FROM login_lockouts
+         WHERE last_failure_at < NOW() - INTERVAL '1 day'
+           AND (locked_until IS NULL OR locked_until < NOW())",
+    )
+    .execute(pool)
+    .await?
+    .rows_affected();
+    let addresses = sqlx::query(
+        "DELETE FROM login_known_addresses WHERE last_success_at < NOW() - make_interval(days => $1)",
+    )
+    .bind(i32::try_from(KNOWN_ADDRESS_DAYS).unwrap_or(i32::MAX))
+    .execute(pool)
+    .await?
+    .rows_affected();
+    Ok(lockouts + addresses)
+}
+
+/// Removes the stored files (earlier versions included) of sessions that no longer exist, once
+/// they have not changed for `grace_secs`, with their rows in `stored_files` (which frees the
+/// uploader's quota). A failure to remove one session's files is logged and retried next pass.
+async fn remove_orphan_files(
+    pool: &PgPool,
+    storage: &dyn BlobStore,
+    grace_secs: u64,
+) -> Result<u64, sqlx::Error> {
+    let folders = match storage.session_folders().await {
+        Ok(folders) => folders,
+        Err(e) => {
+            tracing::warn!(error = %e, "listing stored sessions for the clean-up");
+            return Ok(0);
+        }
+    };
+    let grace = Duration::from_secs(grace_secs);
+    let candidates: Vec<uuid::Uuid> = folders
+        .into_iter()
+        .filter(|(_, age)| *age >= grace)
+        .map(|(id, _)| id)
+        .collect();
+    if candidates.is_empty() {
+        return Ok(0);
+    }
+    let orphans: Vec<uuid::Uuid> = sqlx::query_scalar(
+        "SELECT id FROM unnest($1::uuid[]) AS c(id)
+         WHERE NOT EXISTS (SELECT 1 FROM exercise_sessions s WHERE s.id = c.id)",
+    )
+    .bind(&candidates)
+    .fetch_all(pool)
+    .await?;
+    let mut removed = 0;
+    for id in orphans {
+        if let Err(e) = storage.remove_session(id).await {
+            tracing::warn!(session = %id, error = %e, "removing a deleted session's files");
+            continue;
+        }
+        sqlx::query("DELETE FROM stored_files WHERE session_id = $1")
+            .bind(id)
+            .execute(pool)
+            .await?;
+        removed += 1;
+    }
+    Ok(removed)
+}
+
+/// Removes access log rows older than `days`, in a transaction that tells the table's trigger
+/// this is the retention (which still keeps anything younger than a year).
+async fn prune_access_log(pool: &PgPool, days: u32) -> Result<u64, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("SET LOCAL physalign.access_log_retention = 'on'")
+        .execute(&mut *tx)
+        .await?;
+    let removed =
+        sqlx::query("DELETE FROM access_logs WHERE timestamp < NOW() - make_interval(days => $1)")
+            .bind(i32::try_from(days.max(365)).unwrap_or(i32::MAX))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+    tx.commit().await?;
+    Ok(removed)
 }
 
 async fn expire_uploads(pool: &PgPool, staging: &UploadStaging) -> Result<u64, sqlx::Error> {
@@ -170,8 +301,8 @@ pub async fn run_scheduled(state: &AppState, every: Duration) -> Result<Tick, sq
     if !claim_slot(&state.pool, JOB_NAME, every).await? {
         return Ok(Tick::AlreadyRun);
     }
-    let ttl = state.config.security.idempotency_key_ttl_secs;
-    let pass = run_once(&state.pool, &state.staging, ttl).await?;
+    let policy = RetentionPolicy::from(&state.config.security);
+    let pass = run_once(&state.pool, &state.staging, state.storage.as_ref(), &policy).await?;
     sqlx::query("UPDATE scheduled_job_runs SET last_finished_at = NOW() WHERE job = $1")
         .bind(JOB_NAME)
         .execute(&state.pool)

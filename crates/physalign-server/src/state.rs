@@ -68,7 +68,7 @@ pub enum StateError {
     #[error("PHYSALIGN_JWT_SECRET is not set")]
     MissingSecret,
     /// Secret too short to be safe.
-    #[error("PHYSALIGN_JWT_SECRET must be at least 32 bytes")]
+    #[error("every token and upload URL secret (current and previous) must be at least 32 bytes")]
     WeakSecret,
     /// The object storage settings were refused.
     #[error(transparent)]
@@ -79,9 +79,32 @@ impl AppState {
     /// Builds the state from settings and an open pool.
     pub fn new(config: ServerConfig, pool: PgPool) -> Result<Self, StateError> {
         let secret = config.jwt_secret.clone().ok_or(StateError::MissingSecret)?;
-        if secret.len() < 32 {
-            return Err(StateError::WeakSecret);
+        let previous: Vec<&[u8]> = config
+            .jwt_previous_secrets
+            .iter()
+            .map(|s| s.as_bytes())
+            .collect();
+        let upload_previous: Vec<&[u8]> = config
+            .upload_url_previous_secrets
+            .iter()
+            .map(|s| s.as_bytes())
+            .collect();
+        let every_secret = std::iter::once(&secret)
+            .chain(&config.jwt_previous_secrets)
+            .chain(&config.upload_url_secret)
+            .chain(&config.upload_url_previous_secrets);
+        for s in every_secret {
+            if s.len() < 32 {
+                return Err(StateError::WeakSecret);
+            }
         }
+        let upload_signer = upload_signer(
+            secret.as_bytes(),
+            &previous,
+            config.upload_url_secret.as_deref().map(str::as_bytes),
+            &upload_previous,
+        );
+        let jwt = JwtKeys::rotated(secret.as_bytes(), &previous, config.access_token_ttl_secs);
         let minute = Duration::from_secs(60);
         let security = &config.security;
         let max_keys = security.rate_limit_max_keys;
@@ -122,10 +145,7 @@ impl AppState {
         Ok(Self {
             pool: pool.clone(),
             claim_pool,
-            jwt: Arc::new(JwtKeys::new(
-                secret.as_bytes(),
-                config.access_token_ttl_secs,
-            )),
+            jwt: Arc::new(jwt),
             sessions: Arc::new(SessionCache::new(
                 Duration::from_secs(security.session_cache_secs),
                 max_keys,
@@ -154,9 +174,32 @@ impl AppState {
             )),
             storage,
             staging: Arc::new(staging),
-            upload_signer: Arc::new(UploadSigner::derived_from(&[secret.as_bytes()])),
+            upload_signer: Arc::new(upload_signer),
             started_at: Instant::now(),
             config: Arc::new(config),
         })
+    }
+}
+
+/// The upload URL signer: its own secret when one is set (earlier ones, and the keys derived from
+/// the token secrets, still accepted so that URLs handed out before the switch stay valid), else
+/// keys derived from the token secrets.
+fn upload_signer(
+    token_secret: &[u8],
+    previous_token_secrets: &[&[u8]],
+    own: Option<&[u8]>,
+    previous_own: &[&[u8]],
+) -> UploadSigner {
+    let token_secrets: Vec<&[u8]> = std::iter::once(token_secret)
+        .chain(previous_token_secrets.iter().copied())
+        .collect();
+    let derived = UploadSigner::derived_from(&token_secrets);
+    match own {
+        None => derived,
+        Some(current) => {
+            let mut earlier: Vec<&[u8]> = previous_own.to_vec();
+            earlier.extend(derived.keys());
+            UploadSigner::new(current, &earlier)
+        }
     }
 }

@@ -197,12 +197,7 @@ async fn limiters_never_remember_a_read_and_forget_past_windows() {
     .execute(&srv.pool)
     .await
     .unwrap();
-    let staging = physalign_server::storage::UploadStaging::Disk(
-        physalign_server::storage::DiskStaging::new(srv.storage.path().join(".resumable")),
-    );
-    let pass = physalign_server::retention::run_once(&srv.pool, &staging, 24 * 3600)
-        .await
-        .unwrap();
+    let pass = srv.retention_pass(&Default::default()).await;
     let physalign_server::retention::Pass::Ran(swept) = pass else {
         panic!("the lock was free");
     };

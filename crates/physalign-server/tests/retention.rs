@@ -1,13 +1,13 @@
 //! Retention on the real server and PostgreSQL (issue 17): one clean-up pass removes expired
-//! idempotency keys, ended sessions with their refresh tokens and expired refresh tokens, and
-//! expires abandoned uploads with their bytes, leaving everything current alone; a pass skips
-//! while another server holds the advisory lock.
+//! idempotency keys, ended sessions with their refresh tokens and expired refresh tokens,
+//! expires abandoned uploads with their bytes, removes ended lockouts, the files of deleted
+//! sessions and access log rows past their retention, leaving everything current alone; a pass
+//! skips while another server holds the advisory lock.
 
 mod common;
 
 use common::{start, PASSWORD};
-use physalign_server::retention::{self, Pass, LOCK_KEY};
-use physalign_server::storage::{DiskStaging, UploadStaging};
+use physalign_server::retention::{Pass, RetentionPolicy, LOCK_KEY};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
@@ -23,7 +23,6 @@ async fn exec(pool: &sqlx::PgPool, sql: &str) {
 async fn a_pass_removes_what_expired_and_skips_while_another_server_runs_one() {
     let srv = start().await;
     let staging_dir = srv.storage.path().join(".resumable");
-    let staging = UploadStaging::Disk(DiskStaging::new(staging_dir.clone()));
     let staged = |id: &str| staging_dir.join(format!("{id}.part"));
     let gone = srv.signup("patient").await;
     let stale = srv.signup("patient").await;
@@ -114,9 +113,7 @@ async fn a_pass_removes_what_expired_and_skips_while_another_server_runs_one() {
         .await
         .unwrap();
     assert_eq!(
-        retention::run_once(&srv.pool, &staging, 24 * 3600)
-            .await
-            .unwrap(),
+        srv.retention_pass(&RetentionPolicy::default()).await,
         Pass::Busy
     );
     assert_eq!(
@@ -134,10 +131,7 @@ async fn a_pass_removes_what_expired_and_skips_while_another_server_runs_one() {
         .unwrap();
     drop(other);
 
-    let Pass::Ran(swept) = retention::run_once(&srv.pool, &staging, 24 * 3600)
-        .await
-        .unwrap()
-    else {
+    let Pass::Ran(swept) = srv.retention_pass(&RetentionPolicy::default()).await else {
         panic!("the lock was free");
     };
     assert_eq!(swept.idempotency_keys, 1, "{swept:?}");
@@ -197,4 +191,200 @@ async fn a_pass_removes_what_expired_and_skips_while_another_server_runs_one() {
         )
         .await;
     assert_eq!(r.expect(200)["status"], "open");
+}
+
+/// Uploads `file` as the session's pose data through the resumable upload and completes it.
+async fn store_pose_file(srv: &common::TestServer, token: &str, session: &str, file: &[u8]) {
+    let created = srv
+        .call(
+            "POST",
+            "/api/uploads",
+            Some(token),
+            Some(
+                json!({"session_id": session, "kind": "pose_data", "size_bytes": file.len(),
+                        "sha256": hex::encode(Sha256::digest(file))}),
+            ),
+        )
+        .await;
+    let id = created.expect(201)["upload_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let resp = srv
+        .http
+        .patch(format!("{}/api/uploads/{id}", srv.base))
+        .bearer_auth(token)
+        .header("content-type", "application/offset+octet-stream")
+        .header("upload-offset", "0")
+        .body(file.to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    srv.call(
+        "POST",
+        &format!("/api/uploads/{id}/complete"),
+        Some(token),
+        None,
+    )
+    .await
+    .expect(200);
+}
+
+#[tokio::test]
+async fn deleted_sessions_files_ended_lockouts_and_old_access_log_rows_go_and_nothing_else() {
+    let srv = start().await;
+    let patient = srv.signup("patient").await;
+    let kept = srv.session(&patient).await;
+    let deleted = srv.session(&patient).await;
+    for session in [&kept, &deleted] {
+        store_pose_file(&srv, &patient.access, session, &[3u8; 1000]).await;
+    }
+    let folder = |id: &str| srv.storage.path().join("sessions").join(id);
+    assert!(folder(&deleted).is_dir());
+    srv.call(
+        "DELETE",
+        &format!("/api/sessions/{deleted}"),
+        Some(&patient.access),
+        None,
+    )
+    .await
+    .expect(204);
+    let stored = |id: String| {
+        let pool = srv.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT COUNT(*) FROM stored_files WHERE session_id = $1::uuid",
+            )
+            .bind(id)
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    assert_eq!(
+        stored(deleted.clone()).await,
+        1,
+        "counted against the quota"
+    );
+
+    // Lockouts: one that ended (last failure two days ago), one still locking, one fresh; a
+    // sign-in address unused for a year.
+    exec(
+        &srv.pool,
+        "INSERT INTO login_lockouts (email_hash, failures, locked_until, last_failure_at) VALUES
+           (repeat('a', 64), 4, NULL, NOW() - INTERVAL '2 days'),
+           (repeat('b', 64), 12, NOW() + INTERVAL '1 hour', NOW() - INTERVAL '2 days'),
+           (repeat('c', 64), 1, NULL, NOW())",
+    )
+    .await;
+    sqlx::query(
+        "INSERT INTO login_known_addresses (user_id, address, last_success_at)
+         VALUES ($1::uuid, '203.0.113.9', NOW() - INTERVAL '1 year')",
+    )
+    .bind(&patient.id)
+    .execute(&srv.pool)
+    .await
+    .unwrap();
+    // Access log rows of seven years, two years and half a year ago.
+    for (path, age) in [
+        ("/seven", "7 years"),
+        ("/two", "2 years"),
+        ("/half", "6 months"),
+    ] {
+        sqlx::query(&format!(
+            "INSERT INTO access_logs (resource_type, action, request_path, timestamp)
+             VALUES ('exercise_session', 'read', $1, NOW() - INTERVAL '{age}')"
+        ))
+        .bind(path)
+        .execute(&srv.pool)
+        .await
+        .unwrap();
+    }
+    let logged = |path: &'static str| {
+        let pool = srv.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM access_logs WHERE request_path = $1")
+                .bind(path)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    // Outside the clean-up nothing may remove even the oldest row, and the clean-up's own
+    // switch does not reach a row younger than a year.
+    assert!(
+        sqlx::query("DELETE FROM access_logs WHERE request_path = '/seven'")
+            .execute(&srv.pool)
+            .await
+            .is_err()
+    );
+    let mut tx = srv.pool.begin().await.unwrap();
+    sqlx::query("SET LOCAL physalign.access_log_retention = 'on'")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    assert!(
+        sqlx::query("DELETE FROM access_logs WHERE request_path = '/half'")
+            .execute(&mut *tx)
+            .await
+            .is_err()
+    );
+    drop(tx);
+
+    // Within the grace period a deleted session's files stay; the default retention (six
+    // years) removes only the seven-year-old row.
+    let Pass::Ran(swept) = srv.retention_pass(&RetentionPolicy::default()).await else {
+        panic!("the lock was free");
+    };
+    assert_eq!(swept.orphan_sessions, 0, "{swept:?}");
+    assert_eq!(swept.login_lockouts, 2, "{swept:?}");
+    assert_eq!(swept.access_log_rows, 1, "{swept:?}");
+    assert!(folder(&deleted).is_dir());
+    assert_eq!(
+        (
+            logged("/seven").await,
+            logged("/two").await,
+            logged("/half").await
+        ),
+        (0, 1, 1)
+    );
+    assert_eq!(
+        count(&srv.pool, "SELECT COUNT(*) FROM login_lockouts").await,
+        2
+    );
+    assert_eq!(
+        count(
+            &srv.pool,
+            "SELECT COUNT(*) FROM login_known_addresses WHERE address = '203.0.113.9'"
+        )
+        .await,
+        0
+    );
+
+    // Past the grace period, with a one-year retention.
+    let policy = RetentionPolicy {
+        orphan_file_grace_secs: 0,
+        access_log_retention_days: 365,
+        ..RetentionPolicy::default()
+    };
+    let Pass::Ran(swept) = srv.retention_pass(&policy).await else {
+        panic!("the lock was free");
+    };
+    assert_eq!(swept.orphan_sessions, 1, "{swept:?}");
+    assert_eq!(swept.access_log_rows, 1, "{swept:?}");
+    assert!(!folder(&deleted).exists());
+    assert_eq!(stored(deleted.clone()).await, 0, "the quota is freed");
+    assert!(folder(&kept).join("pose_data").is_file());
+    assert_eq!(stored(kept.clone()).await, 1);
+    assert_eq!((logged("/two").await, logged("/half").await), (0, 1));
+    // The kept session's file is still served.
+    srv.call(
+        "GET",
+        &format!("/api/sessions/{kept}"),
+        Some(&patient.access),
+        None,
+    )
+    .await
+    .expect(200);
 }

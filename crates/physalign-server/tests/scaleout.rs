@@ -479,7 +479,16 @@ async fn two_replicas_behind_haproxy_share_files_limits_and_schedules_and_surviv
     }
 
     // --- The clean-up ran once per slot while both replicas ticked. ---
-    let (runs_after, slot_after) = job_runs(&pool).await;
+    // On a fast run the syncing above fits in one slot: wait until two more slots have begun
+    // (ticks come every second), so that later slots had the chance to run twice.
+    let waited = Instant::now();
+    let (runs_after, slot_after) = loop {
+        let (runs, slot) = job_runs(&pool).await;
+        if slot >= slot_before + 2 || waited.elapsed() > Duration::from_secs(20) {
+            break (runs, slot);
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
     println!(
         "retention: {} passes in {} slots of 2 s",
         runs_after - runs_before,

@@ -353,3 +353,89 @@ async fn no_refresh_extends_a_session_beyond_its_absolute_lifetime() {
         (401, "SESSION_EXPIRED".to_string())
     );
 }
+
+/// A `PUT` of `body` to the upload URL `path` (as handed out) on `srv`: the status.
+async fn put_upload(srv: &common::TestServer, path: &str, body: &[u8]) -> u16 {
+    srv.http
+        .put(format!("{}{path}", srv.base))
+        .header("content-type", "application/octet-stream")
+        .body(body.to_vec())
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+async fn upload_path(srv: &common::TestServer, user: &common::User, session: &str) -> String {
+    let r = srv
+        .call(
+            "POST",
+            "/api/upload/generate-url",
+            Some(&user.access),
+            Some(json!({"session_id": session, "kind": "video"})),
+        )
+        .await;
+    let url = r.expect(200)["upload_url"].as_str().unwrap().to_string();
+    url.strip_prefix(&srv.base).unwrap().to_string()
+}
+
+#[tokio::test]
+async fn rotating_the_token_and_upload_url_keys_signs_nobody_out() {
+    const NEW_SECRET: &str = "rotated-secret-rotated-secret-0123456789";
+    const UPLOAD_SECRET: &str = "upload-url-secret-upload-url-secret-0123";
+    let before = start().await;
+    let patient = before.signup("patient").await;
+    let session = before.session(&patient).await;
+    let handed_out = upload_path(&before, &patient, &session).await;
+
+    // The next release of the server: a new token secret, the old one kept as previous, and
+    // upload URLs under a key of their own.
+    let old = String::from_utf8(SECRET.to_vec()).unwrap();
+    let rotated = common::start_on(before.database_url.clone(), |c| {
+        c.jwt_secret = Some(NEW_SECRET.into());
+        c.jwt_previous_secrets = vec![old.clone()];
+        c.upload_url_secret = Some(UPLOAD_SECRET.into());
+    })
+    .await;
+    assert_eq!(me_status(&rotated, &patient.access).await.0, 200);
+    let r = refresh(&rotated, &patient.refresh).await;
+    let fresh_access = r.expect(200)["access_token"].as_str().unwrap().to_string();
+    let fresh_refresh = r.body["refresh_token"].as_str().unwrap().to_string();
+    assert_eq!(me_status(&rotated, &fresh_access).await.0, 200);
+    // Signed with the new key: a server that knows only the old one refuses it.
+    assert_eq!(
+        me_status(&before, &fresh_access).await,
+        (401, "INVALID_TOKEN".into())
+    );
+    // An upload URL handed out before the switch still works; new ones carry the new key.
+    assert!(
+        (200..300).contains(&put_upload(&rotated, &handed_out, b"first").await),
+        "an upload URL from before the rotation"
+    );
+    let new_path = upload_path(&rotated, &patient, &session).await;
+    assert_ne!(new_path, handed_out);
+    assert!((200..300).contains(&put_upload(&rotated, &new_path, b"second").await));
+    assert_eq!(put_upload(&before, &new_path, b"third").await, 403);
+
+    // Once the old secret is dropped, what it signed is refused, and the device carries on
+    // with the pair the rotated server gave it.
+    let dropped = common::start_on(before.database_url.clone(), |c| {
+        c.jwt_secret = Some(NEW_SECRET.into());
+        c.upload_url_secret = Some(UPLOAD_SECRET.into());
+    })
+    .await;
+    assert_eq!(
+        me_status(&dropped, &patient.access).await,
+        (401, "INVALID_TOKEN".into())
+    );
+    assert_eq!(put_upload(&dropped, &handed_out, b"late").await, 403);
+    assert_eq!(me_status(&dropped, &fresh_access).await.0, 200);
+    refresh(&dropped, &fresh_refresh).await.expect(200);
+
+    // A previous secret is held to the same length rule as the current one.
+    let mut weak =
+        physalign_server::config::ServerConfig::new(before.database_url.clone(), NEW_SECRET);
+    weak.jwt_previous_secrets = vec!["short".into()];
+    assert!(physalign_server::state::AppState::new(weak, before.pool.clone()).is_err());
+}

@@ -294,10 +294,12 @@ async fn uploads_belong_to_their_creator() {
         0
     );
 
-    // The assigned physiotherapist may upload for the patient's session, as their own upload.
-    srv.create_upload(&physio.access, &session, &file, "video")
-        .await
-        .expect(201);
+    // Not even the assigned physiotherapist uploads a file to a session the patient recorded
+    // (issue 17: measured data comes from the recording device only).
+    let r = srv
+        .create_upload(&physio.access, &session, &file, "video")
+        .await;
+    assert_eq!((r.status, r.code()), (403, "FORBIDDEN"));
 
     // A finished video becomes the session's video, as with the signed URL.
     srv.chunk(&patient.access, &id, 0, &file).await.expect(200);

@@ -1,4 +1,5 @@
-//! Short-lived HS256 access tokens.
+//! Short-lived HS256 access tokens, with key rotation: each token names its key (`kid`), and
+//! earlier keys still verify the tokens they signed until those expire.
 
 use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use physalign_api::auth::Role;
@@ -6,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::AuthUser;
+use crate::storage::key_id;
 
 /// Who issues access tokens (`iss`): this server.
 pub const ISSUER: &str = "physalign-server";
@@ -66,22 +68,36 @@ pub struct Issued {
 /// Keys and lifetime of access tokens.
 pub struct JwtKeys {
     encoding: EncodingKey,
-    decoding: DecodingKey,
+    /// The current key's id, written into every token's header.
+    current_kid: String,
+    /// `(key id, key)`, the current one first, then the earlier ones still accepted.
+    decoding: Vec<(String, DecodingKey)>,
     validation: Validation,
     ttl_secs: u64,
 }
 
 impl JwtKeys {
-    /// Keys derived from `secret`; tokens live `ttl_secs`.
+    /// Keys from `secret`; tokens live `ttl_secs`.
     pub fn new(secret: &[u8], ttl_secs: u64) -> Self {
+        Self::rotated(secret, &[], ttl_secs)
+    }
+
+    /// Signs with `current`; verifies with it or one of `previous` (the key a token's `kid`
+    /// names), so that replacing the secret signs nobody out.
+    pub fn rotated(current: &[u8], previous: &[&[u8]], ttl_secs: u64) -> Self {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 5;
         validation.set_required_spec_claims(&["exp", "sub", "iss", "aud"]);
         validation.set_issuer(&[ISSUER]);
         validation.set_audience(&[AUDIENCE]);
+        let decoding = std::iter::once(current)
+            .chain(previous.iter().copied())
+            .map(|k| (key_id("access", k), DecodingKey::from_secret(k)))
+            .collect();
         Self {
-            encoding: EncodingKey::from_secret(secret),
-            decoding: DecodingKey::from_secret(secret),
+            encoding: EncodingKey::from_secret(current),
+            current_kid: key_id("access", current),
+            decoding,
             validation,
             ttl_secs,
         }
@@ -115,7 +131,9 @@ impl JwtKeys {
             exp,
             typ: "access".into(),
         };
-        let token = encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+        let mut header = Header::new(Algorithm::HS256);
+        header.kid = Some(self.current_kid.clone());
+        let token = encode(&header, &claims, &self.encoding)
             .map_err(|e| TokenError::Signing(e.to_string()))?;
         Ok(Issued {
             token,
@@ -126,13 +144,21 @@ impl JwtKeys {
     /// Checks a token's signature, issuer, audience and expiry and returns who it belongs to
     /// (the session is checked by [`super::session::check`]).
     pub fn verify(&self, token: &str) -> Result<Verified, TokenError> {
-        let data =
-            decode::<Claims>(token, &self.decoding, &self.validation).map_err(|e| {
-                match e.kind() {
-                    jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenError::Expired,
-                    _ => TokenError::Invalid,
-                }
-            })?;
+        let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Invalid)?;
+        // A token without a key id predates rotation: the current key.
+        let key = match header.kid.as_deref() {
+            None => &self.decoding[0].1,
+            Some(kid) => self
+                .decoding
+                .iter()
+                .find(|(id, _)| id == kid)
+                .map(|(_, key)| key)
+                .ok_or(TokenError::Invalid)?,
+        };
+        let data = decode::<Claims>(token, key, &self.validation).map_err(|e| match e.kind() {
+            jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenError::Expired,
+            _ => TokenError::Invalid,
+        })?;
         if data.claims.typ != "access" {
             return Err(TokenError::Invalid);
         }
@@ -170,6 +196,35 @@ mod tests {
         let other = JwtKeys::new(b"another-secret-another-secret-xx", 60);
         assert!(matches!(other.verify(&token), Err(TokenError::Invalid)));
         assert!(keys.verify("not.a.token").is_err());
+    }
+
+    #[test]
+    fn a_rotated_secret_still_verifies_what_the_earlier_one_signed() {
+        let old_secret = b"old-secret-old-secret-old-secret-0123";
+        let new_secret = b"new-secret-new-secret-new-secret-0123";
+        let user = AuthUser {
+            user_id: Uuid::new_v4(),
+            role: Role::Patient,
+            profile_id: Some(Uuid::new_v4()),
+        };
+        let ends = chrono::Utc::now() + chrono::Duration::seconds(300);
+        let before = JwtKeys::new(old_secret, 60);
+        let old_token = before.issue(&user, Uuid::new_v4(), ends).unwrap().token;
+        let rotated = JwtKeys::rotated(new_secret, &[old_secret], 60);
+        assert_eq!(rotated.verify(&old_token).unwrap().user, user);
+        let new_token = rotated.issue(&user, Uuid::new_v4(), ends).unwrap().token;
+        assert_eq!(rotated.verify(&new_token).unwrap().user, user);
+        // The earlier server does not know the new key; once the old key is dropped, its tokens
+        // are refused.
+        assert!(matches!(
+            before.verify(&new_token),
+            Err(TokenError::Invalid)
+        ));
+        let dropped = JwtKeys::new(new_secret, 60);
+        assert!(matches!(
+            dropped.verify(&old_token),
+            Err(TokenError::Invalid)
+        ));
     }
 
     #[test]

@@ -4,8 +4,8 @@ use chrono::{DateTime, Utc};
 use physalign_api::auth::Role;
 use physalign_api::pagination::Pagination;
 use physalign_api::sessions::{
-    CreateSessionRequest, PoseDataSummary, PoseDataUpload, Session, SessionList, SessionListQuery,
-    SessionStatus, SummaryStatistics, UpdateSessionRequest,
+    CreateSessionRequest, PoseDataSummary, Session, SessionList, SessionListQuery, SessionStatus,
+    SummaryStatistics, UpdateSessionRequest,
 };
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
@@ -308,82 +308,4 @@ pub async fn delete(conn: &mut PgConnection, id: Uuid) -> Result<(), sqlx::Error
         .execute(conn)
         .await?;
     Ok(())
-}
-
-/// Replaces a session's pose frames by the upload's, stores the device's summary and the
-/// server's `pose_summary`, and moves a session still being recorded to `review_pending`.
-/// Returns the session's status afterwards.
-pub async fn replace_pose_frames(
-    pool: &PgPool,
-    session_id: Uuid,
-    upload: &PoseDataUpload,
-    pose_summary: &PoseDataSummary,
-) -> ApiResult<String> {
-    let n = upload.frames.len();
-    let mut numbers = Vec::with_capacity(n);
-    let mut timestamps = Vec::with_capacity(n);
-    let mut landmarks = Vec::with_capacity(n);
-    let mut angles = Vec::with_capacity(n);
-    let mut qualities: Vec<Option<f64>> = Vec::with_capacity(n);
-    let mut issues = Vec::with_capacity(n);
-    for (i, frame) in upload.frames.iter().enumerate() {
-        numbers.push(
-            frame
-                .frame_number
-                .unwrap_or(i32::try_from(i).unwrap_or(i32::MAX)),
-        );
-        timestamps.push(frame.timestamp);
-        landmarks.push(serde_json::to_string(&frame.landmarks).map_err(ApiError::internal)?);
-        angles.push(serde_json::to_string(&frame.angles).map_err(ApiError::internal)?);
-        qualities.push(frame.quality_score);
-        issues.push(serde_json::to_string(&frame.form_issues).map_err(ApiError::internal)?);
-    }
-    let summary = upload
-        .summary_statistics
-        .as_ref()
-        .map(serde_json::to_value)
-        .transpose()
-        .map_err(ApiError::internal)?;
-    let pose_summary = serde_json::to_value(pose_summary).map_err(ApiError::internal)?;
-
-    let mut tx = pool.begin().await?;
-    // Lock the session so concurrent uploads replace each other instead of interleaving.
-    sqlx::query("SELECT 1 FROM exercise_sessions WHERE id = $1 FOR UPDATE")
-        .bind(session_id)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("DELETE FROM pose_frames WHERE session_id = $1")
-        .bind(session_id)
-        .execute(&mut *tx)
-        .await?;
-    // JSON travels as text and is parsed once, by PostgreSQL.
-    sqlx::query(
-        "INSERT INTO pose_frames (session_id, frame_number, timestamp_ms, landmarks, calculated_angles, quality_score, form_issues)
-         SELECT $1, f.n, f.t, f.l::jsonb, f.a::jsonb, f.q::numeric(3,2), f.i::jsonb
-         FROM UNNEST($2::int4[], $3::int8[], $4::text[], $5::text[], $6::float8[], $7::text[]) AS f(n, t, l, a, q, i)",
-    )
-    .bind(session_id)
-    .bind(&numbers)
-    .bind(&timestamps)
-    .bind(&landmarks)
-    .bind(&angles)
-    .bind(&qualities)
-    .bind(&issues)
-    .execute(&mut *tx)
-    .await?;
-    let status: String = sqlx::query_scalar(
-        "UPDATE exercise_sessions SET
-            summary_statistics = COALESCE($2, summary_statistics),
-            pose_summary = $3,
-            status = CASE WHEN status IN ('pending', 'recording', 'processing') THEN 'review_pending' ELSE status END,
-            version = version + 1
-         WHERE id = $1 RETURNING status",
-    )
-    .bind(session_id)
-    .bind(summary)
-    .bind(pose_summary)
-    .fetch_one(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    Ok(status)
 }

@@ -104,9 +104,17 @@ pub async fn store(pool: &PgPool, session_id: Uuid, req: &PoseDataUpload) -> Api
         .execute(&mut *tx)
         .await?;
     // A whole upload replaces everything; a piece replaces itself and drops pieces beyond
-    // `parts` (an upload restarted with fewer pieces).
+    // `parts` (an upload restarted with fewer pieces). What is replaced is kept (issue 17).
     sqlx::query(
-        "DELETE FROM pose_frames WHERE session_id = $1 AND ($2 OR part = $3 OR part >= $4)",
+        "WITH replaced AS (
+             DELETE FROM pose_frames WHERE session_id = $1 AND ($2 OR part = $3 OR part >= $4)
+             RETURNING id, session_id, part, seq, frame_number, timestamp_ms, landmarks,
+                       calculated_angles, quality_score, form_issues, processing_metadata,
+                       created_at)
+         INSERT INTO pose_frames_replaced (id, session_id, part, seq, frame_number, timestamp_ms,
+             landmarks, calculated_angles, quality_score, form_issues, processing_metadata,
+             created_at)
+         SELECT * FROM replaced",
     )
     .bind(session_id)
     .bind(whole)

@@ -142,7 +142,7 @@ fn ttl(state: &AppState) -> chrono::Duration {
 #[utoipa::path(post, path = "/api/uploads", tag = "upload", security(("bearer" = [])),
     request_body = CreateUploadRequest,
     responses((status = 201, body = ResumableUpload), (status = 400, body = ErrorBody),
-              (status = 404, body = ErrorBody), (status = 413, body = ErrorBody)))]
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     user: AuthUser,
@@ -168,7 +168,7 @@ pub async fn create(
             )
             .with_details(json!({ "limit_bytes": limit }))
         })?;
-    access::visible_session(&state.pool, &user, req.session_id).await?;
+    access::recorded_session(&state.pool, &user, req.session_id).await?;
     if req.size_bytes > crate::files::quota_room(&state, user.user_id).await? {
         return Err(crate::files::quota_exceeded(&state));
     }

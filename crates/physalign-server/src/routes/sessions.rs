@@ -297,8 +297,8 @@ pub async fn get_one(
     request_body = UpdateSessionRequest,
     params(("session_id" = Uuid, Path, description = "session id"),
            ("If-Match" = Option<String>, Header, description = "ETag from GET")),
-    responses((status = 200, body = Session), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
-              (status = 412, body = ErrorBody)))]
+    responses((status = 200, body = Session), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 412, body = ErrorBody)))]
 pub async fn update(
     State(state): State<AppState>,
     user: AuthUser,
@@ -318,6 +318,14 @@ pub async fn update(
     check_times(req.start_time, req.end_time)?;
     let expected = if_match_version(&headers)?;
     let patient_id = access::visible_session(&state.pool, &user, session_id).await?;
+    if let Some(field) = measured_field(&req) {
+        if !access::is_recorder(&state.pool, &user, session_id).await? {
+            return Err(ApiError::forbidden(format!(
+                "{field} is measured by the device that recorded the session; a clinician \
+                 changes only the status, instructions, schedule and program item"
+            )));
+        }
+    }
     if let Some(item) = req.program_item_id {
         repo::sessions::check_program_item(&state.pool, item, patient_id).await?;
     }
@@ -383,6 +391,21 @@ pub async fn delete(
     )
     .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The first field of `req` that only the session's recorder may change (what the device
+/// measured or the patient said about the setting), if `req` sets one.
+fn measured_field(req: &UpdateSessionRequest) -> Option<&'static str> {
+    [
+        ("exercise_type", req.exercise_type.is_some()),
+        ("start_time", req.start_time.is_some()),
+        ("end_time", req.end_time.is_some()),
+        ("duration_seconds", req.duration_seconds.is_some()),
+        ("equipment_used", req.equipment_used.is_some()),
+        ("environment_notes", req.environment_notes.is_some()),
+    ]
+    .into_iter()
+    .find_map(|(name, set)| set.then_some(name))
 }
 
 fn validate_upload(req: &PoseDataUpload) -> ApiResult<()> {
@@ -465,7 +488,7 @@ fn validate_upload(req: &PoseDataUpload) -> ApiResult<()> {
     params(("session_id" = Uuid, Path, description = "session id"),
            ("Idempotency-Key" = Option<String>, Header, description = "makes retries safe")),
     responses((status = 201, body = PoseDataUploadResponse), (status = 400, body = ErrorBody),
-              (status = 404, body = ErrorBody), (status = 413, body = ErrorBody)))]
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody)))]
 pub async fn upload_data(
     State(state): State<AppState>,
     user: AuthUser,
@@ -474,7 +497,7 @@ pub async fn upload_data(
     ApiJson(req): ApiJson<PoseDataUpload>,
 ) -> ApiResult<(StatusCode, Json<PoseDataUploadResponse>)> {
     validate_upload(&req)?;
-    access::visible_session(&state.pool, &user, session_id).await?;
+    access::recorded_session(&state.pool, &user, session_id).await?;
 
     // Whole uploads and pieces alike (see `PoseDataUpload`).
     let stored = crate::routes::pose_data::store(&state.pool, session_id, &req).await?;

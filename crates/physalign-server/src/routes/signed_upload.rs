@@ -67,14 +67,14 @@ pub fn signed_url(
 /// Issues a signed, expiring URL to upload a session's video or pose-data file.
 #[utoipa::path(post, path = "/api/upload/generate-url", tag = "upload", security(("bearer" = [])),
     request_body = GenerateUploadUrlRequest,
-    responses((status = 200, body = UploadUrl), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = UploadUrl), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn generate_url(
     State(state): State<AppState>,
     user: AuthUser,
     client: ClientInfo,
     ApiJson(req): ApiJson<GenerateUploadUrlRequest>,
 ) -> ApiResult<Json<UploadUrl>> {
-    access::visible_session(&state.pool, &user, req.session_id).await?;
+    access::recorded_session(&state.pool, &user, req.session_id).await?;
     audit::record(
         &state.pool,
         Some(&user),

@@ -48,6 +48,11 @@ impl UploadSigner {
         Self::new(refs[0], &refs[1..])
     }
 
+    /// Every accepted key, the current one first.
+    pub fn keys(&self) -> impl Iterator<Item = &[u8]> {
+        self.keys.iter().map(|(_, key)| key.as_slice())
+    }
+
     /// The current key's id.
     pub fn current_kid(&self) -> &str {
         &self.keys[0].0

@@ -28,6 +28,8 @@ pub struct TestServer {
     pub pool: sqlx::PgPool,
     /// The storage directory.
     pub storage: tempfile::TempDir,
+    /// Its database, for another server on the same data.
+    pub database_url: String,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
@@ -50,8 +52,14 @@ pub async fn start_with(tweak: impl FnOnce(&mut ServerConfig)) -> TestServer {
         DB_COUNTER.fetch_add(1, Ordering::SeqCst)
     );
     let url = cluster.create_database(&name);
+    start_on(url, tweak).await
+}
+
+/// Starts a server on the database `url` (migrated if it is not yet), with `tweak` applied to
+/// the default configuration.
+pub async fn start_on(url: String, tweak: impl FnOnce(&mut ServerConfig)) -> TestServer {
     let storage = tempfile::tempdir().expect("temp dir");
-    let mut config = ServerConfig::new(url, "test-secret-test-secret-test-secret-0123");
+    let mut config = ServerConfig::new(url.clone(), "test-secret-test-secret-test-secret-0123");
     config.storage_dir = storage.path().to_path_buf();
     config.db_pool_max = 10;
     config.rate_limit_per_minute = 100_000;
@@ -78,7 +86,23 @@ pub async fn start_with(tweak: impl FnOnce(&mut ServerConfig)) -> TestServer {
         http: reqwest::Client::new(),
         pool,
         storage,
+        database_url: url,
         shutdown: Some(tx),
+    }
+}
+
+impl TestServer {
+    /// One clean-up pass over this server's database and storage directory under `policy`.
+    pub async fn retention_pass(
+        &self,
+        policy: &physalign_server::retention::RetentionPolicy,
+    ) -> physalign_server::retention::Pass {
+        use physalign_server::storage::{DiskStaging, LocalDiskStore, UploadStaging};
+        let staging = UploadStaging::Disk(DiskStaging::new(self.storage.path().join(".resumable")));
+        let storage = LocalDiskStore::new(self.storage.path().to_path_buf());
+        physalign_server::retention::run_once(&self.pool, &staging, &storage, policy)
+            .await
+            .expect("retention pass")
     }
 }
 
