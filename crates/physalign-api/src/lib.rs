@@ -15,6 +15,7 @@ pub mod clinic_sessions;
 pub mod error;
 pub mod health;
 pub mod limits;
+pub mod notes;
 pub mod pagination;
 pub mod patients;
 pub mod physio;

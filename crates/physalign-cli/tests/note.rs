@@ -420,6 +420,20 @@ fn a_consultation_in_clinic_is_drafted_with_evidence_then_signed_and_amended() {
         &["note", "sign", &id, "--author", "pt@example.org", "--json"],
     );
     assert_eq!(signed["signed"]["by"], "pt@example.org");
+    // Queued for the server: the note as signed, with seed 004's fields of this very draft,
+    // both in the API's types.
+    let summary: physalign_api::notes::NoteSummary =
+        serde_json::from_value(signed["summary"].clone()).expect("the summary fits the API");
+    assert_eq!(
+        summary.key_topics.len(),
+        draft["key_topics"].as_array().unwrap().len()
+    );
+    let queued = store.outbox_entries(note_id).unwrap();
+    assert_eq!(queued.len(), 1, "one upload queued by signing");
+    let request: physalign_api::notes::CreateSignedNoteRequest =
+        serde_json::from_value(queued[0].payload.clone()).expect("the upload fits the API");
+    assert_eq!(&request.document, draft);
+    assert_eq!(request.summary, summary);
     let again = physalign(&db, &["note", "sign", &id, "--author", "other@example.org"]);
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("already signed"));

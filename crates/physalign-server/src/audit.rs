@@ -88,6 +88,8 @@ physalign_domain::wire_enum! {
         ProgramItem = "program_item",
         /// A camera goniometer reading in a patient's chart (issue 16).
         GoniometerReading = "goniometer_reading",
+        /// A clinical note signed on a clinician's device, or its amendment (issue 19).
+        SignedNote = "signed_note",
         /// A session's transcript.
         SessionTranscript = "session_transcript",
         /// A session's clinical notes.
@@ -174,6 +176,8 @@ const PATIENT_OF_RESOURCE: &str = "CASE WHEN $3::uuid IS NULL THEN NULL ELSE COA
     (SELECT patient_id FROM appointments WHERE series_id = $3 LIMIT 1),
     (SELECT patient_id FROM clinical_alerts WHERE id = $3),
     (SELECT patient_id FROM therapy_goals WHERE id = $3),
+    (SELECT patient_id FROM goniometer_readings WHERE id = $3),
+    (SELECT patient_id FROM signed_notes WHERE id = $3),
     (SELECT s.patient_id FROM session_reviews r JOIN exercise_sessions s ON s.id = r.session_id WHERE r.id = $3),
     (SELECT s.patient_id FROM evaluations e JOIN exercise_sessions s ON s.id = e.session_id WHERE e.id = $3),
     (SELECT s.patient_id FROM session_comparisons c JOIN exercise_sessions s ON s.id = c.current_session_id WHERE c.id = $3),

@@ -4,8 +4,9 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::routes::{
-    admin, appointments, assessments, auth, clients, clinic_sessions, clinical, health, patients,
-    physio, pose_data, programs, progress, resumable_upload, sessions, signed_upload, templates,
+    admin, appointments, assessments, auth, clients, clinic_sessions, clinical, health, notes,
+    patients, physio, pose_data, programs, progress, resumable_upload, sessions, signed_upload,
+    templates,
 };
 
 /// All operations of the API.
@@ -23,6 +24,7 @@ use crate::routes::{
         clinical::list_alerts, clinical::acknowledge,
         programs::create, programs::list, programs::get_one, programs::update, programs::end,
         assessments::create, assessments::list,
+        notes::create, notes::amend, notes::list,
         signed_upload::generate_url, signed_upload::receive,
         resumable_upload::create, resumable_upload::status, resumable_upload::append, resumable_upload::complete,
         physio::list_patients, physio::link_patient, physio::review_queue, physio::create_review, physio::analytics,
@@ -43,7 +45,7 @@ use crate::routes::{
     modifiers(&BearerAuth),
     tags(
         (name = "health"), (name = "auth"), (name = "patients"), (name = "sessions"),
-        (name = "upload"), (name = "physio"), (name = "progress"), (name = "programs"), (name = "assessments"), (name = "admin"),
+        (name = "upload"), (name = "physio"), (name = "progress"), (name = "programs"), (name = "assessments"), (name = "notes"), (name = "admin"),
         (name = "appointments"), (name = "clients"), (name = "templates"),
     )
 )]

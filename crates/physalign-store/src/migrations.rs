@@ -42,10 +42,11 @@ const MIGRATIONS: &[Migration] = &[
     migration!(9, "0900_session_rom.sql"),
     migration!(10, "1000_appointments.sql"),
     migration!(11, "1100_soap_notes.sql"),
+    migration!(12, "1200_signed_note_sync.sql"),
 ];
 
 /// The schema version this build creates.
-pub const SCHEMA_VERSION: i64 = 11;
+pub const SCHEMA_VERSION: i64 = 12;
 
 /// Brings the database up to [`SCHEMA_VERSION`]; does nothing when it already is.
 /// Returns the version found before migrating.

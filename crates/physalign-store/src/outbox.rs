@@ -27,6 +27,10 @@ physalign_domain::wire_enum! {
         Appointment = "appointment",
         /// A camera goniometer reading a clinician saved in a patient's chart on this device.
         GoniometerReading = "goniometer_reading",
+        /// A clinical note a clinician signed on this device (issue 19).
+        SoapNote = "soap_note",
+        /// A correction to a signed note, written on this device.
+        SoapNoteAmendment = "soap_note_amendment",
     }
 }
 

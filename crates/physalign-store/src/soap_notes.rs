@@ -3,11 +3,14 @@
 //! The store keeps the note's document as JSON (the workspace crate types it). A signed note is
 //! immutable: the schema's triggers (`migrations/sqlite/1100_soap_notes.sql`) refuse any change
 //! or deletion of it, so a correction is an [`SoapNoteAmendment`] with its author and time.
-//! Signed notes stay on this device: the central API has no endpoint for them yet.
+//! Signing queues the note's upload in the outbox in the same transaction, and each amendment
+//! its own; notes of the care team's other devices arrive signed from the server
+//! ([`Store::upsert_pulled_soap_note`]).
 
+use crate::outbox::{enqueue, OutboxEntityKind, OutboxOperation};
 use crate::sql_values::{parse_opt_uuid, parse_time, parse_uuid, time_text, uuid_text};
 use crate::{Store, StoreError};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -32,6 +35,8 @@ pub struct SoapNoteRow {
     pub updated_at: DateTime<Utc>,
     /// Who signed it and when; `None` while a draft.
     pub signed: Option<Signature>,
+    /// Seed 004's fields of the note as signed (the API's `NoteSummary`); `None` while a draft.
+    pub summary: Option<serde_json::Value>,
     /// Corrections after signing, oldest first.
     pub amendments: Vec<SoapNoteAmendment>,
 }
@@ -108,10 +113,11 @@ type NoteColumns = (
     String,
     Option<String>,
     Option<String>,
+    Option<String>,
 );
 
 const NOTE_COLUMNS: &str = "id, session_id, transcript_id, document, drafted_by, created_at,
-    updated_at, signed_by, signed_at";
+    updated_at, signed_by, signed_at, summary";
 
 fn note_columns(r: &rusqlite::Row<'_>) -> rusqlite::Result<NoteColumns> {
     Ok((
@@ -124,12 +130,23 @@ fn note_columns(r: &rusqlite::Row<'_>) -> rusqlite::Result<NoteColumns> {
         r.get(6)?,
         r.get(7)?,
         r.get(8)?,
+        r.get(9)?,
     ))
 }
 
 fn note_row(conn: &Connection, columns: NoteColumns) -> Result<SoapNoteRow, StoreError> {
-    let (id, session, transcript, document, drafted_by, created, updated, signed_by, signed_at) =
-        columns;
+    let (
+        id,
+        session,
+        transcript,
+        document,
+        drafted_by,
+        created,
+        updated,
+        signed_by,
+        signed_at,
+        summary,
+    ) = columns;
     let signed = match (signed_by, signed_at) {
         (Some(by), Some(at)) => Some(Signature {
             by,
@@ -147,6 +164,10 @@ fn note_row(conn: &Connection, columns: NoteColumns) -> Result<SoapNoteRow, Stor
         created_at: parse_time("soap_notes.created_at", &created)?,
         updated_at: parse_time("soap_notes.updated_at", &updated)?,
         signed,
+        summary: summary
+            .map(|s| serde_json::from_str(&s))
+            .transpose()
+            .map_err(|e| StoreError::corrupt("soap_notes.summary", e))?,
         amendments: amendments(conn, &id)?,
     })
 }
@@ -160,6 +181,12 @@ fn read_note(conn: &Connection, id: Uuid) -> Result<Option<SoapNoteRow>, StoreEr
         )
         .optional()?;
     columns.map(|c| note_row(conn, c)).transpose()
+}
+
+/// `at` in microseconds, as the server keeps times: a signed note's times are then the same on
+/// every device of the care team, to the digit.
+fn server_precision(at: DateTime<Utc>) -> DateTime<Utc> {
+    at.trunc_subsecs(6)
 }
 
 fn require_text(what: &'static str, text: &str) -> Result<(), StoreError> {
@@ -183,6 +210,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Uuid, StoreError> {
         require_text("soap note author", drafted_by)?;
+        let now = server_precision(now);
         let id = Uuid::new_v4();
         let tx = self.write_transaction()?;
         let session_exists = tx
@@ -253,14 +281,17 @@ impl Store {
         Ok(note)
     }
 
-    /// Signs a draft: from now on it is the record and only amendments are added.
+    /// Signs a draft with `summary` (seed 004's fields of the note as signed): from now on it is
+    /// the record and only amendments are added. Its upload is queued in the same transaction.
     pub fn sign_soap_note(
         &self,
         id: Uuid,
         signer: &str,
+        summary: &serde_json::Value,
         now: DateTime<Utc>,
     ) -> Result<SoapNoteRow, StoreError> {
         require_text("soap note signer", signer)?;
+        let now = server_precision(now);
         let tx = self.write_transaction()?;
         let note = read_note(&tx, id)?.ok_or_else(|| not_found(id))?;
         if let Some(signed) = note.signed {
@@ -273,10 +304,19 @@ impl Store {
             });
         }
         tx.execute(
-            "UPDATE soap_notes SET signed_by = ?2, signed_at = ?3, updated_at = ?3 WHERE id = ?1",
-            params![uuid_text(id), signer, time_text(now)],
+            "UPDATE soap_notes SET signed_by = ?2, signed_at = ?3, updated_at = ?3, summary = ?4
+             WHERE id = ?1",
+            params![uuid_text(id), signer, time_text(now), summary.to_string()],
         )?;
         let note = read_note(&tx, id)?.ok_or_else(|| not_found(id))?;
+        enqueue(
+            &tx,
+            OutboxEntityKind::SoapNote,
+            id,
+            OutboxOperation::Create,
+            &signed_note_payload(&note),
+            now,
+        )?;
         tx.commit()?;
         Ok(note)
     }
@@ -291,6 +331,7 @@ impl Store {
     ) -> Result<SoapNoteAmendment, StoreError> {
         require_text("amendment author", author)?;
         require_text("amendment text", text)?;
+        let now = server_precision(now);
         let tx = self.write_transaction()?;
         let note = read_note(&tx, id)?.ok_or_else(|| not_found(id))?;
         if note.signed.is_none() {
@@ -317,7 +358,81 @@ impl Store {
                 time_text(now),
             ],
         )?;
+        enqueue(
+            &tx,
+            OutboxEntityKind::SoapNoteAmendment,
+            amendment.id,
+            OutboxOperation::Create,
+            &serde_json::json!({
+                "note_id": id,
+                "id": amendment.id,
+                "author": amendment.author,
+                "text": amendment.text,
+                "created_at": time_text(now),
+            }),
+            now,
+        )?;
         tx.commit()?;
         Ok(amendment)
     }
+
+    /// Keeps a signed note pulled from the server (signed on another device of the care team)
+    /// with its amendments; what is already here stays as it is (signed notes never change).
+    /// Returns whether anything was new.
+    pub fn upsert_pulled_soap_note(&self, note: &SoapNoteRow) -> Result<bool, StoreError> {
+        let Some(signed) = &note.signed else {
+            return Err(StoreError::Invalid {
+                what: "soap note",
+                detail: format!("pulled note {} is not signed", note.id),
+            });
+        };
+        let tx = self.write_transaction()?;
+        let mut new = tx.execute(
+            "INSERT OR IGNORE INTO soap_notes (id, session_id, transcript_id, document, drafted_by,
+                 created_at, updated_at, signed_by, signed_at, summary, origin)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?7, ?9, 'pulled')",
+            params![
+                uuid_text(note.id),
+                uuid_text(note.session_id),
+                note.transcript_id.map(uuid_text),
+                note.document.to_string(),
+                note.drafted_by,
+                time_text(note.created_at),
+                time_text(signed.at),
+                signed.by,
+                note.summary.as_ref().map(|s| s.to_string()),
+            ],
+        )? > 0;
+        for amendment in &note.amendments {
+            new |= tx.execute(
+                "INSERT OR IGNORE INTO soap_note_amendments (id, note_id, author, text, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    uuid_text(amendment.id),
+                    uuid_text(note.id),
+                    amendment.author,
+                    amendment.text,
+                    time_text(amendment.created_at),
+                ],
+            )? > 0;
+        }
+        tx.commit()?;
+        Ok(new)
+    }
+}
+
+/// The outbox payload of a signed note: the API's `CreateSignedNoteRequest` (the sync client
+/// checks it against that type before sending).
+fn signed_note_payload(note: &SoapNoteRow) -> serde_json::Value {
+    serde_json::json!({
+        "id": note.id,
+        "session_id": note.session_id,
+        "transcript_id": note.transcript_id,
+        "drafted_by": note.drafted_by,
+        "drafted_at": time_text(note.created_at),
+        "signed_by": note.signed.as_ref().map(|s| s.by.clone()),
+        "signed_at": note.signed.as_ref().map(|s| time_text(s.at)),
+        "document": note.document,
+        "summary": note.summary,
+    })
 }

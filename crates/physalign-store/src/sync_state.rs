@@ -157,6 +157,17 @@ fn clear_server_derived(conn: &rusqlite::Connection) -> Result<usize, StoreError
     n += conn.execute("DELETE FROM care_patients", [])?;
     n += conn.execute("DELETE FROM appointments WHERE origin = 'pulled'", [])?;
     n += conn.execute("DELETE FROM therapy_goals", [])?;
+    // Readings saved here carry no clinician until the server names one; pulled ones do.
+    n += conn.execute(
+        "DELETE FROM goniometer_readings WHERE taken_by IS NOT NULL",
+        [],
+    )?;
+    n += conn.execute(
+        "DELETE FROM soap_note_amendments WHERE note_id IN
+             (SELECT id FROM soap_notes WHERE origin = 'pulled')",
+        [],
+    )?;
+    n += conn.execute("DELETE FROM soap_notes WHERE origin = 'pulled'", [])?;
     Ok(n)
 }
 

@@ -7,12 +7,13 @@ use crate::resumable;
 pub use crate::step::Context;
 use crate::step::{classify, local, StepError};
 use physalign_api::auth::Role;
+use physalign_api::notes::{CreateNoteAmendmentRequest, CreateSignedNoteRequest};
 use physalign_api::programs::UpdateProgramItemRequest;
 use physalign_api::upload::UploadKind;
 use physalign_api::ErrorCode;
 use physalign_store::{
-    AlertAcknowledgement, OutboxEntityKind, OutboxEntry, OutboxOperation, ProgramItemChange,
-    SessionDetail, SessionRow,
+    AlertAcknowledgement, OutboxEntityKind, OutboxEntry, OutboxOperation, OutboxStatus,
+    ProgramItemChange, SessionDetail, SessionRow,
 };
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -79,6 +80,8 @@ async fn deliver_steps(ctx: &Context, entry: &OutboxEntry) -> Result<(), StepErr
         (OutboxEntityKind::GoniometerReading, OutboxOperation::Create) => {
             &[Step::GoniometerReading]
         }
+        (OutboxEntityKind::SoapNote, OutboxOperation::Create) => &[Step::SignedNote],
+        (OutboxEntityKind::SoapNoteAmendment, OutboxOperation::Create) => &[Step::NoteAmendment],
         (OutboxEntityKind::ClinicalAlert, OutboxOperation::Acknowledge) => {
             &[Step::AcknowledgeAlert]
         }
@@ -130,6 +133,8 @@ enum Step {
     AcknowledgeAlert,
     Appointment,
     GoniometerReading,
+    SignedNote,
+    NoteAmendment,
 }
 
 impl Step {
@@ -150,6 +155,8 @@ impl Step {
             Step::AcknowledgeAlert => "acknowledge_alert",
             Step::Appointment => "appointment",
             Step::GoniometerReading => "goniometer_reading",
+            Step::SignedNote => "signed_note",
+            Step::NoteAmendment => "note_amendment",
         }
     }
 }
@@ -175,6 +182,8 @@ async fn run_step(
         Step::AcknowledgeAlert => acknowledge_alert(ctx, entry, key).await,
         Step::Appointment => crate::appointments::deliver(ctx, entry, key).await,
         Step::GoniometerReading => goniometer_reading(ctx, entry, key).await,
+        Step::SignedNote => signed_note(ctx, entry, key).await,
+        Step::NoteAmendment => note_amendment(ctx, entry, key).await,
     }
 }
 
@@ -510,6 +519,83 @@ async fn goniometer_reading(
         &body,
         key,
         ErrorCode::GoniometerReadingExists,
+    )
+    .await?;
+    Ok(created.is_none().then(|| json!("already on server")))
+}
+
+/// Uploads a note signed on this device. Like a goniometer reading, the payload is checked
+/// against the API's type first, so a note this build cannot describe fails alone with its
+/// reason.
+async fn signed_note(
+    ctx: &Context,
+    entry: &OutboxEntry,
+    key: &str,
+) -> Result<Option<Value>, StepError> {
+    let request: CreateSignedNoteRequest = serde_json::from_value(entry.payload.clone())
+        .map_err(|e| StepError::Failed(format!("outbox payload is not a signed note: {e}")))?;
+    let body = serde_json::to_value(request).map_err(local)?;
+    let created = post_new(
+        ctx,
+        "send signed note",
+        "/api/notes",
+        &body,
+        key,
+        ErrorCode::NoteExists,
+    )
+    .await?;
+    Ok(created.is_none().then(|| json!("already on server")))
+}
+
+/// Uploads an amendment written on this device to a signed note (queued after the note, so
+/// the note is on the server first).
+async fn note_amendment(
+    ctx: &Context,
+    entry: &OutboxEntry,
+    key: &str,
+) -> Result<Option<Value>, StepError> {
+    let note_id = entry
+        .payload
+        .get("note_id")
+        .and_then(Value::as_str)
+        .and_then(|t| uuid::Uuid::parse_str(t).ok())
+        .ok_or_else(|| StepError::Failed("outbox payload names no note".into()))?;
+    // The note goes first: an amendment waits while its note's own upload waits here (the two
+    // back off separately, so the amendment's turn may come first).
+    let note_upload = ctx
+        .db(|s| s.outbox_entries(note_id))
+        .map_err(local)?
+        .into_iter()
+        .find(|e| e.entity_type == OutboxEntityKind::SoapNote);
+    match note_upload.map(|e| (e.status, e.last_error)) {
+        Some((OutboxStatus::Pending, _)) => {
+            return Err(StepError::Retry(
+                format!("waits for note {note_id} to be sent first"),
+                None,
+            ))
+        }
+        Some((OutboxStatus::Failed, reason)) => {
+            return Err(StepError::Failed(format!(
+                "note {note_id} could not be sent: {}",
+                reason.unwrap_or_default()
+            )))
+        }
+        Some((OutboxStatus::Done, _)) | None => {}
+    }
+    let mut body = entry.payload.clone();
+    if let Some(map) = body.as_object_mut() {
+        map.remove("note_id");
+    }
+    let request: CreateNoteAmendmentRequest = serde_json::from_value(body)
+        .map_err(|e| StepError::Failed(format!("outbox payload is not a note amendment: {e}")))?;
+    let body = serde_json::to_value(request).map_err(local)?;
+    let created = post_new(
+        ctx,
+        "send note amendment",
+        &format!("/api/notes/{note_id}/amendments"),
+        &body,
+        key,
+        ErrorCode::NoteAmendmentExists,
     )
     .await?;
     Ok(created.is_none().then(|| json!("already on server")))

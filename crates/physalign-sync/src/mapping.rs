@@ -1,6 +1,7 @@
 //! Local store records turned into the central API's request bodies.
 
 use physalign_api::assessments::{CreateGoniometerReadingRequest, GoniometerReadingRecord};
+use physalign_api::notes::SignedNoteRecord;
 use physalign_api::programs::{CreateProgramItemRequest, ProgramItem};
 use physalign_api::progress::{
     ProgressMetrics, Snapshot, StoreProgressRequest, StoreSnapshotsRequest,
@@ -359,6 +360,37 @@ pub fn goniometer_reading_request(
     payload: &serde_json::Value,
 ) -> Result<CreateGoniometerReadingRequest, serde_json::Error> {
     serde_json::from_value(payload.clone())
+}
+
+/// A signed note pulled from the server, as the store keeps it.
+pub fn stored_signed_note(
+    note: &SignedNoteRecord,
+) -> Result<physalign_store::SoapNoteRow, serde_json::Error> {
+    Ok(physalign_store::SoapNoteRow {
+        id: note.id,
+        session_id: note.session_id,
+        transcript_id: note.transcript_id,
+        document: note.document.clone(),
+        drafted_by: note.drafted_by.clone(),
+        created_at: note.drafted_at,
+        updated_at: note.signed_at,
+        signed: Some(physalign_store::Signature {
+            by: note.signed_by.clone(),
+            at: note.signed_at,
+        }),
+        summary: Some(serde_json::to_value(&note.summary)?),
+        amendments: note
+            .amendments
+            .iter()
+            .map(|a| physalign_store::SoapNoteAmendment {
+                id: a.id,
+                note_id: a.note_id,
+                author: a.author.clone(),
+                text: a.text.clone(),
+                created_at: a.created_at,
+            })
+            .collect(),
+    })
 }
 
 /// A goniometer reading pulled from the server, as the store keeps it.

@@ -17,6 +17,7 @@ use crate::step::Context;
 use physalign_api::alerts::AlertList;
 use physalign_api::assessments::GoniometerReadingList;
 use physalign_api::auth::Role;
+use physalign_api::notes::SignedNoteList;
 use physalign_api::programs::ProgramItemList;
 use physalign_api::sessions::{PoseDataPage, Session, SessionDetail, SessionList, SessionStatus};
 use physalign_store::sync_state::{RemoteRecord, RemoteRecordKind};
@@ -57,6 +58,9 @@ pub struct PullReport {
     /// Goniometer readings new on this device.
     #[serde(default)]
     pub goniometer_readings: usize,
+    /// Signed notes new or newly amended on this device (clinicians).
+    #[serde(default)]
+    pub signed_notes: usize,
 }
 
 /// Why a pull stopped.
@@ -203,6 +207,9 @@ pub async fn pull(ctx: &Context) -> Result<PullReport, PullError> {
         report.goals += goals;
     }
     report.goniometer_readings += optional(pull_goniometer_readings(ctx).await)?;
+    if ctx.role == Some(Role::Physiotherapist) {
+        report.signed_notes += optional(pull_signed_notes(ctx).await)?;
+    }
     if let Some(newest) = newest {
         ctx.db(|s| s.set_sync_meta(SESSION_CURSOR, &newest.to_rfc3339()))?;
     }
@@ -507,6 +514,43 @@ async fn pull_goniometer_readings(ctx: &Context) -> Result<usize, PullError> {
         }
         page += 1;
     }
+    Ok(stored)
+}
+
+/// The cursor of signed notes: a time before the last pull began (`pull_cursor…`: cleared with
+/// the pulled notes when another person signs in).
+const NOTE_CURSOR: &str = "pull_cursor_signed_notes";
+
+/// Signed notes of the clinician's patients changed since the last pull (new, or amended); a
+/// note never changes otherwise, so what is here is only added to.
+async fn pull_signed_notes(ctx: &Context) -> Result<usize, PullError> {
+    let since = ctx.db(|s| s.sync_meta(NOTE_CURSOR))?;
+    let started = chrono::Utc::now();
+    let mut stored = 0;
+    let mut page = 1u32;
+    loop {
+        let mut path = format!("/api/notes?page={page}&per_page={PER_PAGE}");
+        if let Some(since) = &since {
+            path.push_str(&format!("&changed_since={since}"));
+        }
+        let list: SignedNoteList = parse(&path, &get(ctx, &path).await?)?;
+        for note in &list.data {
+            let local = crate::mapping::stored_signed_note(note).map_err(json_err)?;
+            if ctx.db(|s| s.upsert_pulled_soap_note(&local))? {
+                stored += 1;
+            }
+        }
+        if list.data.is_empty() || u64::from(page) >= list.pagination.total_pages {
+            break;
+        }
+        page += 1;
+    }
+    // From when this pull began (less a margin for the server's clock): a note changed while
+    // it ran is fetched again next time rather than missed.
+    // In UTC with a `Z`, the cursor needs no escaping in the query.
+    let next =
+        (started - chrono::Duration::minutes(5)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    ctx.db(|s| s.set_sync_meta(NOTE_CURSOR, &next))?;
     Ok(stored)
 }
 

@@ -269,7 +269,13 @@ pub fn run(args: NoteArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             let id = parse_id("note", &args.note)?;
             let store = open_store(global)?;
             let signer = author(&store, args.author)?;
-            let row = store.sign_soap_note(id, &signer, Utc::now())?;
+            let draft = store
+                .soap_note(id)?
+                .with_context(|| format!("note {id} is not on this device"))?;
+            let draft: NoteDraft = serde_json::from_value(draft.document)
+                .with_context(|| format!("note {id} is not a note this version drafts"))?;
+            let summary = serde_json::to_value(draft.summary())?;
+            let row = store.sign_soap_note(id, &signer, &summary, Utc::now())?;
             if args.json {
                 println!("{}", serde_json::to_string_pretty(&row)?);
             } else {

@@ -9,6 +9,7 @@ pub mod clients;
 pub mod clinic_sessions;
 pub mod clinical;
 pub mod health;
+pub mod notes;
 pub mod patients;
 pub mod physio;
 pub mod pose_data;
@@ -39,6 +40,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(progress::router())
         .merge(programs::router())
         .merge(assessments::router())
+        .merge(notes::router())
         .merge(clinical::router())
         .merge(appointments::router())
         .merge(clients::router())

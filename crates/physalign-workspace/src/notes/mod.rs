@@ -31,6 +31,7 @@ use chrono::{DateTime, Utc};
 use evidence::QuoteLocator;
 use objective::SideMeasures;
 use physalign_analysis::Catalogue;
+use physalign_api::notes::{self as notes_api, NoteSummary};
 use physalign_store::{Store, TranscriptRecord};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -277,6 +278,53 @@ impl NoteDraft {
         all.extend(self.patient_summary.iter());
         all
     }
+
+    /// Seed 004's fields of this note as the server keeps them beside the full document: the
+    /// statements' sentences, the mood labels, the clinician's own words. A projection, cut to
+    /// the API's limits (the document keeps everything).
+    pub fn summary(&self) -> NoteSummary {
+        let texts = |list: &[NoteStatement]| -> Vec<String> {
+            list.iter()
+                .take(notes_api::MAX_SUMMARY_ENTRIES)
+                .map(|s| within(&s.text, notes_api::MAX_SUMMARY_TEXT))
+                .collect()
+        };
+        let text = |s: &Option<NoteStatement>| {
+            s.as_ref()
+                .map(|s| within(&s.text, notes_api::MAX_SUMMARY_TEXT))
+        };
+        NoteSummary {
+            key_topics: texts(&self.key_topics),
+            topic_summary: text(&self.topic_summary),
+            strategies: texts(&self.strategies),
+            action_items: texts(&self.action_items),
+            session_mood: self.session_mood.as_ref().map(|m| match m.level {
+                MoodLevel::VeryLow => notes_api::SessionMood::VeryLow,
+                MoodLevel::Low => notes_api::SessionMood::Low,
+                MoodLevel::Neutral => notes_api::SessionMood::Neutral,
+                MoodLevel::Positive => notes_api::SessionMood::Positive,
+                MoodLevel::VeryPositive => notes_api::SessionMood::VeryPositive,
+            }),
+            mood_trajectory: self.mood_trajectory.as_ref().map(|t| match t.trajectory {
+                MoodTrajectory::Improving => notes_api::MoodTrajectory::Improving,
+                MoodTrajectory::Stable => notes_api::MoodTrajectory::Stable,
+                MoodTrajectory::Declining => notes_api::MoodTrajectory::Declining,
+            }),
+            therapist_notes: within(&self.clinician_notes, notes_api::MAX_NOTE_TEXT),
+            patient_summary: text(&self.patient_summary),
+            risk_flags: texts(&self.risk_flags),
+        }
+    }
+}
+
+/// `text` cut to at most `max` characters (an ellipsis marks the cut).
+fn within(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
 }
 
 /// A statement from transcript quotes; `None` when none of them is in the transcript.
