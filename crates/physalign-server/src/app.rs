@@ -4,10 +4,11 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use axum::extract::connect_info::Connected;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware::from_fn_with_state;
+use axum::serve::{IncomingStream, Listener};
 use axum::Router;
-use tokio::net::TcpListener;
 
 use crate::error::{method_not_allowed_fallback, not_found_fallback};
 use crate::state::AppState;
@@ -31,12 +32,17 @@ pub fn build_router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves the API on `listener` until `shutdown` completes.
-pub async fn serve(
-    listener: TcpListener,
+/// Serves the API on `listener` (plain TCP, or [`crate::tls::listener`]) until `shutdown`
+/// completes.
+pub async fn serve<L>(
+    listener: L,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
+) -> std::io::Result<()>
+where
+    L: Listener<Addr = SocketAddr>,
+    for<'a> SocketAddr: Connected<IncomingStream<'a, L>>,
+{
     axum::serve(
         listener,
         build_router(state).into_make_service_with_connect_info::<SocketAddr>(),
@@ -48,12 +54,16 @@ pub async fn serve(
 /// Serves the API on `listener` until `shutdown` completes, then stops taking connections and
 /// lets requests in flight finish for at most `drain`; past it the server stops anyway (and
 /// says so in the log). Returns whether everything finished within the drain time.
-pub async fn serve_with_drain(
-    listener: TcpListener,
+pub async fn serve_with_drain<L>(
+    listener: L,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
     drain: Duration,
-) -> std::io::Result<bool> {
+) -> std::io::Result<bool>
+where
+    L: Listener<Addr = SocketAddr>,
+    for<'a> SocketAddr: Connected<IncomingStream<'a, L>>,
+{
     let (started, draining) = tokio::sync::oneshot::channel::<()>();
     let server = serve(listener, state, async move {
         shutdown.await;

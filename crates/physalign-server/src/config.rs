@@ -109,6 +109,15 @@ pub struct ServerConfig {
     #[arg(long, env = "PHYSALIGN_LOGIN_ATTEMPTS", default_value_t = 5)]
     pub login_attempts_per_minute: u32,
 
+    /// PEM certificate chain (leaf first) for serving HTTPS itself, with `--tls-key`: the server
+    /// may then listen on any address and sends `Strict-Transport-Security`.
+    #[arg(long, env = "PHYSALIGN_TLS_CERT")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// PEM private key of `--tls-cert` (PKCS#8, PKCS#1 or SEC1); readable by the server only.
+    #[arg(long, env = "PHYSALIGN_TLS_KEY")]
+    pub tls_key: Option<PathBuf>,
+
     /// The server runs behind a TLS-terminating reverse proxy: it may then listen on a
     /// non-loopback address (with `--trusted-proxy`) and sends `Strict-Transport-Security`.
     #[arg(long, env = "PHYSALIGN_BEHIND_PROXY")]
@@ -368,11 +377,14 @@ pub enum ConfigError {
     /// Listening beyond this machine without a TLS-terminating proxy would send health data and
     /// tokens in clear text.
     #[error(
-        "refusing to listen on {0}: a non-loopback address needs --behind-proxy together with \
-         --trusted-proxy <range> (e.g. 10.0.0.0/8) for the TLS-terminating reverse proxy; \
-         or listen on 127.0.0.1"
+        "refusing to listen on {0}: a non-loopback address needs HTTPS, served here with \
+         --tls-cert <pem> and --tls-key <pem>, or by a reverse proxy named with --behind-proxy \
+         and --trusted-proxy <range> (e.g. 10.0.0.0/8); or listen on 127.0.0.1"
     )]
     PlainTextOnNetwork(SocketAddr),
+    /// One of the certificate and its key without the other.
+    #[error("--tls-cert and --tls-key go together: give both files or neither")]
+    HalfTls,
     /// `--behind-proxy` without the proxy's address range.
     #[error("--behind-proxy needs --trusted-proxy <range> (e.g. 10.0.0.0/8) naming the proxy")]
     ProxyWithoutRange,
@@ -402,21 +414,37 @@ impl ServerConfig {
             upload_url_ttl_secs: 3600,
             rate_limit_per_minute: 100,
             login_attempts_per_minute: 5,
+            tls_cert: None,
+            tls_key: None,
             behind_proxy: false,
             trusted_proxies: Vec::new(),
             security: SecurityConfig::default(),
         }
     }
 
-    /// The bind rule: loopback freely; any other address only behind a trusted proxy.
+    /// The bind rule: loopback freely; any other address only over HTTPS, served here or by a
+    /// trusted proxy.
     pub fn check_listen(&self) -> Result<(), ConfigError> {
         if self.behind_proxy && self.trusted_proxies.is_empty() {
             return Err(ConfigError::ProxyWithoutRange);
         }
-        if !self.listen.ip().is_loopback() && !self.behind_proxy {
+        if self.tls_cert.is_some() != self.tls_key.is_some() {
+            return Err(ConfigError::HalfTls);
+        }
+        if !self.listen.ip().is_loopback() && !self.behind_proxy && self.tls_files().is_none() {
             return Err(ConfigError::PlainTextOnNetwork(self.listen));
         }
         Ok(())
+    }
+
+    /// The certificate chain and key files when the server serves HTTPS itself.
+    pub fn tls_files(&self) -> Option<(&std::path::Path, &std::path::Path)> {
+        Some((self.tls_cert.as_deref()?, self.tls_key.as_deref()?))
+    }
+
+    /// Whether clients reach the server over HTTPS (served here or by the proxy in front).
+    pub fn clients_use_https(&self) -> bool {
+        self.behind_proxy || self.tls_files().is_some()
     }
 
     /// Whether `peer` is one of the trusted reverse proxies.
@@ -428,6 +456,7 @@ impl ServerConfig {
     pub fn public_base_url(&self) -> String {
         match &self.public_url {
             Some(url) => url.trim_end_matches('/').to_string(),
+            None if self.tls_files().is_some() => format!("https://{}", self.listen),
             None => format!("http://{}", self.listen),
         }
     }
@@ -480,5 +509,22 @@ mod tests {
         assert!(c.check_listen().is_ok());
         assert!(c.is_trusted_proxy("10.0.0.5".parse().expect("ip")));
         assert!(!c.is_trusted_proxy("192.0.2.1".parse().expect("ip")));
+    }
+
+    #[test]
+    fn serving_https_itself_opens_any_address_and_needs_both_files() {
+        let mut c = config("0.0.0.0:8443");
+        c.tls_cert = Some(PathBuf::from("cert.pem"));
+        assert!(matches!(c.check_listen(), Err(ConfigError::HalfTls)));
+        c.tls_key = Some(PathBuf::from("key.pem"));
+        assert!(c.check_listen().is_ok());
+        assert!(c.clients_use_https());
+        assert!(
+            !c.is_trusted_proxy("127.0.0.1".parse().expect("ip")),
+            "no proxy trusted"
+        );
+        let mut loopback = config("127.0.0.1:8080");
+        loopback.tls_key = Some(PathBuf::from("key.pem"));
+        assert!(matches!(loopback.check_listen(), Err(ConfigError::HalfTls)));
     }
 }

@@ -28,5 +28,6 @@ pub mod retention;
 pub mod routes;
 pub mod state;
 pub mod storage;
+pub mod tls;
 pub mod transport;
 pub mod validate;

@@ -102,6 +102,11 @@ async fn main() -> anyhow::Result<()> {
     if serving {
         config.check_listen()?;
     }
+    // A certificate that cannot serve is found before the database too.
+    let tls = match config.tls_files() {
+        Some((cert, key)) if serving => Some(physalign_server::tls::server_config(cert, key)?),
+        _ => None,
+    };
     let pool = db::connect(&config)
         .await
         .context("connecting to the database")?;
@@ -148,7 +153,7 @@ async fn main() -> anyhow::Result<()> {
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
                 .with_context(|| format!("binding {listen}"))?;
-            tracing::info!(address = %listener.local_addr()?, "physalign-server listening");
+            tracing::info!(address = %listener.local_addr()?, https = tls.is_some(), "physalign-server listening");
             let security = &state.config.security;
             let drain = std::time::Duration::from_secs(security.shutdown_drain_secs);
             let cleanup = (security.retention_interval_secs > 0).then(|| {
@@ -157,8 +162,14 @@ async fn main() -> anyhow::Result<()> {
                     std::time::Duration::from_secs(security.retention_interval_secs),
                 ))
             });
-            let drained =
-                app::serve_with_drain(listener, state, app::termination_signal(), drain).await?;
+            let stop = app::termination_signal();
+            let drained = match tls {
+                Some(tls) => {
+                    let listener = physalign_server::tls::listener(listener, tls);
+                    app::serve_with_drain(listener, state, stop, drain).await?
+                }
+                None => app::serve_with_drain(listener, state, stop, drain).await?,
+            };
             if let Some(task) = cleanup {
                 task.abort();
             }

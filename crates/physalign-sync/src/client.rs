@@ -176,6 +176,29 @@ pub fn normalize_server_url(url: &str) -> Result<String, SyncError> {
     Ok(trimmed.to_string())
 }
 
+/// Names a PEM file of certificate authorities the device trusts besides the public ones: a
+/// clinic's own authority, for a server on its network with a certificate it issued.
+pub const CA_CERT_ENV: &str = "PHYSALIGN_CA_CERT";
+
+/// The certificate authorities of [`CA_CERT_ENV`], none when it is unset. A file that cannot be
+/// read or holds no certificate is an error, never silently a connection without them.
+fn extra_authorities() -> Result<Vec<reqwest::Certificate>, SyncError> {
+    let Some(path) = std::env::var_os(CA_CERT_ENV).filter(|p| !p.is_empty()) else {
+        return Ok(Vec::new());
+    };
+    let failed = |reason: String| SyncError::TrustedCertificates {
+        path: path.clone().into(),
+        reason,
+    };
+    let pem = std::fs::read(&path).map_err(|e| failed(e.to_string()))?;
+    let authorities = reqwest::Certificate::from_pem_bundle(&pem)
+        .map_err(|e| failed(format!("not a PEM certificate bundle: {e}")))?;
+    if authorities.is_empty() {
+        return Err(failed("holds no PEM certificate".into()));
+    }
+    Ok(authorities)
+}
+
 fn build_http(timeout: Duration) -> Result<reqwest::Client, SyncError> {
     // Certificate verification stays on (reqwest's default; never disabled here). A redirect may
     // not downgrade to clear-text http off this machine.
@@ -188,7 +211,11 @@ fn build_http(timeout: Duration) -> Result<reqwest::Client, SyncError> {
             attempt.follow()
         }
     });
-    reqwest::Client::builder()
+    let mut builder = reqwest::Client::builder();
+    for authority in extra_authorities()? {
+        builder = builder.add_root_certificate(authority);
+    }
+    builder
         .timeout(timeout)
         .connect_timeout(timeout.min(Duration::from_secs(10)))
         .redirect(redirects)

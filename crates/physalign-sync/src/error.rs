@@ -45,6 +45,17 @@ pub enum SyncError {
          (127.0.0.1, ::1, localhost); use https:// for any other server"
     )]
     InsecureServerUrl(String),
+    /// The certificate authorities named by `PHYSALIGN_CA_CERT` cannot be used.
+    #[error(
+        "trusted certificate authorities {path}: {reason} (PHYSALIGN_CA_CERT names a PEM file \
+         of the authorities that issued the server's certificate)"
+    )]
+    TrustedCertificates {
+        /// The file named.
+        path: std::path::PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// Storing or reading the refresh token failed.
     #[error("credential storage: {0}")]
     Credentials(String),

@@ -28,6 +28,11 @@ impl CliDevice {
 
     /// Runs `physalign --db DB ARGS…`, whatever its exit status.
     pub fn output(&self, args: &[&str]) -> Output {
+        self.output_with(args, &[])
+    }
+
+    /// Runs `physalign --db DB ARGS…` with the environment variables `env` added.
+    pub fn output_with(&self, args: &[&str], env: &[(&str, &std::ffi::OsStr)]) -> Output {
         let (_, cli) = binaries();
         Command::new(cli)
             .arg("--db")
@@ -39,6 +44,7 @@ impl CliDevice {
             )
             .env("PHYSALIGN_NO_KEYRING", "1")
             .env("PHYSALIGN_PASSWORD", PASSWORD)
+            .envs(env.iter().copied())
             .output()
             .expect("run physalign")
     }

@@ -57,11 +57,28 @@ pub struct ServerProcess {
     database_url: String,
     storage: PathBuf,
     rate_limit: u32,
+    /// Certificate chain and key files when the server serves HTTPS itself.
+    tls: Option<(PathBuf, PathBuf)>,
 }
 
 impl ServerProcess {
     /// Starts a server on `port` against `database_url` and waits until `/health` answers.
     pub fn start(database_url: &str, port: u16, rate_limit: u32) -> Self {
+        Self::start_serving(database_url, port, rate_limit, None)
+    }
+
+    /// Starts a server serving HTTPS itself with the PEM certificate chain `cert` (issued for
+    /// `localhost`) and its key, on every address of the machine.
+    pub fn start_https(database_url: &str, port: u16, cert: PathBuf, key: PathBuf) -> Self {
+        Self::start_serving(database_url, port, 100_000, Some((cert, key)))
+    }
+
+    fn start_serving(
+        database_url: &str,
+        port: u16,
+        rate_limit: u32,
+        tls: Option<(PathBuf, PathBuf)>,
+    ) -> Self {
         let storage = tempfile::Builder::new()
             .prefix("physalign-sync-blobs-")
             .tempdir()
@@ -73,6 +90,7 @@ impl ServerProcess {
             database_url: database_url.to_string(),
             storage,
             rate_limit,
+            tls,
         };
         server.restart();
         server
@@ -85,17 +103,31 @@ impl ServerProcess {
 
     /// Base URL.
     pub fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+        match self.tls {
+            Some(_) => format!("https://localhost:{}", self.port),
+            None => format!("http://127.0.0.1:{}", self.port),
+        }
     }
 
     /// Starts the process again (after [`ServerProcess::kill`]) on the same port and database.
     pub fn restart(&mut self) {
         let (server_bin, _) = binaries();
-        let child = Command::new(server_bin)
+        let mut command = Command::new(server_bin);
+        match &self.tls {
+            Some((cert, key)) => command
+                .arg("--listen")
+                .arg(format!("0.0.0.0:{}", self.port))
+                .arg("--tls-cert")
+                .arg(cert)
+                .arg("--tls-key")
+                .arg(key),
+            None => command
+                .arg("--listen")
+                .arg(format!("127.0.0.1:{}", self.port)),
+        };
+        let child = command
             .arg("--database-url")
             .arg(&self.database_url)
-            .arg("--listen")
-            .arg(format!("127.0.0.1:{}", self.port))
             .arg("--jwt-secret")
             .arg(JWT_SECRET)
             .arg("--storage-dir")
@@ -112,7 +144,12 @@ impl ServerProcess {
         self.child = Some(child);
         let deadline = Instant::now() + Duration::from_secs(60);
         while Instant::now() < deadline {
-            if health(self.port) {
+            // Over TLS, a listening port is enough: the test's own client checks the rest.
+            let up = match self.tls {
+                Some(_) => TcpStream::connect(("127.0.0.1", self.port)).is_ok(),
+                None => health(self.port),
+            };
+            if up {
                 return;
             }
             if let Some(status) = self
