@@ -199,7 +199,7 @@ try {
   step("screens done");
   // The strict policy (no inline styles or scripts) blocked nothing the screens needed.
   assert.equal(await wd.exec("return document.documentElement.dataset.cspViolations ?? '0'"), "0",
-    "content security policy violations");
+    `content security policy violations, the last: ${await wd.exec("return document.documentElement.dataset.cspLastViolation ?? ''")}`);
   const metrics = await invoke("app_metrics");
   measured.launch_to_first_frame_ms = metrics.launch?.launch_to_first_frame_ms ?? null;
   assert.ok(measured.launch_to_first_frame_ms > 0, "the recording analysed frames");

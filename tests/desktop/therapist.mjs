@@ -279,7 +279,7 @@ try {
   measured.reviews_on_patient_device = reviewed.map((s) => s.review.assessment ?? s.review.grade ?? null);
   step("the patient's device has both");
   assert.equal(await wd.exec("return document.documentElement.dataset.cspViolations ?? '0'"), "0",
-    "content security policy violations in the workspace");
+    `content security policy violations in the workspace, the last: ${await wd.exec("return document.documentElement.dataset.cspLastViolation ?? ''")}`);
   console.log(JSON.stringify({ therapist_e2e: "passed", seconds: Math.round((Date.now() - t0) / 1000), ...measured }));
 } finally {
   await wd.quit();

@@ -22,7 +22,9 @@ import { apply, isClinician, refreshAccess, showNavigation, watchLock } from "./
 document.addEventListener("securitypolicyviolation", (event) => {
   const root = document.documentElement;
   root.dataset.cspViolations = String(Number(root.dataset.cspViolations ?? "0") + 1);
-  console.error(`blocked by the content security policy: ${event.violatedDirective} ${event.blockedURI}`);
+  const what = `${event.violatedDirective} ${event.blockedURI} at ${event.sourceFile}:${event.lineNumber} ${event.sample}`;
+  root.dataset.cspLastViolation = what;
+  console.error(`blocked by the content security policy: ${what}`);
 });
 
 /** The therapist's screens: the engine refuses them to anyone but a signed-in clinician. */
