@@ -16,27 +16,6 @@ use support::server::ServerProcess;
 type Device = CliDevice;
 
 impl CliDevice {
-    /// `sync --once`; whether everything went (what it printed goes to the test's output).
-    fn sync(&self, max_wait_secs: u32) -> bool {
-        let out = self.output(&[
-            "sync",
-            "--once",
-            "--max-wait-secs",
-            &max_wait_secs.to_string(),
-            "--backoff-base-ms",
-            "100",
-            "--backoff-max-ms",
-            "500",
-        ]);
-        eprintln!(
-            "sync --once: {}\n{}{}",
-            out.status,
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        out.status.success()
-    }
-
     fn program(&self) -> Vec<Value> {
         as_array(self.json(&["program"]))
     }
@@ -161,7 +140,7 @@ async fn a_clinician_acts_offline_on_alerts_and_program_items_and_sync_delivers_
         "--email",
         "clare@clinic.example",
     ]);
-    assert!(device.sync(30), "first sync");
+    assert!(device.sync_once(30), "first sync");
     let alerts = device.alerts();
     assert_eq!(alerts.len(), 2, "{alerts:?}");
     let first_alert = id_of(&alerts[0], "alert_id");
@@ -282,7 +261,7 @@ async fn a_clinician_acts_offline_on_alerts_and_program_items_and_sync_delivers_
     assert_eq!(item(&local, &brief)["status"], "ended");
 
     // Syncing while the server is down delivers nothing and loses nothing.
-    assert!(!device.sync(1), "sync succeeded with the server down");
+    assert!(!device.sync_once(1), "sync succeeded with the server down");
     let status = device.json(&["sync", "--status"]);
     assert_eq!(status["pending"], 10, "{status}");
     assert!(device.alerts().is_empty());
@@ -290,7 +269,7 @@ async fn a_clinician_acts_offline_on_alerts_and_program_items_and_sync_delivers_
     // The server is back: everything goes but the contested edit, which is a conflict.
     server.restart();
     assert!(
-        !device.sync(30),
+        !device.sync_once(30),
         "sync reported complete despite the conflict"
     );
     let status = device.json(&["sync", "--status"]);
@@ -366,7 +345,7 @@ async fn a_clinician_acts_offline_on_alerts_and_program_items_and_sync_delivers_
     // The patient's device sees the program as the server has it.
     let patient = Device::new();
     patient.json(&["login", "--server", &base, "--email", "pat@home.example"]);
-    assert!(patient.sync(30), "patient sync");
+    assert!(patient.sync_once(30), "patient sync");
     let theirs = patient.program();
     assert_eq!(theirs.len(), 5, "{theirs:?}");
     assert_eq!(item(&theirs, &to_end)["status"], "ended");

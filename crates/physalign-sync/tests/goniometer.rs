@@ -12,26 +12,6 @@ use support::fixtures;
 use support::server::ServerProcess;
 use uuid::Uuid;
 
-fn sync(device: &CliDevice) -> bool {
-    let out = device.output(&[
-        "sync",
-        "--once",
-        "--max-wait-secs",
-        "30",
-        "--backoff-base-ms",
-        "100",
-        "--backoff-max-ms",
-        "500",
-    ]);
-    eprintln!(
-        "sync --once: {}\n{}{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.status.success()
-}
-
 /// A reading as measurement mode saves it (the engine's document: both sides, confidence,
 /// warnings).
 fn reading(patient_id: Uuid, left_deg: f64) -> GoniometerRecord {
@@ -65,10 +45,6 @@ fn local_readings(device: &CliDevice, patient_id: Uuid) -> Vec<GoniometerRecord>
         .expect("readings")
 }
 
-fn login(device: &CliDevice, base: &str, email: &str) {
-    device.json(&["login", "--server", base, "--email", email]);
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn readings_saved_in_clinic_reach_the_server_and_the_care_teams_other_devices_only() {
     let url = support::pg::cluster().create_database("goniometer_sync");
@@ -86,14 +62,14 @@ async fn readings_saved_in_clinic_reach_the_server_and_the_care_teams_other_devi
 
     // The clinic computer: one reading saved online, one while the server is down.
     let clinic = CliDevice::new();
-    login(&clinic, &base, "clare@clinic.example");
-    assert!(sync(&clinic), "first sync");
+    clinic.login(&base, "clare@clinic.example");
+    assert!(clinic.sync_once(30), "first sync");
     let online = reading(patient_id, 162.0);
     Store::open(&clinic.db())
         .expect("open")
         .save_goniometer_reading(&online)
         .expect("save");
-    assert!(sync(&clinic), "sync with one reading");
+    assert!(clinic.sync_once(30), "sync with one reading");
     server.kill();
     let offline = reading(patient_id, 148.5);
     Store::open(&clinic.db())
@@ -101,13 +77,13 @@ async fn readings_saved_in_clinic_reach_the_server_and_the_care_teams_other_devi
         .save_goniometer_reading(&offline)
         .expect("save offline");
     assert!(
-        !sync(&clinic),
+        !clinic.sync_once(30),
         "a sync with the server down does not claim success"
     );
     let pending = clinic.json(&["sync", "--status"]);
     assert_eq!(pending["pending"], 1, "{pending}");
     server.restart();
-    assert!(sync(&clinic), "sync after the server is back");
+    assert!(clinic.sync_once(30), "sync after the server is back");
     let status = clinic.json(&["sync", "--status"]);
     assert_eq!(
         (status["pending"].clone(), status["failed"].clone()),
@@ -138,8 +114,8 @@ async fn readings_saved_in_clinic_reach_the_server_and_the_care_teams_other_devi
 
     // Clare's other computer pulls both into the chart; Bob's pulls nothing.
     let other_room = CliDevice::new();
-    login(&other_room, &base, "clare@clinic.example");
-    assert!(sync(&other_room), "other device's sync");
+    other_room.login(&base, "clare@clinic.example");
+    assert!(other_room.sync_once(30), "other device's sync");
     let pulled = local_readings(&other_room, patient_id);
     assert_eq!(pulled.len(), 2);
     for saved in [&online, &offline] {
@@ -157,8 +133,8 @@ async fn readings_saved_in_clinic_reach_the_server_and_the_care_teams_other_devi
         .expect("outbox")
         .is_empty());
     let outsider = CliDevice::new();
-    login(&outsider, &base, "bob@clinic.example");
-    assert!(sync(&outsider), "bob's sync");
+    outsider.login(&base, "bob@clinic.example");
+    assert!(outsider.sync_once(30), "bob's sync");
     assert!(local_readings(&outsider, patient_id).is_empty());
 
     // A reading this build cannot describe fails on its own with its reason; the rest goes on.
@@ -170,7 +146,7 @@ async fn readings_saved_in_clinic_reach_the_server_and_the_care_teams_other_devi
         store.save_goniometer_reading(&unreadable).expect("save");
         store.save_goniometer_reading(&later).expect("save");
     }
-    sync(&clinic);
+    clinic.sync_once(30);
     let store = Store::open(&clinic.db()).expect("open");
     let failed = store.outbox_entries(unreadable.id).expect("outbox");
     assert_eq!(failed[0].status, OutboxStatus::Failed, "{failed:?}");

@@ -13,30 +13,6 @@ use support::fixtures;
 use support::server::ServerProcess;
 use uuid::Uuid;
 
-fn sync(device: &CliDevice) -> bool {
-    let out = device.output(&[
-        "sync",
-        "--once",
-        "--max-wait-secs",
-        "30",
-        "--backoff-base-ms",
-        "100",
-        "--backoff-max-ms",
-        "500",
-    ]);
-    eprintln!(
-        "sync --once: {}\n{}{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.status.success()
-}
-
-fn login(device: &CliDevice, base: &str, email: &str) {
-    device.json(&["login", "--server", base, "--email", email]);
-}
-
 /// Drafts a note about `session` on `device` and signs it; returns its id.
 fn sign_note(device: &CliDevice, session: Uuid, pain: &str) -> Uuid {
     let store = Store::open(&device.db()).expect("open");
@@ -87,10 +63,10 @@ async fn signed_notes_and_amendments_reach_the_server_and_the_clinicians_other_d
     // The clinic computer pulls the patient's session; one note is signed online, one while
     // the server is down, then amended; a draft stays a draft.
     let clinic = CliDevice::new();
-    login(&clinic, &base, "clare@clinic.example");
-    assert!(sync(&clinic), "first sync");
+    clinic.login(&base, "clare@clinic.example");
+    assert!(clinic.sync_once(30), "first sync");
     let online = sign_note(&clinic, session, "Knee pain 3/10.");
-    assert!(sync(&clinic), "sync with one note");
+    assert!(clinic.sync_once(30), "sync with one note");
     server.kill();
     let offline = sign_note(&clinic, session, "Knee pain 2/10.");
     let amendment = Store::open(&clinic.db())
@@ -108,12 +84,12 @@ async fn signed_notes_and_amendments_reach_the_server_and_the_clinicians_other_d
         )
         .expect("draft");
     assert!(
-        !sync(&clinic),
+        !clinic.sync_once(30),
         "no success claimed while the server is down"
     );
     assert_eq!(clinic.json(&["sync", "--status"])["pending"], 2);
     server.restart();
-    assert!(sync(&clinic), "sync after the server is back");
+    assert!(clinic.sync_once(30), "sync after the server is back");
     let status = clinic.json(&["sync", "--status"]);
     assert_eq!(
         (status["pending"].clone(), status["failed"].clone()),
@@ -153,8 +129,8 @@ async fn signed_notes_and_amendments_reach_the_server_and_the_clinicians_other_d
     // Clare's other computer pulls both, signed and unchanged, amendment included; a later
     // amendment from the clinic reaches it on its next sync. Bob's computer pulls nothing.
     let other_room = CliDevice::new();
-    login(&other_room, &base, "clare@clinic.example");
-    assert!(sync(&other_room), "other device's sync");
+    other_room.login(&base, "clare@clinic.example");
+    assert!(other_room.sync_once(30), "other device's sync");
     let pulled = |id: Uuid| {
         Store::open(&other_room.db())
             .expect("open")
@@ -178,13 +154,13 @@ async fn signed_notes_and_amendments_reach_the_server_and_the_clinicians_other_d
             Utc::now(),
         )
         .expect("amend");
-    assert!(sync(&clinic), "the clinic sends the amendment");
-    assert!(sync(&other_room), "the other room pulls it");
+    assert!(clinic.sync_once(30), "the clinic sends the amendment");
+    assert!(other_room.sync_once(30), "the other room pulls it");
     assert_eq!(pulled(online).expect("pulled").amendments.len(), 1);
 
     let outsider = CliDevice::new();
-    login(&outsider, &base, "bob@clinic.example");
-    assert!(sync(&outsider), "bob's sync");
+    outsider.login(&base, "bob@clinic.example");
+    assert!(outsider.sync_once(30), "bob's sync");
     let outsider_store = Store::open(&outsider.db()).expect("open");
     assert!(outsider_store.soap_note(online).expect("read").is_none());
     assert!(outsider_store.soap_note(offline).expect("read").is_none());

@@ -80,16 +80,7 @@ fn a_device_reaches_a_clinic_server_over_https_once_it_trusts_the_clinics_author
 
     // Trusting the clinic's authority, the device signs in, registers a patient and syncs.
     let trust: &[(&str, &OsStr)] = &[("PHYSALIGN_CA_CERT", authority.as_os_str())];
-    let run = |args: &[&str]| {
-        let out = device.output_with(args, trust);
-        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-        assert!(
-            out.status.success(),
-            "physalign {args:?}:\n{stdout}\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        stdout
-    };
+    let run = |args: &[&str]| device.run_with(args, trust);
     run(&login);
     let added: serde_json::Value = serde_json::from_str(&run(&[
         "patients",

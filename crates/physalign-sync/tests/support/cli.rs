@@ -49,9 +49,41 @@ impl CliDevice {
             .expect("run physalign")
     }
 
+    /// Signs the device in to `base` as `email`, failing the test if that fails.
+    pub fn login(&self, base: &str, email: &str) {
+        self.json(&["login", "--server", base, "--email", email]);
+    }
+
+    /// One `physalign sync --once` with a short back-off; whether it succeeded. What it printed
+    /// goes to the test's log.
+    pub fn sync_once(&self, max_wait_secs: u32) -> bool {
+        let out = self.output(&[
+            "sync",
+            "--once",
+            "--max-wait-secs",
+            &max_wait_secs.to_string(),
+            "--backoff-base-ms",
+            "100",
+            "--backoff-max-ms",
+            "500",
+        ]);
+        eprintln!(
+            "sync --once: {}\n{}{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.status.success()
+    }
+
     /// Runs a command and returns its standard output, failing the test on a non-zero exit.
     pub fn run(&self, args: &[&str]) -> String {
-        let out = self.output(args);
+        self.run_with(args, &[])
+    }
+
+    /// [`CliDevice::run`] with the environment variables `env` added.
+    pub fn run_with(&self, args: &[&str], env: &[(&str, &std::ffi::OsStr)]) -> String {
+        let out = self.output_with(args, env);
         let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
         assert!(
             out.status.success(),
