@@ -90,6 +90,8 @@ pub fn with_commands<R: Runtime>(
             commands::history::session_history,
             commands::history::session_view,
             commands::history::session_angles,
+            commands::history::delete_transcript,
+            commands::history::keep_transcript,
             commands::crisis::recent_crisis,
             commands::crisis::acknowledge_crisis,
             commands::sync::sync_status,

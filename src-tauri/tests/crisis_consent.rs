@@ -1,7 +1,8 @@
 //! The crisis resources and the consent settings through the desktop commands on Tauri's mock
 //! runtime, over a real SQLite file: the summary of a session whose notes carry a crisis flag
 //! carries the engine's resources, the Today screen's recent flag goes once acknowledged, and
-//! the consent toggles are what sync reads.
+//! the consent toggles are what sync reads; the patient keeps or deletes a session's transcript,
+//! and one past the 90-day retention is gone when the session is shown.
 
 use chrono::Utc;
 use physalign_desktop::settings::AppPaths;
@@ -66,10 +67,33 @@ impl TestApp {
         .map(|b| b.deserialize::<Value>().unwrap())
         .unwrap_or_else(|e| panic!("{cmd} failed: {e:?}"))
     }
+
+    /// The error message of a command that must fail.
+    fn err(&self, cmd: &str, body: Value) -> String {
+        let refused = get_ipc_response(
+            &self.window,
+            InvokeRequest {
+                cmd: cmd.into(),
+                callback: CallbackFn(0),
+                error: CallbackFn(1),
+                url: "tauri://localhost".parse().unwrap(),
+                body: InvokeBody::Json(body),
+                headers: Default::default(),
+                invoke_key: INVOKE_KEY.to_string(),
+            },
+        )
+        .expect_err(cmd);
+        refused["message"].as_str().unwrap_or_default().to_string()
+    }
 }
 
 /// A session recorded now whose transcript's notes are `notes`.
 fn session_with_notes(db: &Path, notes: Value) -> Uuid {
+    session_with_notes_at(db, notes, Utc::now())
+}
+
+/// A session recorded at `started_at` whose transcript's notes are `notes`.
+fn session_with_notes_at(db: &Path, notes: Value, started_at: chrono::DateTime<Utc>) -> Uuid {
     let store = Store::open(db).unwrap();
     let id = store
         .create_session(&NewSession {
@@ -77,7 +101,7 @@ fn session_with_notes(db: &Path, notes: Value) -> Uuid {
             patient_id: None,
             exercise_id: "squat".into(),
             source: "test".into(),
-            started_at: Utc::now(),
+            started_at,
         })
         .unwrap();
     let transcript = store
@@ -155,4 +179,53 @@ fn consent_toggles_are_kept_where_sync_reads_them() {
     );
     let summary = t.ok("session_view", json!({ "sessionId": flagged }));
     assert_eq!(summary["crisis"]["care_team"], "not_shared");
+}
+
+#[test]
+fn the_patient_keeps_or_deletes_a_transcript_and_an_old_one_is_gone_when_shown() {
+    let t = app();
+    let kept = session_with_notes(&t.db, json!({ "crisis_alert": null }));
+    let summary = t.ok("session_view", json!({ "sessionId": kept }));
+    assert_eq!(summary["transcript_retention"]["saved"], false);
+    assert!(summary["transcript_retention"]["purge_at"].is_string());
+    let r = t.ok(
+        "keep_transcript",
+        json!({ "sessionId": kept, "retentionDays": null }),
+    );
+    assert_eq!(
+        (r["saved"].clone(), r["purge_at"].clone()),
+        (json!(true), Value::Null)
+    );
+
+    let deleted = session_with_notes(&t.db, json!({ "crisis_alert": null }));
+    let r = t.ok("delete_transcript", json!({ "sessionId": deleted }));
+    assert_eq!(r["removed"], "deleted");
+    let summary = t.ok("session_view", json!({ "sessionId": deleted }));
+    assert!(summary["transcript"].is_null(), "{}", summary["transcript"]);
+    assert_eq!(summary["transcript_retention"]["removed"], "deleted");
+    assert!(t
+        .err("delete_transcript", json!({ "sessionId": deleted }))
+        .contains("was deleted"));
+    // Both are queued for the server.
+    let store = Store::open(&t.db).unwrap();
+    for (id, operation) in [(kept, "save_transcript"), (deleted, "delete_transcript")] {
+        let queued: Vec<String> = store
+            .outbox_entries(id)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.operation.as_str().to_string())
+            .collect();
+        assert!(queued.iter().any(|o| o == operation), "{queued:?}");
+    }
+
+    // A session 91 days old: its transcript is purged before the summary shows it.
+    drop(store);
+    let old = session_with_notes_at(
+        &t.db,
+        json!({ "crisis_alert": null }),
+        Utc::now() - chrono::Duration::days(91),
+    );
+    let summary = t.ok("session_view", json!({ "sessionId": old }));
+    assert!(summary["transcript"].is_null(), "{}", summary["transcript"]);
+    assert_eq!(summary["transcript_retention"]["removed"], "purged");
 }

@@ -36,6 +36,7 @@ import type { SessionComparison } from "./bindings/SessionComparison";
 import type { SessionReplay } from "./bindings/SessionReplay";
 import type { SessionReview } from "./bindings/SessionReview";
 import type { StartOfDay } from "./bindings/StartOfDay";
+import type { TranscriptRetention } from "./bindings/TranscriptRetention";
 import type { Unlock } from "./bindings/Unlock";
 import type { WorkspaceAccess } from "./bindings/WorkspaceAccess";
 
@@ -62,6 +63,8 @@ export interface Commands {
   session_history: { args: { limit?: number }; result: HistoryEntry[] };
   session_view: { args: { sessionId: SessionId }; result: SessionSummary | null };
   session_angles: { args: { sessionId: SessionId; maxPoints?: number }; result: AngleSeries };
+  delete_transcript: { args: { sessionId: SessionId }; result: TranscriptRetention | null };
+  keep_transcript: { args: { sessionId: SessionId; retentionDays: number | null }; result: TranscriptRetention };
   recent_crisis: { args: NoArgs; result: CrisisResources | null };
   acknowledge_crisis: { args: { sessionId: SessionId }; result: null };
   sync_status: { args: NoArgs; result: SyncStatus };

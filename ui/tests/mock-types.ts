@@ -18,6 +18,7 @@ export type { MeasurementView } from "../src/bindings/MeasurementView";
 export type { Settings } from "../src/bindings/Settings";
 export type { SyncStatus } from "../src/bindings/SyncStatus";
 export type { TargetStatus } from "../src/bindings/TargetStatus";
+export type { TranscriptRetention } from "../src/bindings/TranscriptRetention";
 export type { ChartView } from "../src/bindings/ChartView";
 export type { Measurement } from "../src/bindings/Measurement";
 export type { LockStatus } from "../src/bindings/LockStatus";

@@ -99,6 +99,12 @@ const DETAIL = {
   form_issues: [{ timestamp_ms: 4200, issue: { type: "knee_valgus", joint: "knee", severity: "MEDIUM", message: "Knees cave inward" } }],
 };
 
+/**
+ * The session's transcript under the 90-day retention: deleted automatically 90 days after it.
+ * @type {import("./mock-types").TranscriptRetention}
+ */
+const RETENTION = { session_id: SESSION_ID, saved: false, purge_at: "2027-03-02T10:00:12Z", removed: null, removed_at: null };
+
 /** @param {MockResponses} overrides @returns {MockResponses} */
 function responses(overrides = {}) {
   return {
@@ -119,7 +125,11 @@ function responses(overrides = {}) {
       measurement: null,
       crisis: null,
       review: null,
+      transcript_retention: RETENTION,
     },
+    // What the engine answers once the transcript is deleted or kept (store::TranscriptRetention).
+    delete_transcript: { ...RETENTION, purge_at: null, removed: "deleted", removed_at: "2026-12-03T09:30:00Z" },
+    keep_transcript: { ...RETENTION, saved: true, purge_at: null },
     recent_crisis: null,
     consent_settings: CONSENT,
     session_angles: { angle: "knee", t_s: [0, 1, 2, 3, 4], degrees: [170, 120, 90, 130, 168] },
@@ -476,7 +486,7 @@ test("history with a single finished session shows its row and nothing else unde
 });
 
 test("a session whose report and notes are missing or of another shape still shows its summary", async () => {
-  const view = { entry: ENTRY, detail: { ...DETAIL, form_issues: [] }, transcript: null, measurement: null, crisis: null, review: null };
+  const view = { entry: ENTRY, detail: { ...DETAIL, form_issues: [] }, transcript: null, measurement: null, crisis: null, review: null, transcript_retention: null };
   for (const [report, notes] of [[null, null], [{ rep_details: "none" }, { pain_reports: [{ score: "3" }] }]]) {
     const { page, errors } = await open({ session_view: { ...view, report, notes } });
     await page.goto(base + `#/session/${SESSION_ID}`);
@@ -522,7 +532,7 @@ test("a session whose notes carry a crisis flag shows the engine's crisis resour
 });
 
 test("the clinician's review is shown with the session it reviews, its grade in the engine's words", async () => {
-  const base_view = { entry: ENTRY, detail: DETAIL, transcript: null, notes: null, report: null, measurement: null, crisis: null };
+  const base_view = { entry: ENTRY, detail: DETAIL, transcript: null, notes: null, report: null, measurement: null, crisis: null, transcript_retention: null };
   /** @type {import("./mock-types").ReviewView} */
   const review = { assessment: "NEEDS_IMPROVEMENT", grade: "Needs improvement", notes: "Keep the knees over the toes.",
     next_steps: "Three sessions a week. · Follow-up: 2026-12-20", reviewed_at: "2026-12-03T09:00:00Z", written_here: false };
@@ -549,6 +559,38 @@ test("a session without a crisis flag shows no crisis panel", async () => {
   await page.waitForSelector("#summary-reps");
   assert.equal(await page.locator("#summary-crisis").count(), 0);
   assert.equal(await page.locator("#today-crisis").count(), 0);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("a session's transcript says when it is deleted automatically, and the patient keeps or deletes it", async () => {
+  const { page, errors } = await open();
+  await page.goto(base + `#/session/${SESSION_ID}`);
+  await page.waitForSelector("#session-transcript");
+  assert.match(await text(page, "#transcript-retention"), /^Deleted automatically on .*2027 unless you keep it\.$/);
+  await page.click("#transcript-keep");
+  await page.waitForSelector("#transcript-keep", { state: "detached" });
+  assert.equal(await text(page, "#transcript-retention"), "Kept until you delete it.");
+  // Deleting takes a second, explicit step.
+  await page.click("#transcript-delete");
+  assert.equal(await page.locator("#session-transcript").count(), 1, "nothing deleted on the first click");
+  await page.click("#transcript-delete-confirm");
+  await page.waitForSelector("#session-transcript", { state: "detached" });
+  assert.match(await text(page, "#transcript-retention"), /^Transcript deleted on .*2026\.$/);
+  assert.deepEqual(await calls(page, "keep_transcript"), [{ cmd: "keep_transcript", args: { sessionId: SESSION_ID, retentionDays: null } }]);
+  assert.deepEqual(await calls(page, "delete_transcript"), [{ cmd: "delete_transcript", args: { sessionId: SESSION_ID } }]);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("a purged transcript is gone: only the fact is shown, with no choices", async () => {
+  const base_view = /** @type {import("./mock-types").SessionSummary} */ (responses().session_view);
+  const purged = { ...RETENTION, purge_at: null, removed: /** @type {const} */ ("purged"), removed_at: "2027-03-02T11:00:00Z" };
+  const { page, errors } = await open({ session_view: { ...base_view, transcript: null, transcript_retention: purged } });
+  await page.goto(base + `#/session/${SESSION_ID}`);
+  await page.waitForSelector("#transcript-retention");
+  assert.match(await text(page, "#transcript-retention"), /^Transcript deleted automatically on .*2027: transcripts are kept 90 days unless you keep them\.$/);
+  assert.equal(await page.locator("#transcript-delete, #transcript-keep, #session-transcript").count(), 0);
   assert.deepEqual(errors, []);
   await page.close();
 });

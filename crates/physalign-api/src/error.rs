@@ -114,6 +114,12 @@ physalign_domain::wire_enum! {
         AlertNotFound = "ALERT_NOT_FOUND",
         /// The session has no transcript (none was shared).
         TranscriptNotFound = "TRANSCRIPT_NOT_FOUND",
+        /// The session's transcript was purged by the retention rule (410).
+        TranscriptPurged = "TRANSCRIPT_PURGED",
+        /// The session's transcript was deleted on request (410).
+        TranscriptDeleted = "TRANSCRIPT_DELETED",
+        /// Deleting a transcript that is already deleted or purged (409).
+        TranscriptAlreadyDeleted = "TRANSCRIPT_ALREADY_DELETED",
         /// The session has no clinical notes (none were shared).
         NotesNotFound = "NOTES_NOT_FOUND",
         /// No appointment with this id that the caller may see.

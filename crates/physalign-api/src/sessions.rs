@@ -3,9 +3,9 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-/// Where a session is in its life; defined once in `physalign-domain` for every crate.
-pub use physalign_domain::SessionStatus;
 use physalign_domain::{FormIssue, Landmark, Severity};
+/// Where a session is in its life; defined once in `physalign-domain` for every crate.
+pub use physalign_domain::{SessionStatus, TranscriptRemoval};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -144,6 +144,9 @@ pub struct SessionDetail {
     /// Clinical notes extracted from the transcript; null when none were shared.
     #[serde(default)]
     pub notes: Option<SessionNotes>,
+    /// Set when the transcript was purged or deleted (then `transcript` is null).
+    #[serde(default)]
+    pub transcript_removed: Option<TranscriptRemoved>,
 }
 
 /// A page of sessions.
@@ -543,6 +546,42 @@ pub struct SessionTranscript {
     pub created_at: DateTime<Utc>,
     /// Last changed.
     pub updated_at: DateTime<Utc>,
+    /// Saved beyond the automatic purge (`POST …/transcript/save`).
+    #[serde(default)]
+    pub saved: bool,
+    /// When the retention rule purges it; null when saved indefinitely.
+    #[serde(default)]
+    pub purge_at: Option<DateTime<Utc>>,
+}
+
+/// Why and when a session's transcript was removed (it stays removed: a later upload of the
+/// same transcript is refused with 410).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct TranscriptRemoved {
+    /// Purged by the retention rule, or deleted on request.
+    pub reason: TranscriptRemoval,
+    /// When.
+    pub removed_at: DateTime<Utc>,
+}
+
+/// Body of `POST /api/sessions/{session_id}/transcript/save` (seed 002).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SaveTranscriptRequest {
+    /// Keep it this many days after the session (1 to 3650); absent: indefinitely.
+    #[serde(default)]
+    pub retention_days: Option<u32>,
+}
+
+/// Answer of `POST /api/sessions/{session_id}/transcript/save` (seed 002).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct SavedTranscript {
+    /// The session.
+    pub session_id: Uuid,
+    /// Always true.
+    pub saved: bool,
+    /// When it will be purged after all; null when kept indefinitely.
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 physalign_domain::wire_enum! {

@@ -111,6 +111,8 @@ enum Command {
     /// PDF reports: `report progress [--patient ID] [--from DATE] [--to DATE] --out FILE.pdf`,
     /// `report note SESSION --out FILE.pdf`.
     Report(commands::report::ReportArgs),
+    /// A session's transcript under the 90-day retention: `transcript show|save|delete SESSION`.
+    Transcript(commands::transcript::TranscriptArgs),
     /// What this device sends to the care team (notes, transcript); `--share-… yes|no` changes it.
     Consent(commands::consent::ConsentArgs),
     /// A patient's record as a FHIR R4 Bundle (`export fhir`) or CSV (`export csv`).
@@ -172,6 +174,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Appointments(args) => commands::appointments::run(args, &global),
         Command::Today(args) => commands::today::run(args, &global),
         Command::Consent(args) => commands::consent::run(args, &global),
+        Command::Transcript(args) => commands::transcript::run(args, &global),
         Command::Export(args) => commands::export::run(args, &global),
         Command::Report(args) => commands::report::run(args, &global),
     }

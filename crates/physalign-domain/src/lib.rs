@@ -6,6 +6,7 @@
 pub mod form;
 pub mod landmark;
 pub mod pose;
+pub mod retention;
 pub mod session;
 pub mod side;
 mod wire_enum;
@@ -13,6 +14,7 @@ mod wire_enum;
 pub use form::{FormIssue, Severity};
 pub use landmark::{Landmark, LandmarkType, UnknownLandmark, LANDMARK_COUNT, SKELETON_BONES};
 pub use pose::{PersonPose, PoseFrame};
+pub use retention::TranscriptRemoval;
 pub use session::SessionStatus;
 pub use side::BodySide;
 pub use wire_enum::UnknownValue;

@@ -144,7 +144,11 @@ fn speech_of(
     let Some(id) = store.transcripts_for_session(session)?.into_iter().last() else {
         return Ok((None, None));
     };
-    let text = store.get_transcript(id)?.map(|t| t.text);
+    // A purged or deleted transcript keeps its row with no text: there is none to show.
+    let text = store
+        .get_transcript(id)?
+        .map(|t| t.text)
+        .filter(|t| !t.is_empty());
     let notes = store.clinical_notes(id)?.map(|n| n.notes);
     Ok((text, notes))
 }

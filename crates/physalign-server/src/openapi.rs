@@ -6,7 +6,7 @@ use utoipa::{Modify, OpenApi};
 use crate::routes::{
     admin, appointments, assessments, auth, clients, clinic_sessions, clinical, health, notes,
     patients, physio, pose_data, programs, progress, resumable_upload, sessions, signed_upload,
-    templates,
+    templates, transcripts,
 };
 
 /// All operations of the API.
@@ -20,7 +20,8 @@ use crate::routes::{
         patients::register, patients::care_team, patients::end_care,
         admin::create_user, admin::deactivate_user, admin::activate_user, admin::list_access_logs,
         sessions::create, sessions::list, sessions::get_one, sessions::update, sessions::delete, sessions::upload_data,
-        pose_data::read, clinical::put_transcript, clinical::get_transcript, clinical::put_notes, clinical::get_notes,
+        pose_data::read, transcripts::put_transcript, transcripts::get_transcript,
+        transcripts::delete_transcript, transcripts::save_transcript, clinical::put_notes, clinical::get_notes,
         clinical::list_alerts, clinical::acknowledge,
         programs::create, programs::list, programs::get_one, programs::update, programs::end,
         assessments::create, assessments::list,

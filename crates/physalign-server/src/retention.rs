@@ -1,7 +1,7 @@
 //! Scheduled clean-up (issue 17): expired idempotency keys, ended sign-in sessions with their
 //! refresh tokens, abandoned resumable uploads with their bytes, login lockouts that ended, the
-//! files of deleted sessions, access log rows past their retention, and (issue 20) the
-//! rate-limit counters of past windows.
+//! files of deleted sessions, access log rows past their retention, (issue 20) the
+//! rate-limit counters of past windows, and (issue 19) transcripts past seed 002's 90 days.
 //!
 //! Any number of replicas run the schedule, and each slot of it (the Unix time divided by the
 //! interval) runs once: a replica that ticks claims the slot in `scheduled_job_runs`, and only
@@ -75,6 +75,8 @@ pub struct Swept {
     pub orphan_sessions: u64,
     /// Access log rows past their retention.
     pub access_log_rows: u64,
+    /// Session transcripts purged: 90 days after their session and not saved.
+    pub transcripts_purged: u64,
 }
 
 /// The outcome of [`run_once`].
@@ -153,6 +155,7 @@ async fn sweep(
     let login_lockouts = prune_login_state(pool).await?;
     let orphan_sessions = remove_orphan_files(pool, storage, policy.orphan_file_grace_secs).await?;
     let access_log_rows = prune_access_log(pool, policy.access_log_retention_days).await?;
+    let transcripts_purged = crate::routes::transcripts::purge_expired(pool).await?;
     Ok(Swept {
         idempotency_keys,
         sessions,
@@ -162,6 +165,7 @@ async fn sweep(
         login_lockouts,
         orphan_sessions,
         access_log_rows,
+        transcripts_purged,
     })
 }
 

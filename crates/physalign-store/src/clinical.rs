@@ -1230,6 +1230,17 @@ impl Store {
         self.require_pulled(id)?;
         let now = time_text(Utc::now());
         let tx = self.write_transaction()?;
+        // A transcript purged or deleted here is not brought back by a pull that overlaps
+        // with the server's own purge.
+        let removed_here = tx
+            .query_row(
+                "SELECT 1 FROM transcript_retention WHERE session_id = ?1 AND removed IS NOT NULL",
+                [uuid_text(id)],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some();
+        let text = if removed_here { Some("") } else { text };
         tx.execute(
             "DELETE FROM transcripts WHERE session_id = ?1",
             [uuid_text(id)],

@@ -82,6 +82,17 @@ pub enum StoreError {
     /// No transcript has this id.
     #[error("no transcript {0}")]
     TranscriptNotFound(Uuid),
+    /// The session has no transcript on this device.
+    #[error("session {0} has no transcript")]
+    SessionHasNoTranscript(Uuid),
+    /// The session's transcript was purged or deleted.
+    #[error("the transcript of session {session} was {reason}")]
+    TranscriptRemoved {
+        /// The session.
+        session: Uuid,
+        /// Purged or deleted.
+        reason: physalign_domain::TranscriptRemoval,
+    },
     /// No program item has this id on this device.
     #[error("no program item {0}")]
     ProgramItemNotFound(Uuid),

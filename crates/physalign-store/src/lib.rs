@@ -37,6 +37,7 @@ mod sessions;
 mod soap_notes;
 mod sql_values;
 pub mod sync_state;
+mod transcript_retention;
 mod transcripts;
 mod workspace;
 
@@ -57,13 +58,14 @@ pub use key::{DatabaseKey, KeySource, KeyringUse, NO_KEYRING_ENV, PASSPHRASE_ENV
 pub use landmark_codec::LandmarkEncoding;
 pub use migrations::SCHEMA_VERSION;
 pub use outbox::{OutboxCounts, OutboxEntityKind, OutboxOperation};
-pub use physalign_domain::{SessionStatus, UnknownValue};
+pub use physalign_domain::{SessionStatus, TranscriptRemoval, UnknownValue};
 pub use recordings::RecordingInfo;
 pub use records::{
     FormIssueEvent, FrameRecord, NewSession, OutboxEntry, OutboxStatus, RepetitionRecord,
     SegmentRecord, SessionCompletion, SessionDetail, SessionRow, TranscriptRecord,
 };
 pub use soap_notes::{Signature, SoapNoteAmendment, SoapNoteRow};
+pub use transcript_retention::{RemoteTranscriptRetention, TranscriptRetention};
 pub use transcripts::ClinicalNotesRow;
 pub use workspace::{ProgramItemActivity, SessionRomSample, UnreviewedSession};
 

@@ -61,6 +61,10 @@ physalign_domain::wire_enum! {
         NoShow = "no_show",
         /// An appointment's preparation notes.
         Prepare = "prepare",
+        /// A session's transcript deleted on request (seed 002).
+        DeleteTranscript = "delete_transcript",
+        /// A session's transcript saved beyond the automatic purge (seed 002).
+        SaveTranscript = "save_transcript",
     }
 }
 

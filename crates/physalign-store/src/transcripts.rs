@@ -202,6 +202,23 @@ impl Store {
             if !session_exists {
                 return Err(StoreError::SessionNotFound(session_id));
             }
+            // Once purged or deleted, a session's transcript stays gone (the server refuses it
+            // too).
+            let removed: Option<Option<String>> = tx
+                .query_row(
+                    "SELECT removed FROM transcript_retention WHERE session_id = ?1",
+                    [uuid_text(session_id)],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if let Some(Some(reason)) = removed {
+                return Err(StoreError::TranscriptRemoved {
+                    session: session_id,
+                    reason: reason
+                        .parse()
+                        .map_err(|e| StoreError::corrupt("transcript_retention.removed", e))?,
+                });
+            }
         }
         let existed = transcript_exists(&tx, &key)?;
         if existed {

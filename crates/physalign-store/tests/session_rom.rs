@@ -176,6 +176,7 @@ fn a_version_8_file_gets_the_sums_of_the_repetitions_it_holds() {
              DROP TRIGGER session_rom_update; DROP TABLE session_rom;
              DROP TABLE appointments; DROP TABLE therapy_goals;
              DROP TABLE soap_note_amendments; DROP TABLE soap_notes;
+             DROP TABLE transcript_retention;
              PRAGMA user_version = 8;",
         )
         .unwrap();

@@ -9,11 +9,12 @@ use crate::step::{classify, local, StepError};
 use physalign_api::auth::Role;
 use physalign_api::notes::{CreateNoteAmendmentRequest, CreateSignedNoteRequest};
 use physalign_api::programs::UpdateProgramItemRequest;
+use physalign_api::sessions::{SaveTranscriptRequest, TranscriptRemoval};
 use physalign_api::upload::UploadKind;
 use physalign_api::ErrorCode;
 use physalign_store::{
     AlertAcknowledgement, OutboxEntityKind, OutboxEntry, OutboxOperation, OutboxStatus,
-    ProgramItemChange, SessionDetail, SessionRow,
+    ProgramItemChange, RemoteTranscriptRetention, SessionDetail, SessionRow,
 };
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -73,6 +74,12 @@ async fn deliver_steps(ctx: &Context, entry: &OutboxEntry) -> Result<(), StepErr
         ],
         (OutboxEntityKind::ExerciseSession, OutboxOperation::Transcript) => &[Step::Transcript],
         (OutboxEntityKind::ExerciseSession, OutboxOperation::Notes) => &[Step::Notes],
+        (OutboxEntityKind::ExerciseSession, OutboxOperation::DeleteTranscript) => {
+            &[Step::DeleteTranscript]
+        }
+        (OutboxEntityKind::ExerciseSession, OutboxOperation::SaveTranscript) => {
+            &[Step::SaveTranscript]
+        }
         (OutboxEntityKind::Review, OutboxOperation::Create) => &[Step::Review],
         (OutboxEntityKind::ProgramItem, OutboxOperation::Create) => &[Step::ProgramItem],
         (OutboxEntityKind::ProgramItem, OutboxOperation::Update) => &[Step::ProgramItemUpdate],
@@ -127,6 +134,8 @@ enum Step {
     Review,
     Transcript,
     Notes,
+    DeleteTranscript,
+    SaveTranscript,
     ProgramItem,
     ProgramItemUpdate,
     ProgramItemEnd,
@@ -149,6 +158,8 @@ impl Step {
             Step::Review => "review",
             Step::Transcript => "transcript",
             Step::Notes => "notes",
+            Step::DeleteTranscript => "delete_transcript",
+            Step::SaveTranscript => "save_transcript",
             Step::ProgramItem => "program_item",
             Step::ProgramItemUpdate => "program_item_update",
             Step::ProgramItemEnd => "program_item_end",
@@ -176,6 +187,8 @@ async fn run_step(
         Step::RawFrames => raw_frames(ctx, entry).await,
         Step::Review => review(ctx, entry, key).await,
         Step::Transcript | Step::Notes => speech(ctx, entry, step, key).await,
+        Step::DeleteTranscript => delete_transcript(ctx, entry, key).await,
+        Step::SaveTranscript => save_transcript(ctx, entry, key).await,
         Step::ProgramItem => program_item(ctx, entry, key).await,
         Step::ProgramItemUpdate => program_item_update(ctx, entry, key).await,
         Step::ProgramItemEnd => program_item_end(ctx, entry, key).await,
@@ -670,7 +683,109 @@ async fn speech(
             },
         )
         .await?;
+    if let Some(note) = removed_on_server(ctx, id, &response)? {
+        return Ok(Some(note));
+    }
     classify(what, response)?;
+    Ok(None)
+}
+
+/// A 410 for a session's transcript: the server purged or deleted it, so this device removes
+/// its copy too; the note says so.
+fn removed_on_server(
+    ctx: &Context,
+    session_id: uuid::Uuid,
+    response: &ApiResponse,
+) -> Result<Option<Value>, StepError> {
+    if response.status != StatusCode::GONE {
+        return Ok(None);
+    }
+    let reason = match response.error_code() {
+        Some(ErrorCode::TranscriptPurged) => TranscriptRemoval::Purged,
+        Some(ErrorCode::TranscriptDeleted) => TranscriptRemoval::Deleted,
+        _ => return Ok(None),
+    };
+    let at = response
+        .json::<Value>()
+        .ok()
+        .and_then(|b| b.pointer("/error/details/removed_at").cloned())
+        .and_then(|t| serde_json::from_value(t).ok())
+        .unwrap_or_else(chrono::Utc::now);
+    ctx.db(|s| {
+        s.apply_remote_transcript_retention(
+            session_id,
+            RemoteTranscriptRetention::Removed { reason, at },
+        )
+    })
+    .map_err(local)?;
+    Ok(Some(json!(format!(
+        "the transcript was {reason} on the server: removed here too"
+    ))))
+}
+
+/// A transcript deleted on this device at the patient's request (`DELETE …/transcript`).
+async fn delete_transcript(
+    ctx: &Context,
+    entry: &OutboxEntry,
+    key: &str,
+) -> Result<Option<Value>, StepError> {
+    let path = format!("/api/sessions/{}/transcript", entry.entity_id);
+    let response = ctx
+        .api
+        .send(
+            Method::DELETE,
+            &Request {
+                path: &path,
+                idempotency_key: Some(key),
+                ..Request::default()
+            },
+        )
+        .await?;
+    match (response.status, response.error_code()) {
+        (StatusCode::CONFLICT, Some(ErrorCode::TranscriptAlreadyDeleted)) => {
+            Ok(Some(json!("already gone on the server")))
+        }
+        // Never sent (withheld by consent, or deleted before its upload).
+        (StatusCode::NOT_FOUND, Some(ErrorCode::TranscriptNotFound)) => {
+            Ok(Some(json!("the server never had it")))
+        }
+        _ => classify("delete transcript", response).map(|_| None),
+    }
+}
+
+/// A transcript saved on this device beyond the automatic purge (`POST …/transcript/save`).
+async fn save_transcript(
+    ctx: &Context,
+    entry: &OutboxEntry,
+    key: &str,
+) -> Result<Option<Value>, StepError> {
+    let request: SaveTranscriptRequest = serde_json::from_value(entry.payload.clone())
+        .map_err(|e| StepError::Failed(format!("outbox payload is not a save: {e}")))?;
+    let body = serde_json::to_value(request).map_err(local)?;
+    let path = format!("/api/sessions/{}/transcript/save", entry.entity_id);
+    let response = ctx
+        .api
+        .send(
+            Method::POST,
+            &Request {
+                path: &path,
+                json: Some(&body),
+                idempotency_key: Some(key),
+                ..Request::default()
+            },
+        )
+        .await?;
+    if let Some(note) = removed_on_server(ctx, entry.entity_id, &response)? {
+        return Ok(Some(note));
+    }
+    if response.status == StatusCode::NOT_FOUND
+        && response.error_code() == Some(ErrorCode::TranscriptNotFound)
+    {
+        return Ok(Some(json!(
+            "the server has no transcript of this session (not shared): saved here only"
+        )));
+    }
+    classify("save transcript", response)?;
     Ok(None)
 }
 

@@ -188,6 +188,13 @@ pub fn transcript_request(
     store: &Store,
     session_id: Uuid,
 ) -> Result<Option<serde_json::Value>, StoreError> {
+    // A purged or deleted transcript is not sent.
+    if store
+        .transcript_retention(session_id)?
+        .is_some_and(|r| r.removed.is_some())
+    {
+        return Ok(None);
+    }
     let Some(id) = store.transcripts_for_session(session_id)?.pop() else {
         return Ok(None);
     };

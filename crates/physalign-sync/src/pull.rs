@@ -22,8 +22,8 @@ use physalign_api::programs::ProgramItemList;
 use physalign_api::sessions::{PoseDataPage, Session, SessionDetail, SessionList, SessionStatus};
 use physalign_store::sync_state::{RemoteRecord, RemoteRecordKind};
 use physalign_store::{
-    CarePatient, ClinicalAlert, FormIssueEvent, FrameRecord, PulledSession, RepetitionRecord,
-    SessionReview,
+    CarePatient, ClinicalAlert, FormIssueEvent, FrameRecord, PulledSession,
+    RemoteTranscriptRetention, RepetitionRecord, SessionReview,
 };
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
@@ -61,6 +61,9 @@ pub struct PullReport {
     /// Signed notes new or newly amended on this device (clinicians).
     #[serde(default)]
     pub signed_notes: usize,
+    /// Sessions whose transcript the server reports purged, deleted or saved.
+    #[serde(default)]
+    pub transcript_changes: usize,
 }
 
 /// Why a pull stopped.
@@ -375,12 +378,28 @@ async fn pull_session(
         })?;
         report.reviews += 1;
     }
+    if is_pulled {
+        let notes = detail.notes.as_ref().map(local_notes).transpose()?;
+        let text = detail.transcript.as_ref().map(|t| t.text.as_str());
+        ctx.db(|s| s.store_pulled_transcript(session.id, text, notes.as_ref()))?;
+    }
+    // What the server removed or saved of the transcript holds here too, for sessions recorded
+    // here as for pulled ones.
+    let retention = match (&detail.transcript_removed, &detail.transcript) {
+        (Some(removed), _) => Some(RemoteTranscriptRetention::Removed {
+            reason: removed.reason,
+            at: removed.removed_at,
+        }),
+        (None, Some(t)) if t.saved => Some(RemoteTranscriptRetention::Saved { until: t.purge_at }),
+        _ => None,
+    };
+    if let Some(retention) = retention {
+        ctx.db(|s| s.apply_remote_transcript_retention(session.id, retention))?;
+        report.transcript_changes += 1;
+    }
     if !is_pulled {
         return Ok(());
     }
-    let notes = detail.notes.as_ref().map(local_notes).transpose()?;
-    let text = detail.transcript.as_ref().map(|t| t.text.as_str());
-    ctx.db(|s| s.store_pulled_transcript(session.id, text, notes.as_ref()))?;
     if ctx.role == Some(Role::Physiotherapist) {
         report.frames += optional(pull_frames(ctx, session.id).await)?;
     }

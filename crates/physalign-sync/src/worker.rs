@@ -42,6 +42,8 @@ pub struct RunReport {
     pub pull_error: Option<String>,
     /// Set when the server refused the credentials.
     pub login_required: Option<String>,
+    /// Transcripts purged on this device by the 90-day retention before the run.
+    pub transcripts_purged: usize,
 }
 
 impl RunReport {
@@ -234,6 +236,11 @@ impl SyncWorker {
         let deadline = Instant::now() + max_wait;
         self.ctx
             .db(|s| s.set_sync_meta(LAST_ATTEMPT, &Utc::now().to_rfc3339()))?;
+        // The retention holds offline too: every run, with or without a network, purges first.
+        report.transcripts_purged = self
+            .ctx
+            .db(|s| s.purge_expired_transcripts(Utc::now()))?
+            .len();
         report.login_required = self.login_required()?;
         let mut last_error = None;
         while report.login_required.is_none() {

@@ -1,14 +1,16 @@
-//! Past sessions: the history list, one session's summary (with its latest review, and the
-//! crisis resources when its notes carry a crisis flag) and its angle chart.
+//! Past sessions: the history list, one session's summary (with its latest review, the crisis
+//! resources when its notes carry a crisis flag, and where its transcript stands under the
+//! 90-day retention) and its angle chart; deleting or keeping a session's transcript.
 
 use super::{blocking_task, SharedState};
 use crate::error::CommandResult;
+use chrono::Utc;
 use physalign_analysis::{Catalogue, SessionReport};
 use physalign_recorder::history::{self, AngleSeries, HistoryEntry, SessionView};
 use physalign_report::crisis::{self, CrisisResources};
 use physalign_report::review::{self, ReviewView};
 use physalign_report::screen::{measurement_view, MeasurementView};
-use physalign_store::Store;
+use physalign_store::{Store, TranscriptRetention};
 use serde::Serialize;
 use tauri::State;
 use ts_rs::TS;
@@ -30,6 +32,9 @@ pub struct SessionSummary {
     /// The clinician's latest review of the session, when there is one (pulled by sync or
     /// written on this device).
     pub review: Option<ReviewView>,
+    /// When the transcript is purged, whether it is saved, or why it is gone; `None` when the
+    /// session never had one.
+    pub transcript_retention: Option<TranscriptRetention>,
 }
 
 impl SessionSummary {
@@ -48,6 +53,7 @@ impl SessionSummary {
             measurement,
             crisis: None,
             review: None,
+            transcript_retention: None,
         }
     }
 
@@ -55,6 +61,12 @@ impl SessionSummary {
     /// ([`crisis::session_crisis`]); the store knows whether the care team has been told.
     pub fn with_crisis(mut self, crisis: Option<CrisisResources>) -> Self {
         self.crisis = crisis;
+        self
+    }
+
+    /// The summary with where the session's transcript stands.
+    pub fn with_transcript_retention(mut self, retention: Option<TranscriptRetention>) -> Self {
+        self.transcript_retention = retention;
         self
     }
 
@@ -88,16 +100,52 @@ pub async fn session_view(
     let state = state.inner().clone();
     blocking_task(move || {
         let store = Store::open(&state.paths.db)?;
+        // The retention holds whenever a transcript is shown, signed in or not.
+        store.purge_expired_transcripts(Utc::now())?;
         let Some(view) = history::session_view(&store, session_id)? else {
             return Ok(None);
         };
         let crisis = crisis::session_crisis(&store, session_id)?;
         let review = review::latest_review(&store, session_id)?;
+        let retention = store.transcript_retention(session_id)?;
         Ok(Some(
             SessionSummary::new(view, &state.catalogue)
                 .with_crisis(crisis)
-                .with_review(review),
+                .with_review(review)
+                .with_transcript_retention(retention),
         ))
+    })
+    .await
+}
+
+/// Deletes the session's transcript at the patient's request (queued for the server, which
+/// then removes it for the care team too); answers where it stands now.
+#[tauri::command]
+pub async fn delete_transcript(
+    state: State<'_, SharedState>,
+    session_id: Uuid,
+) -> CommandResult<Option<TranscriptRetention>> {
+    let db = state.paths.db.clone();
+    blocking_task(move || {
+        let store = Store::open(&db)?;
+        store.delete_session_transcript(session_id)?;
+        Ok(store.transcript_retention(session_id)?)
+    })
+    .await
+}
+
+/// Keeps the session's transcript beyond the automatic purge: `retention_days` after the
+/// session, or indefinitely without it (queued for the server).
+#[tauri::command]
+pub async fn keep_transcript(
+    state: State<'_, SharedState>,
+    session_id: Uuid,
+    retention_days: Option<u32>,
+) -> CommandResult<TranscriptRetention> {
+    let db = state.paths.db.clone();
+    blocking_task(move || {
+        let store = Store::open(&db)?;
+        Ok(store.save_session_transcript(session_id, retention_days)?)
     })
     .await
 }

@@ -3,4 +3,4 @@
 /**
  * What happened to the entity of an outbox entry (the `outbox.operation` column).
  */
-export type OutboxOperation = "create" | "complete" | "transcript" | "notes" | "update" | "end" | "acknowledge" | "cancel" | "recur" | "no_show" | "prepare";
+export type OutboxOperation = "create" | "complete" | "transcript" | "notes" | "update" | "end" | "acknowledge" | "cancel" | "recur" | "no_show" | "prepare" | "delete_transcript" | "save_transcript";

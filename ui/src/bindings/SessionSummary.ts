@@ -4,6 +4,7 @@ import type { HistoryEntry } from "./HistoryEntry";
 import type { MeasurementView } from "./MeasurementView";
 import type { ReviewView } from "./ReviewView";
 import type { SessionDetail } from "./SessionDetail";
+import type { TranscriptRetention } from "./TranscriptRetention";
 import type { JsonValue } from "./serde_json/JsonValue";
 
 /**
@@ -26,6 +27,11 @@ crisis: CrisisResources | null,
  * written on this device).
  */
 review: ReviewView | null, 
+/**
+ * When the transcript is purged, whether it is saved, or why it is gone; `None` when the
+ * session never had one.
+ */
+transcript_retention: TranscriptRetention | null, 
 /**
  * The line of the history.
  */

@@ -10,6 +10,7 @@ import { degrees, seconds, severityLabel, when, syncLabel } from "../format";
 import { barChart, lineChart } from "../charts";
 import { countedReps, painsSaid } from "../session-report";
 import { crisisPanel } from "../crisis";
+import { transcriptPanel } from "../transcript-retention";
 import type { MeasurementView } from "../bindings/MeasurementView";
 import type { RepetitionRow } from "../bindings/RepetitionRow";
 import type { TrustView } from "../bindings/TrustView";
@@ -95,7 +96,7 @@ export const session: Screen = {
         ? el("ul", { id: "form-issues" }, issues.map((i) => el("li", {}, `${seconds(i.timestamp_ms / 1000)} — ${severityLabel(i.issue.severity)}: ${i.issue.message}`)))
         : el("p", { id: "form-issues" }, "No form issues. Well done."),
       el("h2", {}, "What you said"),
-      view.transcript ? el("blockquote", { id: "session-transcript" }, view.transcript) : el("p", { class: "muted" }, "No transcript for this session."),
+      transcriptPanel(id, view.transcript, view.transcript_retention),
       pains.length ? el("ul", {}, pains.map((p) => el("li", {}, `Pain ${p.score}/10${p.bodyPart ? ` (${p.bodyPart})` : ""}: “${p.quote}”`))) : null,
       el("p", {}, el("a", { href: "#/history" }, "← All sessions")),
     );

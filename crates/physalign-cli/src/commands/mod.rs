@@ -44,3 +44,4 @@ pub mod today;
 pub mod track;
 #[cfg(feature = "speech")]
 pub mod transcribe;
+pub mod transcript;

@@ -3,7 +3,7 @@
 //! and corrected by amendments. `draft SESSION --audio FILE` transcribes a consultation recorded
 //! in clinic with the local Whisper model (voice-activity detection first) and stores the
 //! transcript with the session; without `--audio` the session's stored transcript is used.
-//! Notes stay on this device (the server has no endpoint for signed notes yet).
+//! A signed note and its amendments are queued for the server (`sync` sends them).
 
 use crate::commands::clinical_json::parse_id;
 use crate::commands::note_findings::findings;

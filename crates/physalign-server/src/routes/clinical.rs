@@ -1,4 +1,4 @@
-//! A session's transcript and clinical notes, and the alerts the notes raise (issue 15).
+//! A session's clinical notes and the alerts they raise (issue 15).
 
 use axum::extract::State;
 use axum::routing::{get, post};
@@ -9,9 +9,7 @@ use physalign_api::alerts::{
 };
 use physalign_api::auth::Role;
 use physalign_api::pagination::Pagination;
-use physalign_api::sessions::{
-    PutNotesRequest, PutTranscriptRequest, SessionNotes, SessionTranscript, TranscriptSegment,
-};
+use physalign_api::sessions::{PutNotesRequest, SessionNotes};
 use physalign_api::{ErrorBody, ErrorCode};
 use sqlx::{PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
@@ -22,15 +20,11 @@ use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, ClientInfo};
 use crate::state::AppState;
-use crate::validate::{check_text, page_window};
+use crate::validate::page_window;
 
-/// Transcript, notes and alert routes.
+/// Notes and alert routes.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route(
-            "/api/sessions/{session_id}/transcript",
-            get(get_transcript).put(put_transcript),
-        )
         .route(
             "/api/sessions/{session_id}/notes",
             get(get_notes).put(put_notes),
@@ -45,7 +39,11 @@ pub fn router() -> Router<AppState> {
 /// The session's patient if `user` may write its transcript and notes: the patient, or the
 /// clinician who recorded the session on their device. Others who can see it get 403, the rest
 /// 404.
-async fn writable_session(pool: &PgPool, user: &AuthUser, session_id: Uuid) -> ApiResult<Uuid> {
+pub(crate) async fn writable_session(
+    pool: &PgPool,
+    user: &AuthUser,
+    session_id: Uuid,
+) -> ApiResult<Uuid> {
     let patient_id = access::visible_session(pool, user, session_id).await?;
     let recorder: Option<Uuid> =
         sqlx::query_scalar("SELECT physiotherapist_id FROM exercise_sessions WHERE id = $1")
@@ -63,49 +61,6 @@ async fn writable_session(pool: &PgPool, user: &AuthUser, session_id: Uuid) -> A
         ));
     }
     Ok(patient_id)
-}
-
-#[derive(sqlx::FromRow)]
-struct TranscriptRow {
-    transcript_id: Option<Uuid>,
-    language: String,
-    text: String,
-    segments: serde_json::Value,
-    model: String,
-    audio_seconds: Option<f64>,
-    version: i32,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-}
-
-/// A session's transcript (no access check).
-pub async fn load_transcript(
-    pool: &PgPool,
-    session_id: Uuid,
-) -> ApiResult<Option<SessionTranscript>> {
-    let row: Option<TranscriptRow> = sqlx::query_as(
-        "SELECT transcript_id, language, text, segments, model, audio_seconds, version,
-            created_at, updated_at FROM session_transcripts WHERE session_id = $1",
-    )
-    .bind(session_id)
-    .fetch_optional(pool)
-    .await?;
-    row.map(|r| {
-        Ok(SessionTranscript {
-            session_id,
-            transcript_id: r.transcript_id,
-            language: r.language,
-            text: r.text,
-            segments: serde_json::from_value::<Vec<TranscriptSegment>>(r.segments)
-                .map_err(ApiError::internal)?,
-            model: r.model,
-            audio_seconds: r.audio_seconds,
-            version: r.version,
-            created_at: r.created_at,
-            updated_at: r.updated_at,
-        })
-    })
-    .transpose()
 }
 
 #[derive(sqlx::FromRow)]
@@ -146,104 +101,6 @@ pub async fn load_notes(pool: &PgPool, session_id: Uuid) -> ApiResult<Option<Ses
         })
     })
     .transpose()
-}
-
-/// Stores or replaces the session's transcript; the same body twice changes nothing.
-#[utoipa::path(put, path = "/api/sessions/{session_id}/transcript", tag = "sessions", security(("bearer" = [])),
-    request_body = PutTranscriptRequest,
-    params(("session_id" = Uuid, Path, description = "session id")),
-    responses((status = 200, body = SessionTranscript), (status = 400, body = ErrorBody),
-              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn put_transcript(
-    State(state): State<AppState>,
-    user: AuthUser,
-    client: ClientInfo,
-    ApiPath(session_id): ApiPath<Uuid>,
-    ApiJson(req): ApiJson<PutTranscriptRequest>,
-) -> ApiResult<Json<SessionTranscript>> {
-    check_text("language", &req.language, 20)?;
-    check_text("model", &req.model, 200)?;
-    if req.text.chars().count() > 200_000 {
-        return Err(ApiError::field("text", "at most 200000 characters"));
-    }
-    if req.segments.len() > 10_000 {
-        return Err(ApiError::field("segments", "at most 10000 segments"));
-    }
-    for (i, s) in req.segments.iter().enumerate() {
-        if s.end_ms < s.start_ms || s.start_ms < 0 {
-            return Err(ApiError::field(
-                format!("segments[{i}].end_ms"),
-                "must not be before start_ms (both >= 0)",
-            ));
-        }
-    }
-    writable_session(&state.pool, &user, session_id).await?;
-    let segments = serde_json::to_value(&req.segments).map_err(ApiError::internal)?;
-    // The version moves only when the content differs, so a retried PUT is a no-op.
-    sqlx::query(
-        "INSERT INTO session_transcripts (session_id, transcript_id, language, text, segments,
-            model, audio_seconds, written_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-         ON CONFLICT (session_id) DO UPDATE SET transcript_id = EXCLUDED.transcript_id,
-            language = EXCLUDED.language, text = EXCLUDED.text, segments = EXCLUDED.segments,
-            model = EXCLUDED.model, audio_seconds = EXCLUDED.audio_seconds,
-            written_by = EXCLUDED.written_by, version = session_transcripts.version + 1,
-            updated_at = NOW()
-         WHERE (session_transcripts.transcript_id, session_transcripts.language,
-                session_transcripts.text, session_transcripts.segments, session_transcripts.model,
-                session_transcripts.audio_seconds)
-           IS DISTINCT FROM (EXCLUDED.transcript_id, EXCLUDED.language, EXCLUDED.text,
-                EXCLUDED.segments, EXCLUDED.model, EXCLUDED.audio_seconds)",
-    )
-    .bind(session_id)
-    .bind(req.id)
-    .bind(&req.language)
-    .bind(&req.text)
-    .bind(segments)
-    .bind(&req.model)
-    .bind(req.audio_seconds)
-    .bind(user.user_id)
-    .execute(&state.pool)
-    .await?;
-    audit::record(
-        &state.pool,
-        Some(&user),
-        AuditResource::SessionTranscript,
-        Some(session_id),
-        Action::Update,
-        &client,
-    )
-    .await?;
-    load_transcript(&state.pool, session_id)
-        .await?
-        .map(Json)
-        .ok_or_else(|| ApiError::internal("transcript vanished"))
-}
-
-/// The session's transcript (the patient and their clinicians).
-#[utoipa::path(get, path = "/api/sessions/{session_id}/transcript", tag = "sessions", security(("bearer" = [])),
-    params(("session_id" = Uuid, Path, description = "session id")),
-    responses((status = 200, body = SessionTranscript), (status = 404, body = ErrorBody)))]
-pub async fn get_transcript(
-    State(state): State<AppState>,
-    user: AuthUser,
-    client: ClientInfo,
-    ApiPath(session_id): ApiPath<Uuid>,
-) -> ApiResult<Json<SessionTranscript>> {
-    access::visible_session(&state.pool, &user, session_id).await?;
-    audit::record(
-        &state.pool,
-        Some(&user),
-        AuditResource::SessionTranscript,
-        Some(session_id),
-        Action::Read,
-        &client,
-    )
-    .await?;
-    load_transcript(&state.pool, session_id)
-        .await?
-        .map(Json)
-        .ok_or_else(|| ApiError::not_found(ErrorCode::TranscriptNotFound, "transcript"))
 }
 
 /// The highest pain score of the notes with its body part.

@@ -19,6 +19,7 @@ pub mod resumable_upload;
 pub mod sessions;
 pub mod signed_upload;
 pub mod templates;
+pub mod transcripts;
 
 use axum::middleware::from_fn_with_state;
 use axum::Router;
@@ -42,6 +43,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(assessments::router())
         .merge(notes::router())
         .merge(clinical::router())
+        .merge(transcripts::router())
         .merge(appointments::router())
         .merge(clients::router())
         .merge(templates::router())

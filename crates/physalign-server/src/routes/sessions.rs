@@ -276,7 +276,9 @@ pub async fn get_one(
         &client,
     )
     .await?;
-    let transcript = crate::routes::clinical::load_transcript(&state.pool, session_id).await?;
+    let stored = crate::routes::transcripts::load_transcript(&state.pool, session_id).await?;
+    let transcript_removed = stored.as_ref().and_then(|t| t.removed());
+    let transcript = stored.and_then(|t| t.present());
     let notes = crate::routes::clinical::load_notes(&state.pool, session_id).await?;
     let version = session.version;
     Ok(json_with_etag(
@@ -287,6 +289,7 @@ pub async fn get_one(
             review,
             transcript,
             notes,
+            transcript_removed,
         },
         version,
     ))
