@@ -51,7 +51,8 @@ fn app() -> TestApp {
 }
 
 impl TestApp {
-    fn ok(&self, cmd: &str, body: Value) -> Value {
+    /// Calls `cmd` the way the window does.
+    fn invoke(&self, cmd: &str, body: Value) -> Result<Value, Value> {
         get_ipc_response(
             &self.window,
             InvokeRequest {
@@ -65,24 +66,16 @@ impl TestApp {
             },
         )
         .map(|b| b.deserialize::<Value>().unwrap())
-        .unwrap_or_else(|e| panic!("{cmd} failed: {e:?}"))
+    }
+
+    fn ok(&self, cmd: &str, body: Value) -> Value {
+        self.invoke(cmd, body)
+            .unwrap_or_else(|e| panic!("{cmd} failed: {e:?}"))
     }
 
     /// The error message of a command that must fail.
     fn err(&self, cmd: &str, body: Value) -> String {
-        let refused = get_ipc_response(
-            &self.window,
-            InvokeRequest {
-                cmd: cmd.into(),
-                callback: CallbackFn(0),
-                error: CallbackFn(1),
-                url: "tauri://localhost".parse().unwrap(),
-                body: InvokeBody::Json(body),
-                headers: Default::default(),
-                invoke_key: INVOKE_KEY.to_string(),
-            },
-        )
-        .expect_err(cmd);
+        let refused = self.invoke(cmd, body).expect_err(cmd);
         refused["message"].as_str().unwrap_or_default().to_string()
     }
 }
