@@ -4,7 +4,8 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use physalign_domain::{FormIssue, Landmark, Severity};
-/// Where a session is in its life; defined once in `physalign-domain` for every crate.
+/// Where a session is in its life, and why its transcript is gone; defined once in
+/// `physalign-domain` for every crate.
 pub use physalign_domain::{SessionStatus, TranscriptRemoval};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -568,7 +569,7 @@ pub struct TranscriptRemoved {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SaveTranscriptRequest {
-    /// Keep it this many days after the session (1 to 3650); absent: indefinitely.
+    /// Keep it this many days after the session (90 to 3650); absent: indefinitely.
     #[serde(default)]
     pub retention_days: Option<u32>,
 }
