@@ -148,11 +148,7 @@ async fn a_week_booked_offline_on_two_devices_is_reconciled_with_conflicts_surfa
     let url = support::pg::cluster().create_database("appointments_sync");
     let mut server = ServerProcess::start(&url, support::free_port(), 100_000);
     let base = server.url();
-    server.create_clinician("clare@clinic.example");
-    let clare = fixtures::login(&base, "clare@clinic.example").await;
-    fixtures::signup_patient(&base, "pat@home.example").await;
-    fixtures::invite_and_claim(&base, &clare, "pat@home.example").await;
-    let pat = fixtures::login(&base, "pat@home.example").await;
+    let (clare, pat) = fixtures::care_team(&server).await;
     let (_, profile) = fixtures::get_json(&base, &pat, "/api/patients/profile").await;
     let patient: Uuid = profile["id"].as_str().expect("id").parse().expect("uuid");
 

@@ -115,11 +115,7 @@ async fn a_clinician_acts_offline_on_alerts_and_program_items_and_sync_delivers_
     let url = support::pg::cluster().create_database("clinician_offline");
     let mut server = ServerProcess::start(&url, support::free_port(), 100_000);
     let base = server.url();
-    server.create_clinician("clare@clinic.example");
-    let clare = fixtures::login(&base, "clare@clinic.example").await;
-    fixtures::signup_patient(&base, "pat@home.example").await;
-    fixtures::invite_and_claim(&base, &clare, "pat@home.example").await;
-    let pat = fixtures::login(&base, "pat@home.example").await;
+    let (clare, pat) = fixtures::care_team(&server).await;
     let (status, profile) = fixtures::get_json(&base, &pat, "/api/patients/profile").await;
     assert_eq!(status, 200, "{profile}");
     let patient_id = id_of(&profile, "id");

@@ -50,12 +50,8 @@ async fn readings_saved_in_clinic_reach_the_server_and_the_care_teams_other_devi
     let url = support::pg::cluster().create_database("goniometer_sync");
     let mut server = ServerProcess::start(&url, support::free_port(), 100_000);
     let base = server.url();
-    server.create_clinician("clare@clinic.example");
+    let (clare, pat) = fixtures::care_team(&server).await;
     server.create_clinician("bob@clinic.example");
-    let clare = fixtures::login(&base, "clare@clinic.example").await;
-    fixtures::signup_patient(&base, "pat@home.example").await;
-    fixtures::invite_and_claim(&base, &clare, "pat@home.example").await;
-    let pat = fixtures::login(&base, "pat@home.example").await;
     let (status, profile) = fixtures::get_json(&base, &pat, "/api/patients/profile").await;
     assert_eq!(status, 200, "{profile}");
     let patient_id: Uuid = profile["id"].as_str().expect("id").parse().expect("uuid");

@@ -36,12 +36,8 @@ async fn signed_notes_and_amendments_reach_the_server_and_the_clinicians_other_d
     let url = support::pg::cluster().create_database("notes_sync");
     let mut server = ServerProcess::start(&url, support::free_port(), 100_000);
     let base = server.url();
-    server.create_clinician("clare@clinic.example");
+    let (clare, pat) = fixtures::care_team(&server).await;
     server.create_clinician("bob@clinic.example");
-    let clare = fixtures::login(&base, "clare@clinic.example").await;
-    fixtures::signup_patient(&base, "pat@home.example").await;
-    fixtures::invite_and_claim(&base, &clare, "pat@home.example").await;
-    let pat = fixtures::login(&base, "pat@home.example").await;
     let created: Value = reqwest::Client::new()
         .post(format!("{base}/api/sessions"))
         .bearer_auth(&pat)

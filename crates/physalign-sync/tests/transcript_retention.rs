@@ -60,11 +60,7 @@ async fn deletions_purges_and_saves_reach_every_device_of_the_care_team() {
     let url = support::pg::cluster().create_database(db);
     let server = ServerProcess::start(&url, support::free_port(), 100_000);
     let base = server.url();
-    server.create_clinician("clare@clinic.example");
-    let clare = fixtures::login(&base, "clare@clinic.example").await;
-    fixtures::signup_patient(&base, "pat@home.example").await;
-    fixtures::invite_and_claim(&base, &clare, "pat@home.example").await;
-    let pat = fixtures::login(&base, "pat@home.example").await;
+    let (clare, pat) = fixtures::care_team(&server).await;
 
     // The patient records three sessions with spoken remarks and syncs; the clinic pulls them.
     let home = CliDevice::new();

@@ -172,6 +172,18 @@ pub async fn invite_and_claim(base_url: &str, clinician_token: &str, patient_ema
     assert_eq!(response.status(), 200, "claim");
 }
 
+/// A care team on `server`: the clinician clare@clinic.example and the patient
+/// pat@home.example, who signed up and claimed her invitation; their access tokens.
+pub async fn care_team(server: &super::server::ServerProcess) -> (String, String) {
+    let base = server.url();
+    server.create_clinician("clare@clinic.example");
+    let clinician = login(&base, "clare@clinic.example").await;
+    signup_patient(&base, "pat@home.example").await;
+    invite_and_claim(&base, &clinician, "pat@home.example").await;
+    let patient = login(&base, "pat@home.example").await;
+    (clinician, patient)
+}
+
 /// Logs in with the test password; returns an access token.
 pub async fn login(base_url: &str, email: &str) -> String {
     let response = reqwest::Client::new()
