@@ -98,3 +98,98 @@ pub struct AccessLogPage {
     /// Where this page sits.
     pub pagination: Pagination,
 }
+
+physalign_domain::wire_enum! {
+    /// One of seed 004's clean-up operations (`/api/admin/cleanup/*`).
+    #[derive(ToSchema)]
+    pub enum CleanupOperation {
+        /// Stored files of sessions that no longer exist.
+        OrphanedFiles = "orphaned_files",
+        /// Uploads abandoned past their expiry (the server's failed sessions: no audio ever
+        /// reaches it), with their staged bytes.
+        FailedUploads = "failed_uploads",
+        /// The whole scheduled clean-up.
+        All = "all",
+    }
+}
+
+/// `?dry_run=` of a clean-up operation.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct CleanupQuery {
+    /// Count what would be removed and remove nothing (default false).
+    pub dry_run: Option<bool>,
+}
+
+/// What the clean-up removed or, in a dry run, would remove.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CleanupCounts {
+    /// Sessions whose stored files were removed because the session is gone.
+    pub orphaned_file_sessions: u64,
+    /// Uploads abandoned past their expiry.
+    pub failed_uploads: u64,
+    /// Session transcripts past seed 002's 90 days, not saved.
+    pub transcripts_purged: u64,
+    /// Idempotency keys past their lifetime.
+    pub idempotency_keys: u64,
+    /// Sign-in sessions ended a day ago or more.
+    pub ended_sign_in_sessions: u64,
+    /// Expired refresh tokens.
+    pub refresh_tokens: u64,
+    /// Rate-limit counters of ended windows.
+    pub rate_limit_counters: u64,
+    /// Ended login lockouts and sign-in addresses unused for 180 days.
+    pub login_lockouts: u64,
+    /// Access log rows past their retention.
+    pub access_log_rows: u64,
+}
+
+/// The answer of a clean-up operation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CleanupReport {
+    /// Which.
+    #[schema(value_type = String)]
+    pub operation: CleanupOperation,
+    /// Nothing was removed.
+    pub dry_run: bool,
+    /// Removed (or, in a dry run, to be removed) by this operation; other kinds are 0.
+    pub counts: CleanupCounts,
+}
+
+/// The last run of the scheduled clean-up, on whichever replica ran it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CleanupRun {
+    /// When it started.
+    pub started_at: DateTime<Utc>,
+    /// When it finished; null while it runs (or if it failed).
+    pub finished_at: Option<DateTime<Utc>>,
+    /// Passes so far.
+    pub runs: i64,
+}
+
+/// `GET /api/admin/cleanup/status`: what a pass would remove now, removing nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CleanupStatus {
+    /// Due for removal now.
+    pub pending: CleanupCounts,
+    /// The last scheduled pass; null before the first.
+    pub last_run: Option<CleanupRun>,
+}
+
+/// `GET /api/admin/cleanup/config`: the clean-up's settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CleanupConfig {
+    /// Seconds between scheduled passes (0: none).
+    pub interval_secs: u64,
+    /// Files of a deleted session are removed once unchanged this long, in seconds.
+    pub orphan_file_grace_secs: u64,
+    /// Resumable uploads expire this long after their last chunk, in seconds.
+    pub upload_ttl_secs: u64,
+    /// Transcripts not saved are purged this many days after their session.
+    pub transcript_retention_days: u32,
+    /// Idempotency keys are kept this long, in seconds.
+    pub idempotency_key_ttl_secs: u64,
+    /// Access log rows are kept this many days (at least 365).
+    pub access_log_retention_days: u32,
+}

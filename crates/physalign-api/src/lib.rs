@@ -7,6 +7,7 @@
 
 pub mod admin;
 pub mod alerts;
+pub mod analytics;
 pub mod appointments;
 pub mod assessments;
 pub mod auth;

@@ -42,6 +42,19 @@ physalign_domain::wire_enum! {
     }
 }
 
+impl SessionMood {
+    /// Its place on seed 004's scale, 1 (very low) to 5 (very positive).
+    pub const fn score(self) -> u8 {
+        match self {
+            SessionMood::VeryLow => 1,
+            SessionMood::Low => 2,
+            SessionMood::Neutral => 3,
+            SessionMood::Positive => 4,
+            SessionMood::VeryPositive => 5,
+        }
+    }
+}
+
 physalign_domain::wire_enum! {
     /// Seed 004's direction of the mood over the visit.
     #[derive(ToSchema)]

@@ -108,6 +108,8 @@ physalign_domain::wire_enum! {
         EmergencyContact = "emergency_contact",
         /// A sign-in session (issue 17).
         AuthSession = "auth_session",
+        /// The server's clean-up, run or previewed by an administrator (issue 19).
+        Cleanup = "cleanup",
         /// A refused API request (`request_path` says which).
         ApiRequest = "api_request",
         /// The access log itself, read by an administrator.

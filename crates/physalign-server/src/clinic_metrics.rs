@@ -82,11 +82,13 @@ pub fn session_stats(
     }
 }
 
-fn round2(v: f64) -> f64 {
+/// `v` to 2 decimals.
+pub(crate) fn round2(v: f64) -> f64 {
     (v * 100.0).round() / 100.0
 }
 
-fn round1(v: f64) -> f64 {
+/// `v` to 1 decimal.
+pub(crate) fn round1(v: f64) -> f64 {
     (v * 10.0).round() / 10.0
 }
 

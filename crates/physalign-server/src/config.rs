@@ -132,6 +132,12 @@ pub struct ServerConfig {
     )]
     pub trusted_proxies: Vec<IpRange>,
 
+    /// Seconds between passes of seed 004's analytics aggregation (the per-day figures of every
+    /// therapist, the weekly snapshots of every patient); 0 runs none. Each pass runs once
+    /// however many replicas run.
+    #[arg(long, env = "PHYSALIGN_ANALYTICS_INTERVAL", default_value_t = 3600)]
+    pub analytics_interval_secs: u64,
+
     /// Issue 17 safeguards (abuse limits, tokens, retention, shutdown, TLS).
     #[command(flatten)]
     pub security: SecurityConfig,
@@ -418,6 +424,7 @@ impl ServerConfig {
             tls_key: None,
             behind_proxy: false,
             trusted_proxies: Vec::new(),
+            analytics_interval_secs: 3600,
             security: SecurityConfig::default(),
         }
     }

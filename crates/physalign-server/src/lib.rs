@@ -6,6 +6,8 @@
 
 pub mod access;
 pub mod accounts;
+pub mod aggregation;
+pub mod analytics;
 pub mod app;
 pub mod audit;
 pub mod auth;

@@ -162,6 +162,12 @@ async fn main() -> anyhow::Result<()> {
                     std::time::Duration::from_secs(security.retention_interval_secs),
                 ))
             });
+            let aggregation = (state.config.analytics_interval_secs > 0).then(|| {
+                tokio::spawn(physalign_server::aggregation::run_periodically(
+                    state.pool.clone(),
+                    std::time::Duration::from_secs(state.config.analytics_interval_secs),
+                ))
+            });
             let stop = app::termination_signal();
             let drained = match tls {
                 Some(tls) => {
@@ -170,7 +176,7 @@ async fn main() -> anyhow::Result<()> {
                 }
                 None => app::serve_with_drain(listener, state, stop, drain).await?,
             };
-            if let Some(task) = cleanup {
+            for task in [cleanup, aggregation].into_iter().flatten() {
                 task.abort();
             }
             tracing::info!(drained, "physalign-server stopped");

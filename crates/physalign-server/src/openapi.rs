@@ -4,9 +4,9 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::routes::{
-    admin, appointments, assessments, auth, clients, clinic_sessions, clinical, health, notes,
-    patients, physio, pose_data, programs, progress, resumable_upload, sessions, signed_upload,
-    templates, transcripts,
+    admin, analytics, appointments, assessments, auth, cleanup, clients, clinic_sessions, clinical,
+    health, notes, patients, physio, pose_data, programs, progress, resumable_upload, sessions,
+    signed_upload, templates, transcripts,
 };
 
 /// All operations of the API.
@@ -19,6 +19,7 @@ use crate::routes::{
         patients::get_profile, patients::update_profile, patients::list_own_sessions,
         patients::register, patients::care_team, patients::end_care,
         admin::create_user, admin::deactivate_user, admin::activate_user, admin::list_access_logs,
+        cleanup::orphaned_files, cleanup::failed_sessions, cleanup::all, cleanup::status, cleanup::config,
         sessions::create, sessions::list, sessions::get_one, sessions::update, sessions::delete, sessions::upload_data,
         pose_data::read, transcripts::put_transcript, transcripts::get_transcript,
         transcripts::delete_transcript, transcripts::save_transcript, clinical::put_notes, clinical::get_notes,
@@ -41,13 +42,14 @@ use crate::routes::{
         clients::get_emergency_contact, clients::put_emergency_contact, clients::session_summary,
         templates::list, templates::get_one, templates::create, templates::replace, templates::delete,
         clinic_sessions::start, clinic_sessions::progress, clinic_sessions::session_stats,
+        analytics::overview, analytics::patient_progress, analytics::session_trends, analytics::common_topics,
     ),
     components(schemas(physalign_api::ErrorBody, physalign_api::FieldError)),
     modifiers(&BearerAuth),
     tags(
         (name = "health"), (name = "auth"), (name = "patients"), (name = "sessions"),
         (name = "upload"), (name = "physio"), (name = "progress"), (name = "programs"), (name = "assessments"), (name = "notes"), (name = "admin"),
-        (name = "appointments"), (name = "clients"), (name = "templates"),
+        (name = "appointments"), (name = "clients"), (name = "templates"), (name = "analytics"),
     )
 )]
 pub struct ApiDoc;

@@ -96,16 +96,102 @@ pub async fn run_once(
     storage: &dyn BlobStore,
     policy: &RetentionPolicy,
 ) -> Result<Pass, sqlx::Error> {
+    let swept = locked(pool, || sweep(pool, staging, storage, policy)).await?;
+    Ok(swept.map_or(Pass::Busy, Pass::Ran))
+}
+
+/// Idempotency keys past their lifetime (`$1`: seconds).
+const EXPIRED_KEYS: &str =
+    "FROM idempotency_keys WHERE created_at < NOW() - $1::bigint * INTERVAL '1 second'";
+/// Sign-in sessions ended more than `$1` seconds ago.
+const ENDED_SESSIONS: &str = "FROM auth_sessions
+     WHERE expires_at < NOW() - $1::bigint * INTERVAL '1 second'
+        OR revoked_at < NOW() - $1::bigint * INTERVAL '1 second'";
+/// Refresh tokens expired more than `$1` seconds ago.
+const EXPIRED_REFRESH_TOKENS: &str =
+    "FROM refresh_tokens WHERE expires_at < NOW() - $1::bigint * INTERVAL '1 second'";
+/// Lockouts a day past their last failure that no longer lock.
+const ENDED_LOCKOUTS: &str = "FROM login_lockouts
+     WHERE last_failure_at < NOW() - INTERVAL '1 day'
+       AND (locked_until IS NULL OR locked_until < NOW())";
+/// Sign-in addresses unused for `$1` days.
+const STALE_ADDRESSES: &str =
+    "FROM login_known_addresses WHERE last_success_at < NOW() - make_interval(days => $1::int)";
+/// Access log rows older than `$1` days.
+const OLD_ACCESS_LOG: &str =
+    "FROM access_logs WHERE timestamp < NOW() - make_interval(days => $1::int)";
+/// Rate-limit counters of windows that ended (every limit counts in windows of a minute).
+const ENDED_WINDOWS: &str =
+    "FROM rate_limit_counters WHERE window_start <= now() - make_interval(secs => 60)";
+
+/// The idempotency key lifetime of `policy`, in seconds (capped at a century so the interval
+/// stays in range).
+fn key_ttl(policy: &RetentionPolicy) -> i64 {
+    i64::try_from(policy.idempotency_key_ttl_secs.min(100 * 365 * 86_400)).unwrap_or(0)
+}
+
+fn access_log_days(policy: &RetentionPolicy) -> i32 {
+    i32::try_from(policy.access_log_retention_days.max(365)).unwrap_or(i32::MAX)
+}
+
+fn known_address_days() -> i32 {
+    i32::try_from(KNOWN_ADDRESS_DAYS).unwrap_or(i32::MAX)
+}
+
+async fn count(pool: &PgPool, from: &str, bind: Option<i64>) -> Result<u64, sqlx::Error> {
+    let query = format!("SELECT COUNT(*) {from}");
+    let query = sqlx::query_scalar::<_, i64>(&query);
+    let n = match bind {
+        Some(v) => query.bind(v).fetch_one(pool).await?,
+        None => query.fetch_one(pool).await?,
+    };
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
+/// What a pass would remove now, removing nothing (an administrator's dry run).
+pub async fn preview(
+    pool: &PgPool,
+    storage: &dyn BlobStore,
+    policy: &RetentionPolicy,
+) -> Result<Swept, sqlx::Error> {
+    Ok(Swept {
+        idempotency_keys: count(pool, EXPIRED_KEYS, Some(key_ttl(policy))).await?,
+        sessions: count(pool, ENDED_SESSIONS, Some(ENDED_SESSION_GRACE_SECS)).await?,
+        refresh_tokens: count(pool, EXPIRED_REFRESH_TOKENS, Some(ENDED_SESSION_GRACE_SECS)).await?,
+        uploads: uploads::count_overdue(pool).await?,
+        rate_limit_counters: count(pool, ENDED_WINDOWS, None).await?,
+        login_lockouts: count(pool, ENDED_LOCKOUTS, None).await?
+            + count(pool, STALE_ADDRESSES, Some(i64::from(known_address_days()))).await?,
+        orphan_sessions: orphan_sessions(pool, storage, policy.orphan_file_grace_secs)
+            .await?
+            .len() as u64,
+        access_log_rows: count(
+            pool,
+            OLD_ACCESS_LOG,
+            Some(i64::from(access_log_days(policy))),
+        )
+        .await?,
+        transcripts_purged: crate::routes::transcripts::count_expired(pool).await?,
+    })
+}
+
+/// Runs `work` under the clean-up's advisory lock, or answers [`Busy`](Pass::Busy) when another
+/// server holds it.
+pub async fn locked<F, Fut>(pool: &PgPool, work: F) -> Result<Option<Swept>, sqlx::Error>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<Swept, sqlx::Error>>,
+{
     let mut lock = pool.acquire().await?;
     let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
         .bind(LOCK_KEY)
         .fetch_one(&mut *lock)
         .await?;
     if !locked {
-        return Ok(Pass::Busy);
+        return Ok(None);
     }
-    let swept = sweep(pool, staging, storage, policy).await;
-    // Unlocked whatever the sweep did; a failure here closes the connection, which unlocks.
+    let done = work().await;
+    // Unlocked whatever the work did; a failure here closes the connection, which unlocks.
     let unlocked = sqlx::query("SELECT pg_advisory_unlock($1)")
         .bind(LOCK_KEY)
         .execute(&mut *lock)
@@ -113,48 +199,60 @@ pub async fn run_once(
     if unlocked.is_err() {
         lock.close_on_drop();
     }
-    swept.map(Pass::Ran)
+    done.map(Some)
 }
 
-async fn sweep(
+/// Removes the files of deleted sessions only (an administrator's run of that step).
+pub async fn remove_orphans(
+    pool: &PgPool,
+    storage: &dyn BlobStore,
+    policy: &RetentionPolicy,
+) -> Result<Swept, sqlx::Error> {
+    Ok(Swept {
+        orphan_sessions: remove_orphan_files(pool, storage, policy.orphan_file_grace_secs).await?,
+        ..Swept::default()
+    })
+}
+
+/// Expires abandoned uploads and removes their bytes only (an administrator's run of that step).
+pub async fn remove_abandoned_uploads(
+    pool: &PgPool,
+    staging: &UploadStaging,
+) -> Result<Swept, sqlx::Error> {
+    Ok(Swept {
+        uploads: expire_uploads(pool, staging).await?,
+        ..Swept::default()
+    })
+}
+
+/// One whole pass, without the lock (see [`locked`]).
+pub async fn sweep(
     pool: &PgPool,
     staging: &UploadStaging,
     storage: &dyn BlobStore,
     policy: &RetentionPolicy,
 ) -> Result<Swept, sqlx::Error> {
-    // Capped at a century so the interval stays in range.
-    let key_ttl =
-        i64::try_from(policy.idempotency_key_ttl_secs.min(100 * 365 * 86_400)).unwrap_or(0);
-    let idempotency_keys = sqlx::query(
-        "DELETE FROM idempotency_keys WHERE created_at < NOW() - $1::bigint * INTERVAL '1 second'",
-    )
-    .bind(key_ttl)
-    .execute(pool)
-    .await?
-    .rows_affected();
-    let sessions = sqlx::query(
-        "DELETE FROM auth_sessions
-         WHERE expires_at < NOW() - $1::bigint * INTERVAL '1 second'
-            OR revoked_at < NOW() - $1::bigint * INTERVAL '1 second'",
-    )
-    .bind(ENDED_SESSION_GRACE_SECS)
-    .execute(pool)
-    .await?
-    .rows_affected();
-    let refresh_tokens = sqlx::query(
-        "DELETE FROM refresh_tokens
-         WHERE expires_at < NOW() - $1::bigint * INTERVAL '1 second'",
-    )
-    .bind(ENDED_SESSION_GRACE_SECS)
-    .execute(pool)
-    .await?
-    .rows_affected();
+    let idempotency_keys = sqlx::query(&format!("DELETE {EXPIRED_KEYS}"))
+        .bind(key_ttl(policy))
+        .execute(pool)
+        .await?
+        .rows_affected();
+    let sessions = sqlx::query(&format!("DELETE {ENDED_SESSIONS}"))
+        .bind(ENDED_SESSION_GRACE_SECS)
+        .execute(pool)
+        .await?
+        .rows_affected();
+    let refresh_tokens = sqlx::query(&format!("DELETE {EXPIRED_REFRESH_TOKENS}"))
+        .bind(ENDED_SESSION_GRACE_SECS)
+        .execute(pool)
+        .await?
+        .rows_affected();
     let uploads = expire_uploads(pool, staging).await?;
     // Every limit counts in windows of a minute.
     let rate_limit_counters = crate::limiter::prune(pool, None, 60.0).await?;
     let login_lockouts = prune_login_state(pool).await?;
     let orphan_sessions = remove_orphan_files(pool, storage, policy.orphan_file_grace_secs).await?;
-    let access_log_rows = prune_access_log(pool, policy.access_log_retention_days).await?;
+    let access_log_rows = prune_access_log(pool, access_log_days(policy)).await?;
     let transcripts_purged = crate::routes::transcripts::purge_expired(pool).await?;
     Ok(Swept {
         idempotency_keys,
@@ -172,21 +270,15 @@ async fn sweep(
 /// Lockouts whose last failure is a day old and that no longer lock (a failure after a day
 /// starts the count afresh anyway), and sign-in addresses not used for [`KNOWN_ADDRESS_DAYS`].
 async fn prune_login_state(pool: &PgPool) -> Result<u64, sqlx::Error> {
-    let lockouts = sqlx::query(
-        "DELETE FROM login_lockouts
-         WHERE last_failure_at < NOW() - INTERVAL '1 day'
-           AND (locked_until IS NULL OR locked_until < NOW())",
-    )
-    .execute(pool)
-    .await?
-    .rows_affected();
-    let addresses = sqlx::query(
-        "DELETE FROM login_known_addresses WHERE last_success_at < NOW() - make_interval(days => $1)",
-    )
-    .bind(i32::try_from(KNOWN_ADDRESS_DAYS).unwrap_or(i32::MAX))
-    .execute(pool)
-    .await?
-    .rows_affected();
+    let lockouts = sqlx::query(&format!("DELETE {ENDED_LOCKOUTS}"))
+        .execute(pool)
+        .await?
+        .rows_affected();
+    let addresses = sqlx::query(&format!("DELETE {STALE_ADDRESSES}"))
+        .bind(known_address_days())
+        .execute(pool)
+        .await?
+        .rows_affected();
     Ok(lockouts + addresses)
 }
 
@@ -198,29 +290,7 @@ async fn remove_orphan_files(
     storage: &dyn BlobStore,
     grace_secs: u64,
 ) -> Result<u64, sqlx::Error> {
-    let folders = match storage.session_folders().await {
-        Ok(folders) => folders,
-        Err(e) => {
-            tracing::warn!(error = %e, "listing stored sessions for the clean-up");
-            return Ok(0);
-        }
-    };
-    let grace = Duration::from_secs(grace_secs);
-    let candidates: Vec<uuid::Uuid> = folders
-        .into_iter()
-        .filter(|(_, age)| *age >= grace)
-        .map(|(id, _)| id)
-        .collect();
-    if candidates.is_empty() {
-        return Ok(0);
-    }
-    let orphans: Vec<uuid::Uuid> = sqlx::query_scalar(
-        "SELECT id FROM unnest($1::uuid[]) AS c(id)
-         WHERE NOT EXISTS (SELECT 1 FROM exercise_sessions s WHERE s.id = c.id)",
-    )
-    .bind(&candidates)
-    .fetch_all(pool)
-    .await?;
+    let orphans = orphan_sessions(pool, storage, grace_secs).await?;
     let mut removed = 0;
     for id in orphans {
         if let Err(e) = storage.remove_session(id).await {
@@ -236,19 +306,50 @@ async fn remove_orphan_files(
     Ok(removed)
 }
 
+/// The sessions with stored files, unchanged for `grace_secs`, that no longer exist (none when
+/// the storage cannot be listed: logged, retried next pass).
+async fn orphan_sessions(
+    pool: &PgPool,
+    storage: &dyn BlobStore,
+    grace_secs: u64,
+) -> Result<Vec<uuid::Uuid>, sqlx::Error> {
+    let folders = match storage.session_folders().await {
+        Ok(folders) => folders,
+        Err(e) => {
+            tracing::warn!(error = %e, "listing stored sessions for the clean-up");
+            return Ok(Vec::new());
+        }
+    };
+    let grace = Duration::from_secs(grace_secs);
+    let candidates: Vec<uuid::Uuid> = folders
+        .into_iter()
+        .filter(|(_, age)| *age >= grace)
+        .map(|(id, _)| id)
+        .collect();
+    if candidates.is_empty() {
+        return Ok(Vec::new());
+    }
+    sqlx::query_scalar(
+        "SELECT id FROM unnest($1::uuid[]) AS c(id)
+         WHERE NOT EXISTS (SELECT 1 FROM exercise_sessions s WHERE s.id = c.id)",
+    )
+    .bind(&candidates)
+    .fetch_all(pool)
+    .await
+}
+
 /// Removes access log rows older than `days`, in a transaction that tells the table's trigger
 /// this is the retention (which still keeps anything younger than a year).
-async fn prune_access_log(pool: &PgPool, days: u32) -> Result<u64, sqlx::Error> {
+async fn prune_access_log(pool: &PgPool, days: i32) -> Result<u64, sqlx::Error> {
     let mut tx = pool.begin().await?;
     sqlx::query("SET LOCAL physalign.access_log_retention = 'on'")
         .execute(&mut *tx)
         .await?;
-    let removed =
-        sqlx::query("DELETE FROM access_logs WHERE timestamp < NOW() - make_interval(days => $1)")
-            .bind(i32::try_from(days.max(365)).unwrap_or(i32::MAX))
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+    let removed = sqlx::query(&format!("DELETE {OLD_ACCESS_LOG}"))
+        .bind(days)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
     tx.commit().await?;
     Ok(removed)
 }
@@ -314,23 +415,38 @@ pub async fn run_scheduled(state: &AppState, every: Duration) -> Result<Tick, sq
     Ok(Tick::Claimed(pass))
 }
 
-/// Ticks the schedule of one pass `every` until the task is dropped: often enough (a tenth of the
-/// interval, between one second and a minute) that a slot is claimed soon after it starts,
-/// whichever replicas are up; the first slot at once.
-pub async fn run_periodically(state: AppState, every: Duration) {
+/// Calls `tick` for a schedule of one pass `every` until the task is dropped: often enough (a
+/// tenth of the interval, between one second and a minute) that a slot is claimed soon after it
+/// starts, whichever replicas are up; the first at once.
+pub async fn tick_every<F, Fut>(every: Duration, mut tick: F)
+where
+    F: FnMut(Duration) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
     let every = every.max(Duration::from_secs(1));
-    let tick = (every / 10).clamp(Duration::from_secs(1), Duration::from_secs(60));
-    let mut ticks = tokio::time::interval(tick);
+    let period = (every / 10).clamp(Duration::from_secs(1), Duration::from_secs(60));
+    let mut ticks = tokio::time::interval(period);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticks.tick().await;
-        match run_scheduled(&state, every).await {
-            Ok(Tick::Claimed(Pass::Ran(swept))) => tracing::info!(?swept, "retention pass"),
-            Ok(Tick::Claimed(Pass::Busy)) => {
-                tracing::debug!("retention pass skipped: the previous one still runs")
-            }
-            Ok(Tick::AlreadyRun) => {}
-            Err(e) => tracing::warn!(error = %e, "retention pass failed"),
-        }
+        tick(every).await;
     }
+}
+
+/// Runs the clean-up's schedule (see [`tick_every`]) until the task is dropped.
+pub async fn run_periodically(state: AppState, every: Duration) {
+    tick_every(every, |every| {
+        let state = state.clone();
+        async move {
+            match run_scheduled(&state, every).await {
+                Ok(Tick::Claimed(Pass::Ran(swept))) => tracing::info!(?swept, "retention pass"),
+                Ok(Tick::Claimed(Pass::Busy)) => {
+                    tracing::debug!("retention pass skipped: the previous one still runs")
+                }
+                Ok(Tick::AlreadyRun) => {}
+                Err(e) => tracing::warn!(error = %e, "retention pass failed"),
+            }
+        }
+    })
+    .await
 }

@@ -7,7 +7,7 @@
 mod common;
 
 use common::{start, PASSWORD};
-use physalign_server::retention::{Pass, RetentionPolicy, LOCK_KEY};
+use physalign_server::retention::{Pass, RetentionPolicy, Swept, LOCK_KEY};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
@@ -193,44 +193,6 @@ async fn a_pass_removes_what_expired_and_skips_while_another_server_runs_one() {
     assert_eq!(r.expect(200)["status"], "open");
 }
 
-/// Uploads `file` as the session's pose data through the resumable upload and completes it.
-async fn store_pose_file(srv: &common::TestServer, token: &str, session: &str, file: &[u8]) {
-    let created = srv
-        .call(
-            "POST",
-            "/api/uploads",
-            Some(token),
-            Some(
-                json!({"session_id": session, "kind": "pose_data", "size_bytes": file.len(),
-                        "sha256": hex::encode(Sha256::digest(file))}),
-            ),
-        )
-        .await;
-    let id = created.expect(201)["upload_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let resp = srv
-        .http
-        .patch(format!("{}/api/uploads/{id}", srv.base))
-        .bearer_auth(token)
-        .header("content-type", "application/offset+octet-stream")
-        .header("upload-offset", "0")
-        .body(file.to_vec())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200);
-    srv.call(
-        "POST",
-        &format!("/api/uploads/{id}/complete"),
-        Some(token),
-        None,
-    )
-    .await
-    .expect(200);
-}
-
 #[tokio::test]
 async fn deleted_sessions_files_ended_lockouts_and_old_access_log_rows_go_and_nothing_else() {
     let srv = start().await;
@@ -238,7 +200,8 @@ async fn deleted_sessions_files_ended_lockouts_and_old_access_log_rows_go_and_no
     let kept = srv.session(&patient).await;
     let deleted = srv.session(&patient).await;
     for session in [&kept, &deleted] {
-        store_pose_file(&srv, &patient.access, session, &[3u8; 1000]).await;
+        srv.store_pose_file(&patient.access, session, &[3u8; 1000])
+            .await;
     }
     let folder = |id: &str| srv.storage.path().join("sessions").join(id);
     assert!(folder(&deleted).is_dir());
@@ -368,9 +331,22 @@ async fn deleted_sessions_files_ended_lockouts_and_old_access_log_rows_go_and_no
         access_log_retention_days: 365,
         ..RetentionPolicy::default()
     };
+    // The administrator's preview counts what the pass then removes (rate-limit windows aside:
+    // they end with the clock).
+    let preview = srv.retention_preview(&policy).await;
     let Pass::Ran(swept) = srv.retention_pass(&policy).await else {
         panic!("the lock was free");
     };
+    assert_eq!(
+        Swept {
+            rate_limit_counters: 0,
+            ..preview
+        },
+        Swept {
+            rate_limit_counters: 0,
+            ..swept
+        }
+    );
     assert_eq!(swept.orphan_sessions, 1, "{swept:?}");
     assert_eq!(swept.access_log_rows, 1, "{swept:?}");
     assert!(!folder(&deleted).exists());

@@ -85,6 +85,16 @@ impl UploadRow {
     }
 }
 
+/// Open uploads past their expiry, which the clean-up expires.
+pub async fn count_overdue(pool: &PgPool) -> Result<u64, sqlx::Error> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM resumable_uploads WHERE status = 'open' AND expires_at < NOW()",
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
 /// Marks up to 100 open uploads past their expiry as expired; returns their ids (whose bytes
 /// the caller deletes).
 pub async fn expire_overdue(pool: &PgPool) -> Result<Vec<Uuid>, sqlx::Error> {

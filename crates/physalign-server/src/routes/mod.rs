@@ -2,9 +2,11 @@
 //! merges them with the middleware every area shares.
 
 pub mod admin;
+pub mod analytics;
 pub mod appointments;
 pub mod assessments;
 pub mod auth;
+pub mod cleanup;
 pub mod clients;
 pub mod clinic_sessions;
 pub mod clinical;
@@ -33,6 +35,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
     let json_api = Router::new()
         .merge(auth::router())
         .merge(admin::router())
+        .merge(cleanup::router())
         .merge(patients::router())
         .merge(sessions::router())
         .merge(signed_upload::router())
@@ -48,6 +51,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(clients::router())
         .merge(templates::router())
         .merge(clinic_sessions::router())
+        .merge(analytics::router())
         .layer(from_fn_with_state(state.clone(), idempotency::idempotency))
         // Outside the idempotency claim, so an abandoned request releases it.
         .layer(from_fn_with_state(state.clone(), request_timeout::limit));

@@ -402,6 +402,19 @@ pub async fn save_transcript(
     }))
 }
 
+/// Transcripts the clean-up would purge now.
+pub async fn count_expired(pool: &PgPool) -> Result<u64, sqlx::Error> {
+    let n: i64 = sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM session_transcripts t JOIN exercise_sessions s ON s.id = t.session_id
+         WHERE t.removed IS NULL AND {} <= NOW()",
+        PURGE_AT_SQL.replace("$2", "$1")
+    ))
+    .bind(retention_days())
+    .fetch_one(pool)
+    .await?;
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
 /// Purges every transcript past its retention (see [`PURGE_AT_SQL`]); returns how many.
 pub async fn purge_expired(pool: &PgPool) -> Result<u64, sqlx::Error> {
     let purged: i64 = sqlx::query_scalar(&format!(

@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use physalign_server::config::ServerConfig;
 use physalign_server::state::AppState;
 use serde_json::{json, Value};
+use sha2::Digest;
 
 pub use pg::cluster;
 
@@ -103,6 +104,20 @@ impl TestServer {
         physalign_server::retention::run_once(&self.pool, &staging, &storage, policy)
             .await
             .expect("retention pass")
+    }
+}
+
+impl TestServer {
+    /// What a clean-up pass under `policy` would remove now.
+    pub async fn retention_preview(
+        &self,
+        policy: &physalign_server::retention::RetentionPolicy,
+    ) -> physalign_server::retention::Swept {
+        let storage =
+            physalign_server::storage::LocalDiskStore::new(self.storage.path().to_path_buf());
+        physalign_server::retention::preview(&self.pool, &storage, policy)
+            .await
+            .expect("retention preview")
     }
 }
 
@@ -403,6 +418,44 @@ impl TestServer {
         )
         .await
         .expect("assign");
+    }
+
+    /// Uploads `file` as the session's pose data through the resumable upload and completes it.
+    pub async fn store_pose_file(&self, token: &str, session: &str, file: &[u8]) {
+        let created = self
+            .call(
+                "POST",
+                "/api/uploads",
+                Some(token),
+                Some(
+                    json!({"session_id": session, "kind": "pose_data", "size_bytes": file.len(),
+                            "sha256": hex::encode(sha2::Sha256::digest(file))}),
+                ),
+            )
+            .await;
+        let id = created.expect(201)["upload_id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let resp = self
+            .http
+            .patch(format!("{}/api/uploads/{id}", self.base))
+            .bearer_auth(token)
+            .header("content-type", "application/offset+octet-stream")
+            .header("upload-offset", "0")
+            .body(file.to_vec())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        self.call(
+            "POST",
+            &format!("/api/uploads/{id}/complete"),
+            Some(token),
+            None,
+        )
+        .await
+        .expect(200);
     }
 
     /// Creates a session for `patient` (as the patient) and returns its id.
