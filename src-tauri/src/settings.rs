@@ -2,6 +2,7 @@
 //! database. Written atomically so a crash never leaves half a file.
 
 use physalign_recorder::program::ProgramItem;
+use physalign_speech::Vocabulary;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use ts_rs::TS;
@@ -38,6 +39,9 @@ pub struct Settings {
     pub program: Vec<ProgramItem>,
     /// Minutes without activity before the therapist's workspace locks.
     pub lock_idle_minutes: u32,
+    /// The clinic's words for the speech recogniser: terms it is primed with, replacements of
+    /// what it writes.
+    pub vocabulary: Vocabulary,
 }
 
 impl Default for Settings {
@@ -56,6 +60,7 @@ impl Default for Settings {
                 target_angle: None,
             }],
             lock_idle_minutes: physalign_workspace::lock::DEFAULT_IDLE_MINUTES,
+            vocabulary: Vocabulary::default(),
         }
     }
 }

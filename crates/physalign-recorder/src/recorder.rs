@@ -60,6 +60,8 @@ pub struct SpeechRequest {
     pub microphone: Option<String>,
     /// Whisper model name, e.g. `tiny.en`.
     pub model: String,
+    /// The clinic's terms and replacements (the settings').
+    pub vocabulary: physalign_domain::vocabulary::Vocabulary,
 }
 
 /// How a recording ended.

@@ -96,7 +96,10 @@ fn capture(
     let speech_error = |e: physalign_speech::SpeechError| RecorderError::Speech(e.to_string());
     let store = Store::open(store_path)?;
     let transcriber = WhisperTranscriber::load(&request.model).map_err(speech_error)?;
-    let options = TranscribeOptions::default();
+    let options = TranscribeOptions {
+        vocabulary: request.vocabulary.clone(),
+        ..TranscribeOptions::default()
+    };
     let language = options.language.clone().unwrap_or_else(|| "auto".into());
     let live = LiveTranscript::begin(&store, Some(session_id), transcriber.model(), &language)
         .map_err(speech_error)?;

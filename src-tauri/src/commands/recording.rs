@@ -103,6 +103,7 @@ pub async fn start_recording<R: Runtime>(
         let speech = settings.transcribe.then(|| SpeechRequest {
             microphone: settings.microphone.clone(),
             model: settings.whisper_model.clone(),
+            vocabulary: settings.vocabulary.clone(),
         });
         let request = RecordingRequest {
             source: request.source,

@@ -2,7 +2,7 @@
 //! the app's own measurements.
 
 use super::{blocking_task, SharedState};
-use crate::error::CommandResult;
+use crate::error::{CommandError, CommandResult};
 use crate::settings::{self, Settings};
 use crate::state::LaunchMetrics;
 use physalign_store::{ConsentSettings, Store};
@@ -43,10 +43,17 @@ pub fn app_info(state: State<'_, SharedState>) -> AppInfo {
 
 /// Saves the preferences; returns them as stored.
 #[tauri::command]
-pub fn save_settings(state: State<'_, SharedState>, settings: Settings) -> CommandResult<Settings> {
+pub fn save_settings(
+    state: State<'_, SharedState>,
+    mut settings: Settings,
+) -> CommandResult<Settings> {
     for item in &settings.program {
         state.catalogue.get(&item.exercise_id)?;
     }
+    settings.vocabulary = settings
+        .vocabulary
+        .checked()
+        .map_err(|e| CommandError::new(format!("Speech vocabulary: {e}.")))?;
     settings::save(&state.paths.settings, &settings)?;
     state.set_settings(settings.clone());
     Ok(settings)

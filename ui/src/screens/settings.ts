@@ -4,6 +4,7 @@ import { call } from "../ipc";
 import type { Consent } from "../bindings/Consent";
 import type { Devices } from "../bindings/Devices";
 import type { SyncStatus } from "../bindings/SyncStatus";
+import type { Vocabulary } from "../bindings/Vocabulary";
 import { el, mount, type Child } from "../dom";
 import { when } from "../format";
 import { errorMessage, showingErrors, toast } from "../toast";
@@ -110,6 +111,29 @@ function careTeamSection(rerender: () => Promise<void>): HTMLElement {
   return el("fieldset", { id: "care-team" }, el("legend", {}, "Who can see my data"), list);
 }
 
+/** The clinic's words for the speech recogniser: terms one per line, replacements one per line as
+ * `heard = written`. The engine checks them when they are saved and says what it refuses. */
+function vocabularyFields(current: Vocabulary): { section: HTMLElement; read: () => Vocabulary } {
+  const terms = el("textarea", { id: "vocabulary-terms", rows: 4, cols: 40 });
+  terms.value = current.terms.join("\n");
+  const replacements = el("textarea", { id: "vocabulary-replacements", rows: 4, cols: 40 });
+  replacements.value = current.replacements.map((r) => `${r.heard} = ${r.written}`).join("\n");
+  const lines = (text: string) => text.split("\n").map((l) => l.trim()).filter((l) => l.length > 0);
+  return {
+    section: el("fieldset", { id: "vocabulary" }, el("legend", {}, "Speech vocabulary"),
+      el("p", { class: "muted" }, "Names the transcription should know (exercises, anatomy, medicines, people), one per line, and exact corrections of what it writes, one per line as: heard = written."),
+      el("label", {}, "Terms", el("br"), terms), el("br"),
+      el("label", {}, "Corrections", el("br"), replacements)),
+    read: () => ({
+      terms: lines(terms.value),
+      replacements: lines(replacements.value).map((line) => {
+        const at = line.indexOf("=");
+        return at < 0 ? { heard: line, written: "" } : { heard: line.slice(0, at).trim(), written: line.slice(at + 1).trim() };
+      }),
+    }),
+  };
+}
+
 export const settingsScreen: Screen = {
   async render(root) {
     const rerender = () => settingsScreen.render(root, new URLSearchParams(), undefined);
@@ -120,9 +144,11 @@ export const settingsScreen: Screen = {
       ({ cameras: [], microphones: [], microphone_error: errorMessage(e) })));
     const fields = deviceFields(devices, draft);
     const spoken = el("input", { type: "checkbox", id: "spoken-cues", checked: draft.spoken_cues });
+    const vocabulary = vocabularyFields(draft.vocabulary);
     const save = el("button", { id: "save-settings" }, "Save");
     save.addEventListener("click", showingErrors(async () => {
       draft.spoken_cues = spoken.checked;
+      draft.vocabulary = vocabulary.read();
       fields.apply(draft);
       state.settings = await call("save_settings", { settings: draft });
       toast("Saved.");
@@ -156,7 +182,9 @@ export const settingsScreen: Screen = {
       fields.camera,
       fields.microphone,
       el("fieldset", {}, el("legend", {}, "During exercise"),
-        el("label", {}, spoken, " Say form cues aloud (needs espeak-ng)"), el("br"), save),
+        el("label", {}, spoken, " Say form cues aloud (needs espeak-ng)")),
+      vocabulary.section,
+      save,
       typeof consent === "string" ? el("p", { id: "consent" }, consent) : consentSection(consent),
       !isClinician() && known?.role === "patient" ? careTeamSection(rerender) : null,
       el("fieldset", {}, el("legend", {}, "Clinic server"),

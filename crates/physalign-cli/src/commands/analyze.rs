@@ -378,6 +378,7 @@ fn attach_speech(store: &Store, session: Uuid, audio: &Path, model: &str) -> any
         clinic_prompt: true,
         language: "en".into(),
         beam: None,
+        vocabulary: None,
     };
     let transcriber = model.load()?;
     let (transcript, seconds) = crate::commands::transcribe::transcribe_file(

@@ -44,6 +44,9 @@ pub struct RecordArgs {
     /// Microphone name (a substring is enough); the default input otherwise.
     #[arg(long, requires = "transcribe")]
     pub microphone: Option<String>,
+    /// The clinic's vocabulary for the transcription (see `physalign transcribe --vocabulary`).
+    #[arg(long, value_name = "FILE", requires = "transcribe")]
+    pub vocabulary: Option<std::path::PathBuf>,
     /// Print every event as a JSON line on standard output.
     #[arg(long)]
     pub json: bool,
@@ -103,12 +106,16 @@ pub fn run(args: RecordArgs, global: &GlobalArgs) -> anyhow::Result<()> {
                 max_fps: 0.0,
                 ..PreviewOptions::default()
             },
-            speech: args
-                .transcribe
-                .map(|model| physalign_recorder::SpeechRequest {
+            speech: match args.transcribe {
+                Some(model) => Some(physalign_recorder::SpeechRequest {
                     microphone: args.microphone.clone(),
                     model,
+                    vocabulary: crate::commands::transcribe::load_vocabulary(
+                        args.vocabulary.as_deref(),
+                    )?,
                 }),
+                None => None,
+            },
         },
         Arc::new(move |event| print_event(&event, json, &last_reps)),
     )?;

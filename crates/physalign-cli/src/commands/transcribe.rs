@@ -7,7 +7,7 @@ use physalign_speech::persist;
 use physalign_speech::stream::StreamingTranscription;
 use physalign_speech::transcribe::{default_threads, Segment, Transcript};
 use physalign_speech::wer::word_errors;
-use physalign_speech::{ModelSource, TranscribeOptions, WhisperTranscriber};
+use physalign_speech::{ModelSource, TranscribeOptions, Vocabulary, WhisperTranscriber};
 use physalign_store::Store;
 use serde_json::json;
 use std::path::{Path, PathBuf};
@@ -38,6 +38,29 @@ pub struct ModelArgs {
     /// Beam search width (default: greedy decoding, the fastest).
     #[arg(long)]
     pub beam: Option<usize>,
+    /// The clinic's vocabulary: a JSON file `{"terms": [...], "replacements": [{"heard",
+    /// "written"}]}` (the app's settings keep the same): terms prime the recogniser, replacements
+    /// fix what it writes.
+    #[arg(long, value_name = "FILE")]
+    pub vocabulary: Option<PathBuf>,
+}
+
+/// The vocabulary in `path` (checked), or none.
+pub fn load_vocabulary(path: Option<&Path>) -> anyhow::Result<Vocabulary> {
+    let Some(path) = path else {
+        return Ok(Vocabulary::default());
+    };
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading the vocabulary {}", path.display()))?;
+    let vocabulary: Vocabulary = serde_json::from_str(&text).with_context(|| {
+        format!(
+            "{} is not a vocabulary (JSON terms and replacements)",
+            path.display()
+        )
+    })?;
+    vocabulary
+        .checked()
+        .with_context(|| format!("the vocabulary {}", path.display()))
 }
 
 impl ModelArgs {
@@ -69,6 +92,7 @@ impl ModelArgs {
             prompt: self.prompt.clone(),
             language: (self.language != "auto").then(|| self.language.clone()),
             beam_size: self.beam,
+            vocabulary: load_vocabulary(self.vocabulary.as_deref())?,
             ..Default::default()
         })
     }
