@@ -66,13 +66,14 @@ where
     F: FnMut(&Segment),
 {
     let mut state = transcriber.new_state()?;
+    let replacer = crate::vocabulary::Replacer::new(&options.vocabulary);
     let mut segmenter = Segmenter::new(options.vad);
     let mut segments: Vec<Segment> = Vec::new();
     let mut samples_seen = 0usize;
     let mut busy = 0.0;
     let mut handle = |chunk, segments: &mut Vec<Segment>, busy: &mut f64| {
         let started = Instant::now();
-        let found = transcriber.transcribe_chunk(&mut state, &chunk, options)?;
+        let found = transcriber.transcribe_chunk(&mut state, &chunk, options, replacer.as_ref())?;
         *busy += started.elapsed().as_secs_f64();
         for s in found {
             on_segment(&s);

@@ -7,7 +7,7 @@
 
 use crate::audio::{decode_file, AudioClip, WHISPER_SAMPLE_RATE};
 use crate::vad::{pack_chunks, speech_chunks, SpeechChunk, VadConfig};
-use crate::vocabulary::Vocabulary;
+use crate::vocabulary::{Replacer, Vocabulary};
 use crate::SpeechError;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -440,9 +440,11 @@ impl WhisperTranscriber {
             Some(state) => state,
             None => self.new_state()?,
         };
+        let replacer = Replacer::new(&options.vocabulary);
         let mut segments = Vec::new();
         for window in &windows {
-            let mut found = self.transcribe_chunk(&mut state, window, options)?;
+            let mut found =
+                self.transcribe_chunk(&mut state, window, options, replacer.as_ref())?;
             for s in &mut found {
                 s.speaker = speaker.map(str::to_string);
             }
@@ -452,12 +454,14 @@ impl WhisperTranscriber {
         Ok(segments)
     }
 
-    /// Transcribes one speech chunk with `state`; segment times are absolute.
+    /// Transcribes one speech chunk with `state`; segment times are absolute. `replacer` is
+    /// `options.vocabulary`'s, compiled once by the caller for all its chunks.
     pub fn transcribe_chunk(
         &self,
         state: &mut WhisperState,
         chunk: &SpeechChunk,
         options: &TranscribeOptions,
+        replacer: Option<&Replacer>,
     ) -> Result<Vec<Segment>, SpeechError> {
         let strategy = match options.beam_size {
             Some(beam) if beam > 1 => SamplingStrategy::BeamSearch {
@@ -502,7 +506,6 @@ impl WhisperTranscriber {
         let offset_ms = chunk.start_ms();
         let chunk_end_ms = chunk.end_ms();
         let eot = self.context.token_eot();
-        let replacer = crate::vocabulary::Replacer::new(&options.vocabulary);
         let mut segments = Vec::new();
         for i in 0..state.full_n_segments() {
             let Some(segment) = state.get_segment(i) else {
@@ -522,7 +525,7 @@ impl WhisperTranscriber {
             if is_non_speech(&text, confidence, segment.no_speech_probability()) {
                 continue;
             }
-            let text = match &replacer {
+            let text = match replacer {
                 Some(r) => r.apply(&text),
                 None => text,
             };

@@ -105,6 +105,18 @@ pub struct Request<'a> {
     pub headers: &'a [(&'static str, String)],
 }
 
+impl<'a> Request<'a> {
+    /// A request without a body to `path` under the idempotency key `key` (a retried outbox
+    /// step).
+    pub fn keyed(path: &'a str, key: &'a str) -> Self {
+        Self {
+            path,
+            idempotency_key: Some(key),
+            ..Request::default()
+        }
+    }
+}
+
 /// A signed-in connection to the central API.
 pub struct ApiClient {
     http: reqwest::Client,

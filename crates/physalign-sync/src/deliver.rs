@@ -732,14 +732,7 @@ async fn delete_transcript(
     let path = format!("/api/sessions/{}/transcript", entry.entity_id);
     let response = ctx
         .api
-        .send(
-            Method::DELETE,
-            &Request {
-                path: &path,
-                idempotency_key: Some(key),
-                ..Request::default()
-            },
-        )
+        .send(Method::DELETE, &Request::keyed(&path, key))
         .await?;
     match (response.status, response.error_code()) {
         (StatusCode::CONFLICT, Some(ErrorCode::TranscriptAlreadyDeleted)) => {
@@ -902,14 +895,7 @@ async fn program_item_end(
     let path = format!("/api/programs/{id}/end");
     let response = ctx
         .api
-        .send(
-            Method::POST,
-            &Request {
-                path: &path,
-                idempotency_key: Some(key),
-                ..Request::default()
-            },
-        )
+        .send(Method::POST, &Request::keyed(&path, key))
         .await?;
     let response = classify("end program item", response)?;
     if let Some(version) = answered_version(&response) {
@@ -933,14 +919,7 @@ async fn acknowledge_alert(
     let path = format!("/api/physio/alerts/{}/acknowledge", ack.alert_id);
     let response = ctx
         .api
-        .send(
-            Method::POST,
-            &Request {
-                path: &path,
-                idempotency_key: Some(key),
-                ..Request::default()
-            },
-        )
+        .send(Method::POST, &Request::keyed(&path, key))
         .await?;
     if response.status == StatusCode::NOT_FOUND
         && response.error_code() == Some(ErrorCode::AlertNotFound)

@@ -131,6 +131,25 @@ pub async fn load_transcript(
     })))
 }
 
+/// The access log row of one transcript call.
+async fn log(
+    state: &AppState,
+    user: &AuthUser,
+    client: &ClientInfo,
+    session_id: Uuid,
+    action: Action,
+) -> ApiResult<()> {
+    audit::record(
+        &state.pool,
+        Some(user),
+        AuditResource::SessionTranscript,
+        Some(session_id),
+        action,
+        client,
+    )
+    .await
+}
+
 fn retention_days() -> i32 {
     i32::try_from(TRANSCRIPT_RETENTION_DAYS).unwrap_or(i32::MAX)
 }
@@ -235,15 +254,7 @@ pub async fn put_transcript(
     .execute(&state.pool)
     .await?;
     let transcript = existing(&state.pool, session_id).await?;
-    audit::record(
-        &state.pool,
-        Some(&user),
-        AuditResource::SessionTranscript,
-        Some(session_id),
-        Action::Update,
-        &client,
-    )
-    .await?;
+    log(&state, &user, &client, session_id, Action::Update).await?;
     Ok(Json(transcript))
 }
 
@@ -259,15 +270,7 @@ pub async fn get_transcript(
     ApiPath(session_id): ApiPath<Uuid>,
 ) -> ApiResult<Json<SessionTranscript>> {
     access::visible_session(&state.pool, &user, session_id).await?;
-    audit::record(
-        &state.pool,
-        Some(&user),
-        AuditResource::SessionTranscript,
-        Some(session_id),
-        Action::Read,
-        &client,
-    )
-    .await?;
+    log(&state, &user, &client, session_id, Action::Read).await?;
     existing(&state.pool, session_id).await.map(Json)
 }
 
@@ -319,15 +322,7 @@ pub async fn delete_transcript(
     .await?;
     touch_session(&mut tx, session_id).await?;
     tx.commit().await?;
-    audit::record(
-        &state.pool,
-        Some(&user),
-        AuditResource::SessionTranscript,
-        Some(session_id),
-        Action::Delete,
-        &client,
-    )
-    .await?;
+    log(&state, &user, &client, session_id, Action::Delete).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -386,15 +381,7 @@ pub async fn save_transcript(
     };
     touch_session(&mut tx, session_id).await?;
     tx.commit().await?;
-    audit::record(
-        &state.pool,
-        Some(&user),
-        AuditResource::SessionTranscript,
-        Some(session_id),
-        Action::Update,
-        &client,
-    )
-    .await?;
+    log(&state, &user, &client, session_id, Action::Update).await?;
     Ok(Json(SavedTranscript {
         session_id,
         saved: true,
