@@ -31,7 +31,7 @@ use physalign_workspace::compare::SessionComparison;
 use physalign_workspace::lock::{LockStatus, Unlock};
 use physalign_workspace::measurement::{ChartMeasurement, Measurement};
 use physalign_workspace::replay::SessionReplay;
-use physalign_workspace::{RosterEntry, StartOfDay};
+use physalign_workspace::{PracticeMonitoring, RosterEntry, StartOfDay};
 use std::path::{Path, PathBuf};
 use ts_rs::{Config, ExportError, TS};
 
@@ -78,6 +78,7 @@ pub fn export(dir: &Path) -> Result<(), ExportError> {
         StartOfDay,
         RosterEntry,
         ChartView,
+        PracticeMonitoring,
         SessionReplay,
         SessionComparison,
         GoniometerJoint,

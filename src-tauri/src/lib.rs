@@ -104,6 +104,7 @@ pub fn with_commands<R: Runtime>(
             commands::workspace::workspace_today,
             commands::workspace::workspace_roster,
             commands::workspace::workspace_chart,
+            commands::workspace::workspace_monitoring,
             commands::workspace::workspace_replay,
             commands::workspace::workspace_compare,
             commands::workspace::workspace_measure,

@@ -191,6 +191,7 @@ fn the_workspace_is_refused_to_nobody_and_to_a_patient_by_the_engine() {
         ("workspace_today", json!({})),
         ("workspace_roster", json!({})),
         ("workspace_chart", json!({"patientId": Uuid::new_v4()})),
+        ("workspace_monitoring", json!({})),
         ("workspace_replay", json!({"sessionId": Uuid::new_v4()})),
         ("acknowledge_alert", json!({"alertId": Uuid::new_v4()})),
         ("end_item", json!({"itemId": Uuid::new_v4()})),
@@ -288,9 +289,24 @@ fn a_clinician_reviews_compares_and_prescribes_offline_until_the_lock_closes() {
         "write_review",
         json!({"draft": {"session_id": newer, "assessment": "NEEDS_IMPROVEMENT",
             "notes": "Deeper than last time; mind the knee.", "next_steps": "Three times a week",
-            "form_feedback": [{"timestamp_ms": 1200, "issue": "Knees cave in", "recommendation": null}]}}),
+            "form_feedback": [{"timestamp_ms": 1200, "issue": "Knees cave in", "recommendation": null}],
+            "minutes_spent": 7}}),
     );
     assert_eq!(review["assessment"], "NEEDS_IMPROVEMENT");
+    // The time spent counts towards the practice's remote-monitoring figures (two home days).
+    let monitoring = app.ok("workspace_monitoring", json!({}));
+    assert_eq!(monitoring["totals"]["patients"], 1);
+    let ada = &monitoring["patients"][0];
+    assert_eq!(ada["days_with_data"], 2);
+    assert_eq!(ada["data_days"], "2_to_15");
+    assert_eq!(ada["review_minutes"], 7);
+    assert_eq!(ada["readiness"], json!(["device_data_2_to_15"]));
+    let refused = app.err(
+        "write_review",
+        json!({"draft": {"session_id": older, "assessment": "GOOD", "notes": null,
+            "next_steps": null, "form_feedback": [], "minutes_spent": 0}}),
+    );
+    assert!(refused.contains("minutes spent"), "{refused}");
     let item = app.ok(
         "prescribe_item",
         json!({"draft": {"patient_id": patient.patient_id, "exercise_id": "squat", "sets": 3,
@@ -315,6 +331,7 @@ fn a_clinician_reviews_compares_and_prescribes_offline_until_the_lock_closes() {
     assert_eq!(edited["reps"], 12);
     let chart = app.ok("workspace_chart", json!({"patientId": patient.patient_id}));
     assert_eq!(chart["chart"]["program"][0]["item"]["reps"], 12);
+    assert_eq!(chart["monitoring"], monitoring["patients"][0]);
     let series = &chart["progress"][0];
     assert_eq!(series["joint"], "knee");
     assert_eq!(series["target"]["low"], 80.0);

@@ -26,6 +26,7 @@ import type { GoniometerJoint } from "./bindings/GoniometerJoint";
 import type { Measurement } from "./bindings/Measurement";
 import type { LockStatus } from "./bindings/LockStatus";
 import type { NewPatient } from "./bindings/NewPatient";
+import type { PracticeMonitoring } from "./bindings/PracticeMonitoring";
 import type { PrescribedItem } from "./bindings/PrescribedItem";
 import type { ProgramDraft } from "./bindings/ProgramDraft";
 import type { ProgramItemEdit } from "./bindings/ProgramItemEdit";
@@ -78,6 +79,7 @@ export interface Commands {
   workspace_today: { args: NoArgs; result: StartOfDay };
   workspace_roster: { args: { search?: string | null }; result: RosterEntry[] };
   workspace_chart: { args: { patientId: string }; result: ChartView };
+  workspace_monitoring: { args: { to?: string | null }; result: PracticeMonitoring };
   workspace_replay: { args: { sessionId: SessionId }; result: SessionReplay };
   workspace_compare: { args: { first: SessionId; second: SessionId }; result: SessionComparison };
   workspace_measure: { args: { sessionId: SessionId; joint: GoniometerJoint }; result: Measurement };

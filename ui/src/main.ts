@@ -15,6 +15,7 @@ import { roster } from "./screens/roster";
 import { patient } from "./screens/patient";
 import { review } from "./screens/review";
 import { compare } from "./screens/compare";
+import { monitoring } from "./screens/monitoring";
 import { apply, isClinician, refreshAccess, showNavigation, watchLock } from "./workspace";
 
 // Anything the content security policy blocks (an inline style, a script from elsewhere) is a
@@ -28,7 +29,7 @@ document.addEventListener("securitypolicyviolation", (event) => {
 });
 
 /** The therapist's screens: the engine refuses them to anyone but a signed-in clinician. */
-const THERAPIST_SCREENS = new Set(["workspace", "roster", "patient", "review", "compare"]);
+const THERAPIST_SCREENS = new Set(["workspace", "roster", "patient", "review", "compare", "monitoring"]);
 
 function syncBadgeText(status: SyncStatus): string {
   if (!status.server_url) return "Offline – no server";
@@ -65,7 +66,7 @@ async function boot(): Promise<void> {
     if (access.lock) apply(access.lock);
   }
   await startRouter({
-    screens: { welcome, today, record, session, history, settings: settingsScreen, workspace: start, roster, patient, review, compare },
+    screens: { welcome, today, record, session, history, settings: settingsScreen, workspace: start, roster, patient, review, compare, monitoring },
     home: isClinician() ? "workspace" : "today",
     // Nothing but the first-run screen makes sense before the user said who they are; the
     // therapist's screens are a clinician's (the engine refuses them anyway).

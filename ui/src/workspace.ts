@@ -7,8 +7,13 @@ import type { WorkspaceAccess } from "./bindings/WorkspaceAccess";
 import type { AlertKind } from "./bindings/AlertKind";
 import type { Grade } from "./bindings/Grade";
 import type { LockStatus } from "./bindings/LockStatus";
+import type { DataDays } from "./bindings/DataDays";
+import type { ReviewTime } from "./bindings/ReviewTime";
+import type { ReadinessCriterion } from "./bindings/ReadinessCriterion";
+import type { PatientMonitoring } from "./bindings/PatientMonitoring";
 import { el, mount } from "./dom";
 import { errorMessage } from "./toast";
+import { when } from "./format";
 import { go } from "./router";
 
 export const workspace: { access: WorkspaceAccess | null } = { access: null };
@@ -63,6 +68,39 @@ export const GRADES: { value: Grade; words: string }[] = [
 /** A stored grade in words. */
 export function gradeWords(assessment: string): string {
   return GRADES.find((g) => g.value === assessment)?.words ?? assessment.replaceAll("_", " ").toLowerCase();
+}
+
+const DATA_DAYS_WORDS: Record<DataDays, string> = { under_2: "under 2 days", "2_to_15": "2–15 days", "16_or_more": "16 days or more" };
+const REVIEW_TIME_WORDS: Record<ReviewTime, string> = { under_10: "under 10 min", "10_to_19": "10–19 min", "20_or_more": "20 min or more" };
+const CRITERION_WORDS: Record<ReadinessCriterion, string> = {
+  device_data_16: "Device data 16+ days",
+  device_data_2_to_15: "Device data 2–15 days",
+  management_20: "Management 20 min",
+  management_10: "Management 10 min",
+  interactive_contact: "Interactive contact",
+};
+
+/** A patient's days with data in words, with what is missing to the next threshold. */
+export function dataDaysWords(m: PatientMonitoring): string {
+  const short = m.days_short === null ? "" : ` · ${m.days_short} more for ${m.data_days === "under_2" ? "2" : "16"}`;
+  return `${m.days_with_data} day${m.days_with_data === 1 ? "" : "s"} (${DATA_DAYS_WORDS[m.data_days]})${short}`;
+}
+
+/** A patient's review time in words, with what is missing to the next threshold. */
+export function reviewTimeWords(m: PatientMonitoring): string {
+  const short = m.minutes_short === null ? "" : ` · ${m.minutes_short} more for ${m.review_time === "under_10" ? "10" : "20"}`;
+  return `${m.review_minutes} min in ${m.timed_reviews} review${m.timed_reviews === 1 ? "" : "s"} (${REVIEW_TIME_WORDS[m.review_time]})${short}`;
+}
+
+/** A patient's interactive contacts in words, with the latest. */
+export function contactWords(m: PatientMonitoring): string {
+  if (!m.interactive_contacts) return "none";
+  return `${m.interactive_contacts} (last ${when(m.last_contact_at)})`;
+}
+
+/** What a period meets, in words ("Nothing yet" when nothing). */
+export function readinessWords(m: PatientMonitoring): string {
+  return m.readiness.length ? m.readiness.map((c) => `✓ ${CRITERION_WORDS[c]}`).join(", ") : "Nothing yet";
 }
 
 /** The exercise id in words, e.g. `shoulder_abduction` → "Shoulder abduction". */

@@ -20,6 +20,8 @@ export type { SyncStatus } from "../src/bindings/SyncStatus";
 export type { TargetStatus } from "../src/bindings/TargetStatus";
 export type { TranscriptRetention } from "../src/bindings/TranscriptRetention";
 export type { ChartView } from "../src/bindings/ChartView";
+export type { PatientMonitoring } from "../src/bindings/PatientMonitoring";
+export type { PracticeMonitoring } from "../src/bindings/PracticeMonitoring";
 export type { Measurement } from "../src/bindings/Measurement";
 export type { LockStatus } from "../src/bindings/LockStatus";
 export type { PrescribedItem } from "../src/bindings/PrescribedItem";

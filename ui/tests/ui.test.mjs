@@ -740,6 +740,13 @@ const OVERVIEW = { session_id: NEW_SESSION, patient_id: PATIENT_ID, exercise_id:
 const ITEM = { id: ITEM_ID, patient_id: PATIENT_ID, exercise_id: "squat", sets: 3, reps: 8, hold_seconds: null, target_angle: 90, tolerance: 10, side: "both",
   per_week: 3, start_date: "2026-12-01", end_date: null, instructions: "Hold the rail", status: "active", version: 1,
   created_at: "2026-12-01T09:00:00Z", updated_at: "2026-12-01T09:00:00Z" };
+/**
+ * Remote-monitoring figures as the engine computes them (physalign_workspace::monitoring).
+ * @type {import("./mock-types").PatientMonitoring}
+ */
+const ADA_MONITORING = { patient_id: PATIENT_ID, first_name: "Ada", last_name: "Lovelace", period: { from: "2026-11-06", to: "2026-12-05" },
+  days_with_data: 16, data_days: "16_or_more", last_data_day: "2026-12-05", days_short: null, review_minutes: 22, timed_reviews: 3, review_time: "20_or_more",
+  minutes_short: null, interactive_contacts: 1, last_contact_at: "2026-12-02T15:00:00Z", readiness: ["device_data_16", "management_20", "interactive_contact"] };
 /** @type {import("./mock-types").ChartView} */
 const CHART = {
   chart: { patient: ADA, alerts: [DAY.alerts[0]], sessions: [OVERVIEW, { ...OVERVIEW, session_id: OLD_SESSION, started_at: "2026-12-03T09:00:00Z", mean_rom: 62, pain: null,
@@ -748,6 +755,7 @@ const CHART = {
   progress: [{ exercise_id: "squat", exercise_name: "Squat", joint: "knee", side: null, target: { angle: 90, low: 80, high: 100 },
     points: [{ session_id: OLD_SESSION, started_at: "2026-12-03T09:00:00Z", reached_deg: 108, rom_deg: 62, reps: 2, pain: null, in_band: false },
       { session_id: NEW_SESSION, started_at: "2026-12-05T09:00:00Z", reached_deg: 84, rom_deg: 88, reps: 2, pain: 6, in_band: true }] }],
+  monitoring: ADA_MONITORING,
 };
 /** @type {import("./mock-types").SessionReplay} */
 const REPLAY = {
@@ -924,16 +932,68 @@ test("a session review replays the skeleton in step with the chart, marks pain i
   await page.fill("#review-notes", "Deeper than last time.");
   await page.fill("#review-feedback", "Knees cave in\n\nSlow down at the bottom");
   await page.fill("#review-next", "Three times a week");
+  // The minutes spent start as the time the screen has been open, rounded up; the therapist corrects them.
+  assert.equal(await page.inputValue("#review-minutes"), "1");
+  await page.fill("#review-minutes", "14");
   await page.click("#review-save");
   await page.waitForFunction(() => window.__mock.calls.some((c) => c.cmd === "write_review"));
   const [saved] = await calls(page, "write_review");
   assert.deepEqual(saved.args.draft, { session_id: NEW_SESSION, assessment: "NEEDS_IMPROVEMENT", notes: "Deeper than last time.",
     form_feedback: [{ timestamp_ms: null, issue: "Knees cave in", recommendation: null }, { timestamp_ms: null, issue: "Slow down at the bottom", recommendation: null }],
-    next_steps: "Three times a week" });
+    next_steps: "Three times a week", minutes_spent: 14 });
   await page.waitForFunction(() => /Review saved \(Good\)/.test(document.querySelector("#review-status")?.textContent ?? ""));
   // The program can be changed from the review.
   await page.click(`button.end-item[data-item="${ITEM_ID}"]`);
   await page.waitForFunction(() => window.__mock.calls.some((c) => c.cmd === "end_item"));
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("the monitoring list shows the engine's days, minutes and contacts per patient, reached from the start of the day, and the chart shows the patient's", async () => {
+  const GRACE_ID = "77777777-1111-4222-8333-444444444444";
+  /** @type {import("./mock-types").PracticeMonitoring} */
+  const practice = {
+    period: ADA_MONITORING.period,
+    totals: { patients: 2, device_data_16: 1, device_data_2_to_15: 1, management_20: 1, management_10: 0, interactive_contact: 1 },
+    patients: [
+      { ...ADA_MONITORING, patient_id: GRACE_ID, first_name: "Grace", last_name: "Hopper", days_with_data: 15, data_days: "2_to_15", last_data_day: "2026-12-04",
+        days_short: 1, review_minutes: 9, timed_reviews: 1, review_time: "under_10", minutes_short: 1, interactive_contacts: 0, last_contact_at: null,
+        readiness: ["device_data_2_to_15"] },
+      ADA_MONITORING,
+    ],
+  };
+  const { page, errors } = await open({ ...THERAPIST, workspace_today: DAY, workspace_roster: [ADA], workspace_monitoring: practice, workspace_chart: CHART,
+    workspace_measurements: [] });
+  await page.waitForSelector("#ws-alerts");
+  assert.equal(await page.isVisible('nav a[href="#/monitoring"]'), true);
+  await page.click("#ws-monitoring-link");
+  await page.waitForSelector("#monitoring");
+  assert.equal((await calls(page, "workspace_monitoring"))[0].args.to, null, "today's period unless one is chosen");
+  assert.match(await text(page, "#monitoring-period-text"), /2026-11-06 to 2026-12-05/);
+  const rows = await page.$$eval("#monitoring tbody tr", (trs) => trs.map((t) => [...t.children].map((c) => c.textContent)));
+  assert.equal(rows.length, 2);
+  assert.deepEqual(rows[0]?.slice(0, 4), ["Hopper, Grace", "15 days (2–15 days) · 1 more for 16", "9 min in 1 review (under 10 min) · 1 more for 10", "none"], "in the engine's order");
+  assert.equal(rows[0]?.[4], "✓ Device data 2–15 days");
+  assert.equal(rows[1]?.[0], "Lovelace, Ada");
+  assert.equal(rows[1]?.[1], "16 days (16 days or more)");
+  assert.equal(rows[1]?.[2], "22 min in 3 reviews (20 min or more)");
+  assert.match(rows[1]?.[3] ?? "", /^1 \(last /);
+  assert.equal(rows[1]?.[4], "✓ Device data 16+ days, ✓ Management 20 min, ✓ Interactive contact");
+  const totals = await page.$$eval("#monitoring-totals dd", (dds) => dds.map((d) => d.textContent));
+  assert.deepEqual(totals, ["2", "1", "1", "1", "0", "1"]);
+  // Another period: the engine is asked for it.
+  await page.fill("#monitoring-to", "2026-11-30");
+  await page.click("#monitoring-period button");
+  await page.waitForFunction(() => window.__mock.calls.filter((c) => c.cmd === "workspace_monitoring").length === 2);
+  assert.equal((await calls(page, "workspace_monitoring"))[1].args.to, "2026-11-30");
+  // The patient's own figures in the chart.
+  await page.waitForSelector("#monitoring");
+  await page.click(`#monitoring tr[data-patient="${PATIENT_ID}"] a`);
+  await page.waitForSelector("#chart-monitoring");
+  assert.equal(await text(page, "#chart-monitoring-days"), "16 days (16 days or more)");
+  assert.equal(await text(page, "#chart-monitoring-minutes"), "22 min in 3 reviews (20 min or more)");
+  assert.match(await text(page, "#chart-monitoring-contacts"), /^1 \(last /);
+  assert.equal(await text(page, "#chart-monitoring-readiness"), "✓ Device data 16+ days, ✓ Management 20 min, ✓ Interactive contact");
   assert.deepEqual(errors, []);
   await page.close();
 });

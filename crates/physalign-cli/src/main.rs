@@ -106,6 +106,9 @@ enum Command {
     Appointments(commands::appointments::AppointmentsArgs),
     /// The clinician's start of the day: review queue, open alerts, today's patients (local).
     Today(commands::today::TodayArgs),
+    /// Remote-monitoring readiness over 30 days, per patient of the roster (local): days with
+    /// measured data, review minutes, interactive contacts.
+    Monitoring(commands::monitoring::MonitoringArgs),
     /// Patient-reported outcome measures: `outcome score MEASURE --answers A1,A2,…`.
     Outcome(commands::outcome::OutcomeArgs),
     /// PDF reports: `report progress [--patient ID] [--from DATE] [--to DATE] --out FILE.pdf`,
@@ -173,6 +176,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Alerts(args) => commands::alerts::run(args, &global),
         Command::Appointments(args) => commands::appointments::run(args, &global),
         Command::Today(args) => commands::today::run(args, &global),
+        Command::Monitoring(args) => commands::monitoring::run(args, &global),
         Command::Consent(args) => commands::consent::run(args, &global),
         Command::Transcript(args) => commands::transcript::run(args, &global),
         Command::Export(args) => commands::export::run(args, &global),

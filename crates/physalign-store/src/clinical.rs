@@ -339,12 +339,14 @@ pub struct SessionOverview {
     pub review: Option<SessionReview>,
 }
 
-/// Inserts the `session_reviews` row of a review written here (in the caller's transaction).
+/// Inserts the `session_reviews` row of a review written here, with the minutes the clinician
+/// spent on it when recorded (in the caller's transaction).
 pub(crate) fn insert_local_review(
     conn: &Connection,
     id: Uuid,
     session_id: Uuid,
     request: &serde_json::Value,
+    minutes_spent: Option<u32>,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     let text = |key: &str| {
@@ -355,8 +357,8 @@ pub(crate) fn insert_local_review(
     };
     conn.execute(
         "INSERT OR REPLACE INTO session_reviews (id, session_id, physiotherapist_id, assessment,
-             notes, next_steps, reviewed_at, origin, record)
-         VALUES (?1, ?2, NULL, ?3, ?4, ?5, ?6, 'local', ?7)",
+             notes, next_steps, reviewed_at, origin, record, minutes_spent)
+         VALUES (?1, ?2, NULL, ?3, ?4, ?5, ?6, 'local', ?7, ?8)",
         params![
             uuid_text(id),
             uuid_text(session_id),
@@ -369,6 +371,7 @@ pub(crate) fn insert_local_review(
                 .transpose()?,
             time_text(now),
             serde_json::to_string(request)?,
+            minutes_spent,
         ],
     )?;
     Ok(())

@@ -44,10 +44,11 @@ const MIGRATIONS: &[Migration] = &[
     migration!(11, "1100_soap_notes.sql"),
     migration!(12, "1200_signed_note_sync.sql"),
     migration!(13, "1300_transcript_retention.sql"),
+    migration!(14, "1400_review_minutes.sql"),
 ];
 
 /// The schema version this build creates.
-pub const SCHEMA_VERSION: i64 = 13;
+pub const SCHEMA_VERSION: i64 = 14;
 
 /// Brings the database up to [`SCHEMA_VERSION`]; does nothing when it already is.
 /// Returns the version found before migrating.

@@ -621,6 +621,19 @@ impl Store {
         session_id: Uuid,
         request: &serde_json::Value,
     ) -> Result<Uuid, StoreError> {
+        self.create_offline_review_with_minutes(id, session_id, request, None)
+    }
+
+    /// [`Store::create_offline_review`] with the minutes the clinician spent on the review (1 to
+    /// [`crate::REVIEW_MINUTES_MAX`]), kept on this device only: the upload is the same request.
+    pub fn create_offline_review_with_minutes(
+        &self,
+        id: Uuid,
+        session_id: Uuid,
+        request: &serde_json::Value,
+        minutes_spent: Option<u32>,
+    ) -> Result<Uuid, StoreError> {
+        let minutes_spent = minutes_spent.map(crate::check_review_minutes).transpose()?;
         let now = Utc::now();
         let tx = self.write_transaction()?;
         tx.execute(
@@ -633,7 +646,7 @@ impl Store {
                 time_text(now)
             ],
         )?;
-        crate::clinical::insert_local_review(&tx, id, session_id, request, now)?;
+        crate::clinical::insert_local_review(&tx, id, session_id, request, minutes_spent, now)?;
         enqueue(
             &tx,
             OutboxEntityKind::Review,

@@ -177,6 +177,8 @@ fn a_version_8_file_gets_the_sums_of_the_repetitions_it_holds() {
              DROP TABLE appointments; DROP TABLE therapy_goals;
              DROP TABLE soap_note_amendments; DROP TABLE soap_notes;
              DROP TABLE transcript_retention;
+             DROP INDEX idx_session_reviews_timed;
+             ALTER TABLE session_reviews DROP COLUMN minutes_spent;
              PRAGMA user_version = 8;",
         )
         .unwrap();

@@ -70,6 +70,10 @@ pub struct ReviewDraft {
     pub form_feedback: Vec<FeedbackDraft>,
     /// What to do next.
     pub next_steps: Option<String>,
+    /// Minutes the clinician spent on the review (1 to 480), counted as review time by
+    /// [`crate::monitoring`]; kept on this device (not part of the upload). A draft without
+    /// the field records none.
+    pub minutes_spent: Option<u32>,
 }
 
 /// A new program item as the program builder makes it.
@@ -126,8 +130,8 @@ fn require_on_roster(store: &Store, patient: Option<Uuid>) -> Result<Uuid, Works
     }
 }
 
-/// Stores a review of a session of a roster patient and queues it for sync; returns it as
-/// stored.
+/// Stores a review of a session of a roster patient (with the minutes spent on it, when given)
+/// and queues it for sync; returns it as stored.
 pub fn write_review(store: &Store, draft: ReviewDraft) -> Result<SessionReview, WorkspaceError> {
     let session = store
         .session_overview(draft.session_id)?
@@ -137,6 +141,10 @@ pub fn write_review(store: &Store, draft: ReviewDraft) -> Result<SessionReview, 
     if notes.as_ref().is_some_and(|n| n.chars().count() > 10_000) {
         return Err(invalid("notes", "at most 10000 characters"));
     }
+    let minutes_spent = draft
+        .minutes_spent
+        .map(physalign_store::check_review_minutes)
+        .transpose()?;
     let assessment = Assessment::parse(draft.assessment.as_str())
         .ok_or_else(|| invalid("assessment", draft.assessment.as_str()))?;
     let id = Uuid::new_v4();
@@ -164,7 +172,7 @@ pub fn write_review(store: &Store, draft: ReviewDraft) -> Result<SessionReview, 
         }),
     };
     let body = serde_json::to_value(&request).map_err(|e| invalid("review", e.to_string()))?;
-    store.create_offline_review(id, draft.session_id, &body)?;
+    store.create_offline_review_with_minutes(id, draft.session_id, &body, minutes_spent)?;
     store
         .session_reviews(draft.session_id)?
         .into_iter()

@@ -21,6 +21,8 @@
 //!   the clinician to edit and sign ([`notes`]);
 //! * the **PDF reports**' data: a patient's progress over a period and a session's note
 //!   ([`reports`]);
+//! * **remote-monitoring readiness** per patient over 30 days, and for the practice: days with
+//!   measured data, clinician review minutes, interactive contacts ([`monitoring`]);
 //! * **who may open it** (a clinician signed in, never a patient: [`access`]) and the **idle
 //!   lock** of a shared clinic computer ([`lock`]).
 //!
@@ -36,6 +38,7 @@ pub mod compare;
 pub mod curve;
 pub mod lock;
 pub mod measurement;
+pub mod monitoring;
 pub mod notes;
 pub mod progress;
 pub mod replay;
@@ -44,12 +47,13 @@ pub mod roster;
 
 pub use access::{require_clinician, Clinician};
 pub use alerts::{AlertKind, AlertSource, RomTrend, WorkspaceAlert};
+pub use monitoring::{PatientMonitoring, PracticeMonitoring};
 /// The exercise catalogue the replay, comparison and progress read (re-exported for callers
 /// without the analysis crate).
 pub use physalign_analysis::Catalogue;
 pub use roster::{name_matches, ChartProgramItem, PatientChart, RosterEntry, WeekAdherence};
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use physalign_store::{RecordOrigin, SessionStatus, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -244,6 +248,26 @@ impl<'a> Workspace<'a> {
     /// per item, the sessions (newest first, each with its latest review) and open alerts.
     pub fn patient_chart(&self, patient_id: Uuid) -> Result<PatientChart, WorkspaceError> {
         roster::patient_chart(self.store, patient_id, self.now)
+    }
+
+    /// Remote-monitoring figures of every roster patient over the 30 days ending on `to`
+    /// (default: the workspace's day), by name.
+    pub fn monitoring(&self, to: Option<NaiveDate>) -> Result<PracticeMonitoring, WorkspaceError> {
+        monitoring::practice_monitoring(self.store, to.unwrap_or_else(|| self.now.date_naive()))
+    }
+
+    /// One roster patient's remote-monitoring figures over the 30 days ending on `to` (default:
+    /// the workspace's day).
+    pub fn patient_monitoring(
+        &self,
+        patient_id: Uuid,
+        to: Option<NaiveDate>,
+    ) -> Result<PatientMonitoring, WorkspaceError> {
+        monitoring::patient_monitoring(
+            self.store,
+            patient_id,
+            to.unwrap_or_else(|| self.now.date_naive()),
+        )
     }
 
     /// The chart's progress over time per exercise and side, against the target bands.

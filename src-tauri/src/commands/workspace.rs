@@ -1,8 +1,9 @@
 //! The therapist's workspace: start of the day, roster, patient chart, session review with the
-//! replay, comparison of two sessions, reviews and the program builder, registering a patient,
-//! and the idle lock. Every command first asks the engine who is signed in
-//! ([`physalign_workspace::require_clinician`]: a patient's device is refused whatever the window
-//! shows) and whether the workspace is locked; the decisions are the engine's.
+//! replay, comparison of two sessions, reviews and the program builder, remote-monitoring
+//! readiness of the practice, registering a patient, and the idle lock. Every command first asks
+//! the engine who is signed in ([`physalign_workspace::require_clinician`]: a patient's device is
+//! refused whatever the window shows) and whether the workspace is locked; the decisions are the
+//! engine's.
 
 use super::{blocking_task, SharedState};
 use crate::error::{CommandError, CommandResult};
@@ -21,7 +22,8 @@ use physalign_workspace::measurement::{
 use physalign_workspace::progress::ProgressSeries;
 use physalign_workspace::replay::{session_replay, SessionReplay};
 use physalign_workspace::{
-    require_clinician, Clinician, PatientChart, RosterEntry, StartOfDay, Workspace,
+    require_clinician, Clinician, PatientChart, PatientMonitoring, PracticeMonitoring, RosterEntry,
+    StartOfDay, Workspace,
 };
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -47,6 +49,8 @@ pub struct ChartView {
     pub chart: PatientChart,
     /// Progress over time per exercise and side against the target band.
     pub progress: Vec<ProgressSeries>,
+    /// Remote-monitoring readiness over the 30 days ending today.
+    pub monitoring: PatientMonitoring,
 }
 
 /// A patient registered on the server, with the code to hand over.
@@ -159,7 +163,26 @@ pub async fn workspace_chart(
         let workspace = Workspace::new(store, Utc::now());
         let chart = workspace.patient_chart(patient_id)?;
         let progress = workspace.progress(&state.catalogue, &chart)?;
-        Ok(ChartView { chart, progress })
+        let monitoring = workspace.patient_monitoring(patient_id, None)?;
+        Ok(ChartView {
+            chart,
+            progress,
+            monitoring,
+        })
+    })
+    .await
+}
+
+/// Remote-monitoring readiness of every roster patient over the 30 days ending on `to`
+/// (default today), by name, with the totals per criterion.
+#[tauri::command]
+pub async fn workspace_monitoring(
+    state: State<'_, SharedState>,
+    lock: State<'_, Arc<LockManager>>,
+    to: Option<NaiveDate>,
+) -> CommandResult<PracticeMonitoring> {
+    with_workspace(&state, &lock, move |_, store, _| {
+        Ok(Workspace::new(store, Utc::now()).monitoring(to)?)
     })
     .await
 }

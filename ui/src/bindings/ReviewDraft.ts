@@ -25,4 +25,10 @@ form_feedback: Array<FeedbackDraft>,
 /**
  * What to do next.
  */
-next_steps: string | null, };
+next_steps: string | null, 
+/**
+ * Minutes the clinician spent on the review (1 to 480), counted as review time by
+ * [`crate::monitoring`]; kept on this device (not part of the upload). A draft without
+ * the field records none.
+ */
+minutes_spent: number | null, };

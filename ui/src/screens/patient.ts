@@ -11,7 +11,8 @@ import { degrees, when } from "../format";
 import { lineChart } from "../charts";
 import { go, type Screen } from "../router";
 import { toast } from "../toast";
-import { exerciseWords, gradeWords, kindWords } from "../workspace";
+import { contactWords, dataDaysWords, exerciseWords, gradeWords, kindWords, readinessWords, reviewTimeWords } from "../workspace";
+import type { PatientMonitoring } from "../bindings/PatientMonitoring";
 import { programBuilder, programTable } from "../program";
 
 function seriesTitle(s: ProgressSeries): string {
@@ -68,6 +69,17 @@ function sessionsTable(sessions: SessionOverview[]): HTMLElement {
     el("p", {}, compare));
 }
 
+function monitoringSection(m: PatientMonitoring): HTMLElement {
+  return el("section", { "aria-labelledby": "chart-monitoring-heading" },
+    el("h2", { id: "chart-monitoring-heading" }, "Remote monitoring"),
+    el("p", { class: "muted" }, `The 30 days from ${m.period.from} to ${m.period.to}. `, el("a", { href: "#/monitoring" }, "All patients")),
+    el("dl", { id: "chart-monitoring", class: "facts" },
+      el("dt", {}, "Days with data"), el("dd", { id: "chart-monitoring-days" }, dataDaysWords(m)),
+      el("dt", {}, "Review time"), el("dd", { id: "chart-monitoring-minutes" }, reviewTimeWords(m)),
+      el("dt", {}, "Interactive contacts"), el("dd", { id: "chart-monitoring-contacts" }, contactWords(m)),
+      el("dt", {}, "Meets"), el("dd", { id: "chart-monitoring-readiness" }, readinessWords(m))));
+}
+
 export const patient: Screen = {
   async render(root, _params, id) {
     if (!id) { mount(root, el("h1", {}, "Patient not found")); return; }
@@ -88,6 +100,7 @@ export const patient: Screen = {
             el("span", { class: "alert-kind" }, kindWords(a.kind)), ` ${a.message} `,
             a.session_id ? el("a", { href: `#/review/${a.session_id}` }, "Open the session") : null))))
         : null,
+      monitoringSection(view.monitoring),
       el("h2", {}, "Program"),
       programTable(chart.program, rerender),
       programBuilder(chart.patient.patient_id, exercises, rerender),

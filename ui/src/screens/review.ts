@@ -2,7 +2,9 @@
 // recording's frame rate, in step with the angle chart (a cursor follows the replay), the
 // repetitions marked, the form issues on the timeline, the per-repetition table, the transcript
 // with the pain remarks marked at their moment; then the review (assessment, notes, form
-// feedback, next steps) and, from it, the program. Space plays or pauses, ← and → step.
+// feedback, next steps, the minutes spent: prefilled with the time this screen has been open,
+// rounded up to the minute, until the therapist types their own) and, from it, the program.
+// Space plays or pauses, ← and → step.
 import { call } from "../ipc";
 import type { SessionReplay } from "../bindings/SessionReplay";
 import type { ReplayFrame } from "../bindings/ReplayFrame";
@@ -21,6 +23,22 @@ let stopPlayback: (() => void) | null = null;
 /** What the last save said, shown again once the screen is drawn anew. */
 let saved: string | null = null;
 let keyHandler: ((e: KeyboardEvent) => void) | null = null;
+/** Keeps the minutes field following the time on the screen until it is edited. */
+let minutesTimer: ReturnType<typeof setInterval> | undefined;
+const MINUTES_EVERY_MS = 5_000;
+
+/** Whole minutes since `openedAt` (performance.now()), rounded up, at least 1. */
+function minutesSince(openedAt: number): number {
+  return Math.max(1, Math.ceil((performance.now() - openedAt) / 60_000));
+}
+
+/** The minutes typed: a whole number, or null when the field is empty (the engine checks the range). */
+function minutesValue(input: HTMLInputElement): number | null {
+  const text = input.value.trim();
+  if (text === "") return null;
+  const n = Number(text);
+  return Number.isFinite(n) ? Math.round(n) : null;
+}
 
 /** The frame shown at `tMs`: the last one at or before it. */
 function frameAt(frames: ReplayFrame[], tMs: number): number {
@@ -138,11 +156,20 @@ function repetitionTable(r: SessionReplay): HTMLElement {
       el("td", {}, rep.partial ? "partial" : "✓")))));
 }
 
-function reviewForm(r: SessionReplay, done: () => Promise<void>): HTMLElement {
+function reviewForm(r: SessionReplay, openedAt: number, done: () => Promise<void>): HTMLElement {
   const grade = el("select", { id: "review-assessment" }, GRADES.map((g) => el("option", { value: g.value, selected: g.value === "GOOD" }, g.words)));
   const notes = el("textarea", { id: "review-notes", rows: 3 });
   const feedback = el("textarea", { id: "review-feedback", rows: 2, placeholder: "One remark per line, e.g. “Knees cave in on the way up”" });
   const next = el("textarea", { id: "review-next", rows: 2 });
+  const minutes = el("input", { type: "number", id: "review-minutes", min: 1, max: 480, step: 1, inputmode: "numeric", value: minutesSince(openedAt),
+    "aria-describedby": "review-minutes-help" });
+  let minutesEdited = false;
+  minutes.addEventListener("input", () => { minutesEdited = true; clearInterval(minutesTimer); });
+  clearInterval(minutesTimer);
+  minutesTimer = setInterval(() => {
+    if (!minutes.isConnected) { clearInterval(minutesTimer); return; }
+    if (!minutesEdited) minutes.value = String(minutesSince(openedAt));
+  }, MINUTES_EVERY_MS);
   const status = el("p", { id: "review-status", role: "status" }, saved);
   saved = null;
   const form = el("form", { id: "review-form" },
@@ -150,14 +177,18 @@ function reviewForm(r: SessionReplay, done: () => Promise<void>): HTMLElement {
     el("label", {}, "Notes for the patient", notes),
     el("label", {}, "Form feedback", feedback),
     el("label", {}, "Next steps", next),
+    el("label", {}, "Minutes spent ", minutes),
+    el("p", { id: "review-minutes-help", class: "muted" }, "The time this review has been open, rounded up; change it to the time you spent. Counted as review time for remote monitoring; empty records none."),
     el("p", {}, el("button", { type: "submit", class: "primary", id: "review-save" }, "Save the review")),
     status);
   form.addEventListener("submit", (e) => {
     e.preventDefault();
     const lines = feedback.value.split("\n").map((l) => l.trim()).filter((l) => l !== "");
+    if (!minutesEdited) minutes.value = String(minutesSince(openedAt));
     call("write_review", { draft: {
       session_id: r.session.session_id, assessment: grade.value as Grade, notes: notes.value.trim() || null,
       form_feedback: lines.map((issue) => ({ timestamp_ms: null, issue, recommendation: null })), next_steps: next.value.trim() || null,
+      minutes_spent: minutesValue(minutes),
     } })
       .then(async (review) => {
         saved = `Review saved (${gradeWords(review.assessment)}); it is sent at the next sync.`;
@@ -172,6 +203,7 @@ function reviewForm(r: SessionReplay, done: () => Promise<void>): HTMLElement {
 export const review: Screen = {
   async render(root, _params, id) {
     if (!id) { mount(root, el("h1", {}, "Session not found")); return; }
+    const openedAt = performance.now();
     const rerender = () => review.render(root, new URLSearchParams(), id);
     const r = await call("workspace_replay", { sessionId: id });
     const patientId = r.session.patient_id;
@@ -190,7 +222,7 @@ export const review: Screen = {
       el("h2", {}, "Repetitions"),
       repetitionTable(r),
       patientId ? measurementPanel(r.session.session_id, r.angle, () => { location.hash = `#/patient/${patientId}`; return Promise.resolve(); }) : null,
-      reviewForm(r, rerender),
+      reviewForm(r, openedAt, rerender),
       view ? [el("h2", {}, "Change the program"), programTable(view.chart.program, rerender), programBuilder(view.chart.patient.patient_id, exercises, rerender)] : null,
     );
   },
@@ -199,6 +231,7 @@ export const review: Screen = {
     stopPlayback?.();
     stopPlayback = null;
     keyHandler = null;
+    clearInterval(minutesTimer);
     return Promise.resolve();
   },
 };

@@ -20,6 +20,7 @@ pub mod login;
 pub mod logout;
 #[cfg(feature = "vision")]
 pub mod measure;
+pub mod monitoring;
 #[cfg(feature = "speech")]
 pub mod note;
 #[cfg(feature = "speech")]

@@ -1,5 +1,6 @@
 //! `physalign review SESSION`: a clinician's review of a session, stored here and queued for
-//! `sync` (works offline).
+//! `sync` (works offline). `--minutes N` records the time spent on it, which `physalign
+//! monitoring` counts as clinician review time (kept on this device, not uploaded).
 
 use crate::commands::clinical_json::{open_store, parse_id, print, review};
 use crate::GlobalArgs;
@@ -21,6 +22,9 @@ pub struct ReviewArgs {
     /// What the patient should do next.
     #[arg(long)]
     pub next_steps: Option<String>,
+    /// Minutes spent on the review (1 to 480), counted as review time by `physalign monitoring`.
+    #[arg(long, value_name = "N")]
+    pub minutes: Option<u32>,
     /// Print as JSON.
     #[arg(long)]
     pub json: bool,
@@ -53,7 +57,12 @@ pub fn run(args: ReviewArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             follow_up_date: None,
         }),
     };
-    store.create_offline_review(id, session, &serde_json::to_value(&request)?)?;
+    store.create_offline_review_with_minutes(
+        id,
+        session,
+        &serde_json::to_value(&request)?,
+        args.minutes,
+    )?;
     let stored = store
         .session_reviews(session)?
         .into_iter()
@@ -63,8 +72,13 @@ pub fn run(args: ReviewArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         let mut doc = review(&stored);
         doc["session_id"] = serde_json::json!(session);
         doc["queued"] = serde_json::json!(true);
+        doc["minutes_spent"] = serde_json::json!(store.review_minutes_spent(id)?);
         return print(&doc);
     }
-    println!("review {id} of session {session} stored; `physalign sync` sends it");
+    let minutes = args
+        .minutes
+        .map(|m| format!(" ({m} min recorded)"))
+        .unwrap_or_default();
+    println!("review {id} of session {session} stored{minutes}; `physalign sync` sends it");
     Ok(())
 }
