@@ -143,6 +143,8 @@ pub struct CleanupCounts {
     pub login_lockouts: u64,
     /// Access log rows past their retention.
     pub access_log_rows: u64,
+    /// Export jobs past their 7 days (files deleted) or 30 days old (rows deleted).
+    pub expired_exports: u64,
 }
 
 /// The answer of a clean-up operation.

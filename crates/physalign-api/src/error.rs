@@ -128,6 +128,10 @@ physalign_domain::wire_enum! {
         GoalNotFound = "GOAL_NOT_FOUND",
         /// No session template with this id of this therapist.
         TemplateNotFound = "TEMPLATE_NOT_FOUND",
+        /// No export job with this id of the caller's (or it was deleted).
+        ExportNotFound = "EXPORT_NOT_FOUND",
+        /// The export's 7 days are over: its file is deleted (410).
+        ExportExpired = "EXPORT_EXPIRED",
         // --- conflicts with stored state (409, 412, 422)
         /// A record with this key already exists.
         Conflict = "CONFLICT",
@@ -156,6 +160,8 @@ physalign_domain::wire_enum! {
         NoteAmendmentExists = "NOTE_AMENDMENT_EXISTS",
         /// A session template with this id exists.
         TemplateExists = "TEMPLATE_EXISTS",
+        /// The export is not written yet, or writing it failed (409; the job's status says).
+        ExportNotReady = "EXPORT_NOT_READY",
         /// `If-Match` names a version the record no longer has.
         PreconditionFailed = "PRECONDITION_FAILED",
         /// The idempotency key was used for a different request.

@@ -14,6 +14,7 @@ pub mod auth;
 pub mod clients;
 pub mod clinic_sessions;
 pub mod error;
+pub mod export;
 pub mod health;
 pub mod limits;
 pub mod notes;

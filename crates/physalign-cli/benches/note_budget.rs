@@ -106,6 +106,11 @@ fn compose(dir: &Path, speech: &Path) -> PathBuf {
 }
 
 fn main() {
+    // The bench's store is a throwaway: a fixed passphrase, no keyring (as the tests do).
+    if std::env::var_os("PHYSALIGN_DB_PASSPHRASE").is_none() {
+        std::env::set_var("PHYSALIGN_DB_PASSPHRASE", "physalign-bench-throwaway-data");
+        std::env::set_var("PHYSALIGN_NO_KEYRING", "1");
+    }
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata");
     let (clip, speech) = (
         root.join("videos/nowva_squats.mp4"),

@@ -7,6 +7,7 @@ pub mod form;
 pub mod landmark;
 pub mod pose;
 pub mod retention;
+pub mod review_words;
 pub mod session;
 pub mod side;
 pub mod vocabulary;

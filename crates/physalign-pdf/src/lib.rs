@@ -15,6 +15,7 @@
 #![warn(missing_docs)]
 
 mod chart;
+pub mod compose;
 mod error;
 mod fonts;
 mod layout;

@@ -43,12 +43,19 @@ where
     L: Listener<Addr = SocketAddr>,
     for<'a> SocketAddr: Connected<IncomingStream<'a, L>>,
 {
-    axum::serve(
+    // Every replica writes queued exports; the worker stops with the server.
+    let worker = tokio::spawn(crate::export::worker::run(
+        state.pool.clone(),
+        state.export_wake.clone(),
+    ));
+    let served = axum::serve(
         listener,
         build_router(state).into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
-    .await
+    .await;
+    worker.abort();
+    served
 }
 
 /// Serves the API on `listener` until `shutdown` completes, then stops taking connections and

@@ -110,6 +110,8 @@ physalign_domain::wire_enum! {
         AuthSession = "auth_session",
         /// The server's clean-up, run or previewed by an administrator (issue 19).
         Cleanup = "cleanup",
+        /// An export job or its file (issue 19): requested, listed, downloaded, deleted.
+        Export = "export",
         /// A refused API request (`request_path` says which).
         ApiRequest = "api_request",
         /// The access log itself, read by an administrator.

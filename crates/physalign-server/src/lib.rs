@@ -18,6 +18,7 @@ pub mod db;
 pub mod docs;
 pub mod error;
 pub mod etag;
+pub mod export;
 pub mod extract;
 pub mod files;
 pub mod idempotency;

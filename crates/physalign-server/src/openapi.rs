@@ -5,8 +5,8 @@ use utoipa::{Modify, OpenApi};
 
 use crate::routes::{
     admin, analytics, appointments, assessments, auth, cleanup, clients, clinic_sessions, clinical,
-    health, notes, patients, physio, pose_data, programs, progress, resumable_upload, sessions,
-    signed_upload, templates, transcripts,
+    export, health, notes, patients, physio, pose_data, programs, progress, resumable_upload,
+    sessions, signed_upload, templates, transcripts,
 };
 
 /// All operations of the API.
@@ -43,13 +43,15 @@ use crate::routes::{
         templates::list, templates::get_one, templates::create, templates::replace, templates::delete,
         clinic_sessions::start, clinic_sessions::progress, clinic_sessions::session_stats,
         analytics::overview, analytics::patient_progress, analytics::session_trends, analytics::common_topics,
+        export::session_notes, export::progress_report, export::list, export::status, export::remove,
+        export::download,
     ),
     components(schemas(physalign_api::ErrorBody, physalign_api::FieldError)),
     modifiers(&BearerAuth),
     tags(
         (name = "health"), (name = "auth"), (name = "patients"), (name = "sessions"),
         (name = "upload"), (name = "physio"), (name = "progress"), (name = "programs"), (name = "assessments"), (name = "notes"), (name = "admin"),
-        (name = "appointments"), (name = "clients"), (name = "templates"), (name = "analytics"),
+        (name = "appointments"), (name = "clients"), (name = "templates"), (name = "analytics"), (name = "export"),
     )
 )]
 pub struct ApiDoc;

@@ -1,7 +1,8 @@
 //! Scheduled clean-up (issue 17): expired idempotency keys, ended sign-in sessions with their
 //! refresh tokens, abandoned resumable uploads with their bytes, login lockouts that ended, the
 //! files of deleted sessions, access log rows past their retention, (issue 20) the
-//! rate-limit counters of past windows, and (issue 19) transcripts past seed 002's 90 days.
+//! rate-limit counters of past windows, and (issue 19) transcripts past seed 002's 90 days and
+//! export files past their 7 days.
 //!
 //! Any number of replicas run the schedule, and each slot of it (the Unix time divided by the
 //! interval) runs once: a replica that ticks claims the slot in `scheduled_job_runs`, and only
@@ -77,6 +78,8 @@ pub struct Swept {
     pub access_log_rows: u64,
     /// Session transcripts purged: 90 days after their session and not saved.
     pub transcripts_purged: u64,
+    /// Export jobs past their 7 days (files deleted) or 30 days old (rows deleted).
+    pub exports_expired: u64,
 }
 
 /// The outcome of [`run_once`].
@@ -172,6 +175,7 @@ pub async fn preview(
         )
         .await?,
         transcripts_purged: crate::routes::transcripts::count_expired(pool).await?,
+        exports_expired: count(pool, crate::export::jobs::EXPIRED_EXPORTS, None).await?,
     })
 }
 
@@ -254,6 +258,7 @@ pub async fn sweep(
     let orphan_sessions = remove_orphan_files(pool, storage, policy.orphan_file_grace_secs).await?;
     let access_log_rows = prune_access_log(pool, access_log_days(policy)).await?;
     let transcripts_purged = crate::routes::transcripts::purge_expired(pool).await?;
+    let exports_expired = crate::export::jobs::expire(pool).await?;
     Ok(Swept {
         idempotency_keys,
         sessions,
@@ -264,6 +269,7 @@ pub async fn sweep(
         orphan_sessions,
         access_log_rows,
         transcripts_purged,
+        exports_expired,
     })
 }
 

@@ -59,6 +59,8 @@ pub struct AppState {
     pub upload_signer: Arc<UploadSigner>,
     /// When the server started.
     pub started_at: Instant,
+    /// Wakes this replica's export worker when a job is queued here.
+    pub export_wake: Arc<tokio::sync::Notify>,
 }
 
 /// Why the state could not be built.
@@ -176,6 +178,7 @@ impl AppState {
             staging: Arc::new(staging),
             upload_signer: Arc::new(upload_signer),
             started_at: Instant::now(),
+            export_wake: Arc::new(tokio::sync::Notify::new()),
             config: Arc::new(config),
         })
     }

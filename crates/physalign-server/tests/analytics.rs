@@ -279,7 +279,10 @@ async fn analytics_on_a_hand_worked_practice() {
     assert_eq!(ov["upcoming_sessions"], 1);
     // 3 completed of 5 that ended (a no-show and a cancellation).
     assert_eq!(ov["completion_rate"], 0.6);
-    assert_eq!(ov["home_sessions_this_week"], 1);
+    // A's sessions recorded at home (−12, −9, −5, −1 and today) dated this week.
+    let home_days = [day(-12), day(-9), day(-5), day(-1), day(0)];
+    let home_this_week = home_days.iter().filter(|d| **d >= monday(day(0))).count();
+    assert_eq!(ov["home_sessions_this_week"], home_this_week);
     assert_eq!(ov["as_of"], day(0).to_string());
     let practice = get(srv, &c.admin, overview).await;
     assert_eq!(practice["total_patients"], 4);

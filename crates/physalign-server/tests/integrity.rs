@@ -109,6 +109,25 @@ async fn measured_data_comes_only_from_the_recording_device() {
     .await
     .expect(200);
 
+    // Reviewing the session does not make the clinician its recorder.
+    srv.call(
+        "POST",
+        "/api/physio/reviews",
+        Some(&physio.access),
+        Some(json!({"session_id": at_home, "overall_assessment": "GOOD", "form_feedback": []})),
+    )
+    .await
+    .expect(201);
+    let r = srv
+        .call(
+            "POST",
+            &data(&at_home),
+            Some(&physio.access),
+            Some(pose_upload(2)),
+        )
+        .await;
+    assert_eq!((r.status, r.code()), (403, "FORBIDDEN"), "after a review");
+
     // Recorded in clinic on the clinician's device: the clinician writes its data.
     let r = srv
         .call(

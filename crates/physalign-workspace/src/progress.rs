@@ -70,13 +70,9 @@ pub(crate) fn band(items: &[ProgramItem], exercise_id: &str) -> Option<TargetBan
         .iter()
         .filter(|i| i.exercise_id == exercise_id && i.target_angle.is_some())
         .max_by_key(|i| (i.status == ProgramItemStatus::Active, i.updated_at))?;
-    let angle = item.target_angle?;
-    let tolerance = item.tolerance.unwrap_or(10.0).abs();
-    Some(TargetBand {
-        angle,
-        low: angle - tolerance,
-        high: angle + tolerance,
-    })
+    let (angle, low, high) =
+        physalign_pdf::compose::target_band(item.target_angle, item.tolerance)?;
+    Some(TargetBand { angle, low, high })
 }
 
 #[derive(Default)]

@@ -12,12 +12,15 @@ use crate::WorkspaceError;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use physalign_analysis::{Catalogue, SessionReport};
 use physalign_api::auth::Role;
+use physalign_domain::review_words::{grade_words, plan_line};
 use physalign_domain::{SessionStatus, Severity};
-use physalign_pdf::{
-    AdherenceSummary, NoteFormIssue, NoteRepetition, PainRemark, PatientIdentity, ProgramLine,
-    ProgressReport, Provenance, ReviewLine, RomPoint, RomSeries, SessionNote,
+use physalign_pdf::compose::{
+    self, dose_words, mood_words, pain_remarks, risk_flags, strings_of, text_of, transcript_excerpt,
 };
-use physalign_report::review::{grade_words, plan_line};
+use physalign_pdf::{
+    AdherenceSummary, NoteFormIssue, NoteRepetition, PatientIdentity, ProgramLine, ProgressReport,
+    Provenance, ReviewLine, RomPoint, RomSeries, SessionNote,
+};
 use physalign_store::sync_state::RemoteRecordKind;
 use physalign_store::{
     ProgramItem, ProgramItemStatus, RecordOrigin, SessionOverview, SessionReview, Store,
@@ -29,7 +32,7 @@ use uuid::Uuid;
 pub const DEFAULT_PERIOD_DAYS: i64 = 30;
 
 /// Characters of the transcript printed in a session note.
-pub const TRANSCRIPT_EXCERPT_CHARS: usize = 700;
+pub use physalign_pdf::compose::TRANSCRIPT_EXCERPT_CHARS;
 
 /// The record a report is about, with how it is identified.
 struct Subject {
@@ -40,30 +43,6 @@ struct Subject {
     conditions: Vec<String>,
     prepared_by: Option<String>,
     own_device: bool,
-}
-
-fn text_of(record: &serde_json::Value, key: &str) -> Option<String> {
-    record
-        .get(key)
-        .and_then(serde_json::Value::as_str)
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-}
-
-fn strings_of(record: &serde_json::Value, key: &str) -> Vec<String> {
-    record
-        .get(key)
-        .and_then(serde_json::Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str())
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 fn date_of(record: &serde_json::Value, key: &str) -> Option<NaiveDate> {
@@ -177,32 +156,16 @@ fn exercise_name(catalogue: &Catalogue, id: &str) -> String {
         .unwrap_or_else(|_| id.to_string())
 }
 
-/// "3 × 10", "3 × hold 30 s", "10 reps".
-fn dose(item: &ProgramItem) -> String {
-    let per_set = match (item.reps, item.hold_seconds) {
-        (Some(reps), Some(hold)) => format!("{reps} (hold {hold} s)"),
-        (Some(reps), None) => reps.to_string(),
-        (None, Some(hold)) => format!("hold {hold} s"),
-        (None, None) => String::new(),
-    };
-    match (item.sets, per_set.is_empty()) {
-        (Some(sets), false) => format!("{sets} × {per_set}"),
-        (Some(sets), true) => format!("{sets} sets"),
-        (None, false) => per_set,
-        (None, true) => "–".into(),
-    }
-}
-
 fn band_of(item: &ProgramItem) -> Option<TargetBand> {
     crate::progress::band(std::slice::from_ref(item), &item.exercise_id)
 }
 
+fn dose(item: &ProgramItem) -> String {
+    dose_words(item.sets, item.reps, item.hold_seconds)
+}
+
 fn band_words(band: TargetBand) -> String {
-    format!(
-        "{:.0}° ± {:.0}°",
-        band.angle,
-        (band.high - band.angle).abs()
-    )
+    compose::band_words((band.angle, band.low, band.high))
 }
 
 fn item_start(item: &ProgramItem) -> NaiveDate {
@@ -227,44 +190,6 @@ fn review_line(
         notes: review.notes.clone().filter(|n| !n.trim().is_empty()),
         plan: review.next_steps.as_ref().and_then(plan_line),
     }
-}
-
-fn pain_remarks(notes: &serde_json::Value, at: DateTime<Utc>) -> Vec<PainRemark> {
-    notes
-        .get("pain_reports")
-        .and_then(serde_json::Value::as_array)
-        .map(|reports| {
-            reports
-                .iter()
-                .map(|r| PainRemark {
-                    at,
-                    body_part: text_of(r, "body_part"),
-                    side: text_of(r, "laterality"),
-                    score: r.get("score").and_then(serde_json::Value::as_f64),
-                    denied: r.get("denied").and_then(serde_json::Value::as_bool) == Some(true),
-                    quote: text_of(r, "quote").unwrap_or_default(),
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn risk_flags(notes: &serde_json::Value) -> Vec<(String, String)> {
-    notes
-        .get("risk_flags")
-        .and_then(serde_json::Value::as_array)
-        .map(|flags| {
-            flags
-                .iter()
-                .map(|f| {
-                    (
-                        text_of(f, "kind").unwrap_or_else(|| "flag".into()),
-                        text_of(f, "quote").unwrap_or_default(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// The progress report of `patient` (or of this device's own patient) from `from` to `to`
@@ -336,7 +261,7 @@ pub fn progress_report(
                 sessions_done: done,
                 sessions_expected: item
                     .per_week
-                    .map(|n| ((n * current_days) as f64 / 7.0).round() as i64),
+                    .map(|n| compose::expected_sessions(n, current_days)),
                 active: item.status == ProgramItemStatus::Active,
                 instructions: item.instructions.clone().filter(|t| !t.trim().is_empty()),
             }
@@ -418,32 +343,7 @@ pub fn progress_report(
     }
     reviews.sort_by_key(|r| r.reviewed_at);
 
-    let mut plan = Vec::new();
-    if let Some(latest) = reviews.iter().rev().find(|r| r.plan.is_some()) {
-        plan.push(format!(
-            "From the review of {}: {}",
-            latest.reviewed_at.format("%Y-%m-%d"),
-            latest.plan.clone().unwrap_or_default()
-        ));
-    }
-    for line in &program {
-        if line.active {
-            plan.push(format!(
-                "Continue {}: {}{}{}.",
-                line.exercise,
-                line.dose,
-                line.per_week
-                    .map(|n| format!(", {n} sessions a week"))
-                    .unwrap_or_default(),
-                line.target
-                    .as_ref()
-                    .map(|t| format!(", target {t}"))
-                    .unwrap_or_default()
-            ));
-        } else {
-            plan.push(format!("{}: ended in this period.", line.exercise));
-        }
-    }
+    let plan = compose::plan_lines(&reviews, &program);
 
     Ok(ProgressReport {
         provenance: provenance(&subject, now),
@@ -536,29 +436,9 @@ pub fn session_note(
         .and_then(|r| serde_json::from_value::<SessionReport>(r).ok())
         .and_then(|r| physalign_report::measurement::trust(&r));
     let (transcript, notes) = store.session_transcript_and_notes(session_id)?;
-    let (excerpt, truncated) = match transcript {
-        Some(text) => {
-            let text = text.trim().to_string();
-            if text.chars().count() <= TRANSCRIPT_EXCERPT_CHARS {
-                (Some(text), false)
-            } else {
-                let cut: String = text.chars().take(TRANSCRIPT_EXCERPT_CHARS).collect();
-                let cut = match cut.rfind(' ') {
-                    Some(space) if space > TRANSCRIPT_EXCERPT_CHARS / 2 => cut[..space].to_string(),
-                    _ => cut,
-                };
-                (Some(cut), true)
-            }
-        }
-        None => (None, false),
-    };
+    let (excerpt, truncated) = transcript_excerpt(transcript.as_deref());
     let notes = notes.unwrap_or(serde_json::Value::Null);
-    let mood = text_of(&notes, "session_mood").map(|mood| {
-        match notes.get("mood_score").and_then(serde_json::Value::as_u64) {
-            Some(score) => format!("{} ({score} of 5)", mood.replace('_', " ")),
-            None => mood.replace('_', " "),
-        }
-    });
+    let mood = mood_words(&notes);
     let review = store
         .session_reviews(session_id)?
         .into_iter()

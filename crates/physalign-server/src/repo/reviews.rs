@@ -95,11 +95,10 @@ pub async fn insert(
         return Ok(None);
     };
     sqlx::query(
-        "UPDATE exercise_sessions SET status = 'reviewed', physiotherapist_id = COALESCE(physiotherapist_id, $2),
-             version = version + 1 WHERE id = $1",
+        // The reviewer is not the session's recorder: `physiotherapist_id` stays as it was.
+        "UPDATE exercise_sessions SET status = 'reviewed', version = version + 1 WHERE id = $1",
     )
     .bind(req.session_id)
-    .bind(physio_id)
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;

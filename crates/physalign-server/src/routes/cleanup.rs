@@ -44,6 +44,7 @@ fn counts(swept: Swept) -> CleanupCounts {
         rate_limit_counters: swept.rate_limit_counters,
         login_lockouts: swept.login_lockouts,
         access_log_rows: swept.access_log_rows,
+        expired_exports: swept.exports_expired,
     }
 }
 

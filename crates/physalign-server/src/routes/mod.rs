@@ -10,6 +10,7 @@ pub mod cleanup;
 pub mod clients;
 pub mod clinic_sessions;
 pub mod clinical;
+pub mod export;
 pub mod health;
 pub mod notes;
 pub mod patients;
@@ -52,6 +53,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(templates::router())
         .merge(clinic_sessions::router())
         .merge(analytics::router())
+        .merge(export::router())
         .layer(from_fn_with_state(state.clone(), idempotency::idempotency))
         // Outside the idempotency claim, so an abandoned request releases it.
         .layer(from_fn_with_state(state.clone(), request_timeout::limit));
