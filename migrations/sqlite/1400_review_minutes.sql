@@ -1,9 +1,9 @@
 -- Issue 19, remote-monitoring readiness (outcome measures): the minutes a clinician spent on a
 -- review written on this device, counted as clinician review time per patient and period
--- (physalign_workspace::monitoring). NULL: not recorded (every review pulled from the server,
--- whose API does not carry the field yet, and reviews written before this version). The minutes
--- stay on this device: the review's upload (`record`, the outbox entry) is unchanged. A pulled
--- copy of a review written here keeps them (the pull updates the other columns only).
+-- (physalign_workspace::monitoring). NULL: not recorded (reviews written before this version,
+-- or on a device that did not record the time). The minutes go up with the review
+-- (`minutes_spent` of the request) and come down with the reviews of other devices; a server
+-- that does not carry them leaves this device's own in place.
 ALTER TABLE session_reviews ADD COLUMN minutes_spent INTEGER
     CHECK (minutes_spent IS NULL OR minutes_spent BETWEEN 1 AND 480);
 -- The monitoring reads the timed reviews of a period.

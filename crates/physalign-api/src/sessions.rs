@@ -877,7 +877,14 @@ pub struct CreateReviewRequest {
     /// The plan.
     #[serde(default)]
     pub next_steps: Option<NextSteps>,
+    /// Minutes the clinician spent on the review (1 to [`REVIEW_MINUTES_MAX`]): clinician time
+    /// for remote-monitoring readiness (issue 19). Left out when not recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minutes_spent: Option<u32>,
 }
+
+/// Most minutes one review may record (a working day).
+pub const REVIEW_MINUTES_MAX: u32 = 480;
 
 /// A stored review.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -898,6 +905,9 @@ pub struct Review {
     pub form_feedback: Vec<FormFeedback>,
     /// The plan.
     pub next_steps: Option<NextSteps>,
+    /// Minutes the clinician spent on it, when recorded.
+    #[serde(default)]
+    pub minutes_spent: Option<u32>,
     /// When the review was written.
     pub reviewed_at: DateTime<Utc>,
 }

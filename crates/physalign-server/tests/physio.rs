@@ -77,6 +77,23 @@ async fn physio_links_reviews_and_sees_analytics() {
     queue.expect(200);
     assert_eq!(queue.body["data"][0]["id"], id.as_str());
 
+    // The minutes spent on a review: 1 to 480.
+    for minutes in [0, 481] {
+        let refused = srv
+            .call(
+                "POST",
+                "/api/physio/reviews",
+                tok,
+                Some(json!({"session_id": id, "overall_assessment": "FAIR",
+                            "minutes_spent": minutes})),
+            )
+            .await;
+        refused.expect(400);
+        assert_eq!(
+            refused.body["error"]["details"][0]["field"],
+            "minutes_spent"
+        );
+    }
     let review = srv
         .call(
             "POST",
@@ -84,6 +101,7 @@ async fn physio_links_reviews_and_sees_analytics() {
             tok,
             Some(json!({
                 "session_id": id, "notes": "Good technique, minor adjustments", "overall_assessment": "FAIR",
+                "minutes_spent": 14,
                 "form_feedback": [{"timestamp": 1706630415000i64, "issue": "Excessive forward lean",
                                    "recommendation": "Engage core", "severity": "MEDIUM"}],
                 "next_steps": {"recommended_exercises": ["glute_bridge", "wall_sit"], "frequency": "3 times per week",
@@ -93,6 +111,7 @@ async fn physio_links_reviews_and_sees_analytics() {
         .await;
     review.expect(201);
     assert_eq!(review.body["overall_assessment"], "FAIR");
+    assert_eq!(review.body["minutes_spent"], 14);
     assert_eq!(
         review.body["physiotherapist_name"],
         format!("Test {}", physio.email.split('@').next().unwrap())

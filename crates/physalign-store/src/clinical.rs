@@ -849,15 +849,23 @@ impl Store {
         review: &SessionReview,
         record: &serde_json::Value,
     ) -> Result<(), StoreError> {
+        // The server's minutes (another device's time, or this one's sent up); a server that
+        // does not carry them leaves this device's own as they were.
+        let minutes_spent = record
+            .get("minutes_spent")
+            .and_then(serde_json::Value::as_u64)
+            .and_then(|m| u32::try_from(m).ok())
+            .filter(|m| crate::check_review_minutes(*m).is_ok());
         self.conn.execute(
             "INSERT INTO session_reviews (id, session_id, physiotherapist_id, assessment, notes,
-                 next_steps, reviewed_at, origin, record)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pulled', ?8)
+                 next_steps, reviewed_at, origin, record, minutes_spent)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pulled', ?8, ?9)
              ON CONFLICT (id) DO UPDATE SET session_id = excluded.session_id,
                  physiotherapist_id = excluded.physiotherapist_id,
                  assessment = excluded.assessment, notes = excluded.notes,
                  next_steps = excluded.next_steps, reviewed_at = excluded.reviewed_at,
-                 origin = 'pulled', record = excluded.record",
+                 origin = 'pulled', record = excluded.record,
+                 minutes_spent = COALESCE(excluded.minutes_spent, session_reviews.minutes_spent)",
             params![
                 uuid_text(review.id),
                 uuid_text(review.session_id),
@@ -871,6 +879,7 @@ impl Store {
                     .transpose()?,
                 time_text(review.reviewed_at),
                 serde_json::to_string(record)?,
+                minutes_spent,
             ],
         )?;
         Ok(())

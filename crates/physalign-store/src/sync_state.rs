@@ -625,7 +625,8 @@ impl Store {
     }
 
     /// [`Store::create_offline_review`] with the minutes the clinician spent on the review (1 to
-    /// [`crate::REVIEW_MINUTES_MAX`]), kept on this device only: the upload is the same request.
+    /// [`crate::REVIEW_MINUTES_MAX`]), kept with the review and sent with it (`minutes_spent` of
+    /// the request), so the practice's other devices count them too.
     pub fn create_offline_review_with_minutes(
         &self,
         id: Uuid,
@@ -634,6 +635,11 @@ impl Store {
         minutes_spent: Option<u32>,
     ) -> Result<Uuid, StoreError> {
         let minutes_spent = minutes_spent.map(crate::check_review_minutes).transpose()?;
+        let mut request = request.clone();
+        if let (Some(minutes), Some(body)) = (minutes_spent, request.as_object_mut()) {
+            body.insert("minutes_spent".into(), minutes.into());
+        }
+        let request = &request;
         let now = Utc::now();
         let tx = self.write_transaction()?;
         tx.execute(

@@ -1,6 +1,7 @@
 //! Review time and session days on a real database file (migration 1400): the minutes a
-//! clinician spent on a review written here are kept with it, never uploaded, kept when the
-//! server's copy of the review is pulled, and read back per period; out-of-range minutes are
+//! clinician spent on a review written here are kept with it, sent with it, kept when the
+//! server's copy of the review is pulled (and taken from it for another device's review), and
+//! read back per period; out-of-range minutes are
 //! refused before anything is stored. The days sessions ended on are read per patient with
 //! their origin.
 
@@ -40,7 +41,7 @@ fn request(review: Uuid, session: Uuid) -> serde_json::Value {
 }
 
 #[test]
-fn minutes_stay_with_the_review_here_and_out_of_its_upload() {
+fn minutes_stay_with_the_review_and_go_up_with_it() {
     let (_dir, _path, store) = temp_store();
     let patient = Uuid::new_v4();
     let session = pulled(&store, patient, Utc::now() - Duration::days(1), true);
@@ -51,11 +52,13 @@ fn minutes_stay_with_the_review_here_and_out_of_its_upload() {
         .unwrap();
     assert_eq!(store.review_minutes_spent(review).unwrap(), Some(12));
 
-    // The upload is the request as it was, without the minutes.
+    // The upload is the request with the minutes.
     let entries = store.outbox_entries(review).unwrap();
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0].entity_type, OutboxEntityKind::Review);
-    assert_eq!(entries[0].payload, body);
+    let mut sent = body.clone();
+    sent["minutes_spent"] = json!(12);
+    assert_eq!(entries[0].payload, sent);
 
     // The server's copy of the same review, pulled back: the minutes stay.
     let copy = SessionReview {
@@ -90,13 +93,29 @@ fn minutes_stay_with_the_review_here_and_out_of_its_upload() {
         .unwrap()
         .is_empty());
 
-    // A review without minutes is not timed.
+    // A review without minutes is not timed, and goes up as it was written.
     let untimed = Uuid::new_v4();
     store
         .create_offline_review(untimed, session, &request(untimed, session))
         .unwrap();
     assert_eq!(store.review_minutes_spent(untimed).unwrap(), None);
+    assert_eq!(
+        store.outbox_entries(untimed).unwrap()[0].payload,
+        request(untimed, session)
+    );
     assert_eq!(store.timed_reviews(None, today, today).unwrap().len(), 1);
+
+    // Another device's review comes down with its minutes; out-of-range ones are ignored.
+    for (minutes, kept) in [(json!(25), Some(25)), (json!(0), None), (json!("x"), None)] {
+        let theirs = SessionReview {
+            id: Uuid::new_v4(),
+            ..copy.clone()
+        };
+        store
+            .upsert_pulled_review(&theirs, &json!({"id": theirs.id, "minutes_spent": minutes}))
+            .unwrap();
+        assert_eq!(store.review_minutes_spent(theirs.id).unwrap(), kept);
+    }
 }
 
 #[test]

@@ -328,11 +328,12 @@ async fn reviews_written_offline_go_up_and_reviews_come_down() {
     let review_id = Uuid::new_v4();
     let physio_store = Store::open(&physio_db).expect("store");
     physio_store
-        .create_offline_review(
+        .create_offline_review_with_minutes(
             review_id,
             session_ids[0],
             &json!({"id": review_id, "session_id": session_ids[0], "overall_assessment": "GOOD",
                     "notes": "depth improved", "form_feedback": [{"issue": "knee valgus", "severity": "MEDIUM"}]}),
+            Some(14),
         )
         .expect("offline review");
     let worker = SyncWorker::open(&physio_db, physio_creds, test_config()).expect("worker");
@@ -363,6 +364,15 @@ async fn reviews_written_offline_go_up_and_reviews_come_down() {
     assert_eq!(reviews.len(), 1);
     assert_eq!(reviews[0].id, review_id.to_string());
     assert_eq!(reviews[0].record["notes"], json!("depth improved"));
+    // The clinician's time went up with the review and came down with it.
+    assert_eq!(reviews[0].record["minutes_spent"], json!(14));
+    assert_eq!(
+        Store::open(&device.db)
+            .expect("store")
+            .review_minutes_spent(review_id)
+            .expect("minutes"),
+        Some(14)
+    );
     let profiles = Store::open(&device.db)
         .expect("store")
         .remote_records(RemoteRecordKind::PatientProfile)

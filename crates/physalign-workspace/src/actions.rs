@@ -170,6 +170,7 @@ pub fn write_review(store: &Store, draft: ReviewDraft) -> Result<SessionReview, 
             frequency: Some(text),
             follow_up_date: None,
         }),
+        minutes_spent,
     };
     let body = serde_json::to_value(&request).map_err(|e| invalid("review", e.to_string()))?;
     store.create_offline_review_with_minutes(id, draft.session_id, &body, minutes_spent)?;

@@ -15,11 +15,11 @@
 //!   counted. Classes ([`DataDays`]): under 2, 2–15, 16 or more.
 //! * **Treatment management time** (CPT 98980: 20 minutes of clinician time with at least one
 //!   interactive communication with the patient; the 2026 codes add a first-10-minutes code).
-//!   Counted: the minutes recorded with the reviews written on this device (`minutes_spent`,
-//!   entered on the review form or `physalign review --minutes N`) whose review was **written**
-//!   in the period (time counts when it is spent, whichever session it is about). Reviews pulled
-//!   from the server carry no minutes yet (its API does not have the field), so another device's
-//!   time is not seen here. Classes ([`ReviewTime`]): under 10, 10–19, 20 or more.
+//!   Counted: the minutes recorded with the reviews (`minutes_spent`, entered on the review form
+//!   or `physalign review --minutes N`, sent up with the review and pulled down by the
+//!   practice's other devices) whose review was **written** in the period (time counts when it
+//!   is spent, whichever session it is about). Classes ([`ReviewTime`]): under 10, 10–19, 20 or
+//!   more.
 //! * **Interactive contact**: a **completed** appointment with the patient that started in the
 //!   period (any kind: in clinic, treatment, telehealth), from the calendar on this device.
 //!   Scheduled (not yet held), cancelled and no-show appointments do not count, nor does a

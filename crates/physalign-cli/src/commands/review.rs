@@ -1,6 +1,6 @@
 //! `physalign review SESSION`: a clinician's review of a session, stored here and queued for
 //! `sync` (works offline). `--minutes N` records the time spent on it, which `physalign
-//! monitoring` counts as clinician review time (kept on this device, not uploaded).
+//! monitoring` counts as clinician review time (sent with the review).
 
 use crate::commands::clinical_json::{open_store, parse_id, print, review};
 use crate::GlobalArgs;
@@ -56,6 +56,7 @@ pub fn run(args: ReviewArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             frequency: Some(text),
             follow_up_date: None,
         }),
+        minutes_spent: args.minutes,
     };
     store.create_offline_review_with_minutes(
         id,

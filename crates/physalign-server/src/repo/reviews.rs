@@ -17,6 +17,7 @@ struct ReviewRow {
     overall_assessment: String,
     form_feedback: serde_json::Value,
     recommendations: Option<serde_json::Value>,
+    minutes_spent: Option<i32>,
     reviewed_at: DateTime<Utc>,
 }
 
@@ -35,6 +36,7 @@ impl ReviewRow {
             next_steps: self
                 .recommendations
                 .and_then(|v| serde_json::from_value::<NextSteps>(v).ok()),
+            minutes_spent: self.minutes_spent.and_then(|m| u32::try_from(m).ok()),
             reviewed_at: self.reviewed_at,
         })
     }
@@ -42,7 +44,8 @@ impl ReviewRow {
 
 const REVIEW_SELECT: &str = "SELECT r.id, r.session_id, r.physiotherapist_id,
         TRIM(COALESCE(u.first_name, '') || ' ' || COALESCE(u.last_name, '')) AS physiotherapist_name,
-        r.notes, r.overall_assessment, r.form_feedback, r.recommendations, r.reviewed_at
+        r.notes, r.overall_assessment, r.form_feedback, r.recommendations, r.minutes_spent,
+        r.reviewed_at
      FROM session_reviews r
      JOIN physiotherapists ph ON ph.id = r.physiotherapist_id
      JOIN users u ON u.id = ph.user_id";
@@ -77,8 +80,8 @@ pub async fn insert(
     let mut tx = pool.begin().await?;
     let id: Option<Uuid> = sqlx::query_scalar(
         "INSERT INTO session_reviews (id, session_id, physiotherapist_id, notes, overall_assessment,
-             form_feedback, recommendations, next_session_scheduled)
-         VALUES (COALESCE($1, gen_random_uuid()), $2, $3, $4, $5, $6, $7, $8)
+             form_feedback, recommendations, next_session_scheduled, minutes_spent)
+         VALUES (COALESCE($1, gen_random_uuid()), $2, $3, $4, $5, $6, $7, $8, $9)
          ON CONFLICT (id) DO NOTHING RETURNING id",
     )
     .bind(req.id)
@@ -89,6 +92,7 @@ pub async fn insert(
     .bind(serde_json::to_value(&req.form_feedback).map_err(ApiError::internal)?)
     .bind(req.next_steps.as_ref().map(serde_json::to_value).transpose().map_err(ApiError::internal)?)
     .bind(req.next_steps.as_ref().and_then(|n| n.follow_up_date))
+    .bind(req.minutes_spent.and_then(|m| i32::try_from(m).ok()))
     .fetch_optional(&mut *tx)
     .await?;
     let Some(id) = id else {

@@ -11,7 +11,7 @@ use physalign_api::physio::{
     AnalyticsQuery, AssignedPatient, AssignedPatientList, LinkPatientRequest, PhysioAnalytics,
 };
 use physalign_api::sessions::{
-    CreateReviewRequest, Review, SessionList, SessionListQuery, SessionStatus,
+    CreateReviewRequest, Review, SessionList, SessionListQuery, SessionStatus, REVIEW_MINUTES_MAX,
 };
 use physalign_api::{ErrorBody, ErrorCode};
 
@@ -150,6 +150,14 @@ pub async fn create_review(
         .profile_id
         .ok_or_else(|| ApiError::forbidden("no physiotherapist profile"))?;
     check_optional_text("notes", req.notes.as_deref(), 10_000)?;
+    if let Some(minutes) = req.minutes_spent {
+        if !(1..=REVIEW_MINUTES_MAX).contains(&minutes) {
+            return Err(ApiError::field(
+                "minutes_spent",
+                format!("1 to {REVIEW_MINUTES_MAX} minutes"),
+            ));
+        }
+    }
     if req.form_feedback.len() > 200 {
         return Err(ApiError::field("form_feedback", "at most 200 entries"));
     }
