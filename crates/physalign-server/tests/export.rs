@@ -128,6 +128,29 @@ async fn a_clinician_exports_pdfs_that_only_they_can_download_for_seven_days() {
     let teams = care_teams().await;
     let srv = &teams.srv;
     let (physio, patient) = (&teams.physio, &teams.patient);
+    // The program, a goal and a condition on record, as the report prints them.
+    let today = chrono::Utc::now().date_naive();
+    srv.call(
+        "POST",
+        "/api/programs",
+        Some(&physio.access),
+        Some(
+            json!({"patient_id": patient.pid(), "exercise_id": "squat", "sets": 3, "reps": 10,
+            "target_angle_deg": 90.0, "tolerance_deg": 10.0, "side": "both",
+            "sessions_per_week": 3, "start_date": (today - chrono::Duration::days(20)).to_string(),
+            "instructions": "Slowly on the way down"}),
+        ),
+    )
+    .await
+    .expect(201);
+    srv.call(
+        "POST",
+        &format!("/api/clients/{}/therapy-goals", patient.pid()),
+        Some(&physio.access),
+        Some(json!({"goal": "Climb stairs without pain", "progress": 20})),
+    )
+    .await
+    .expect(201);
     let sid = measured_session(srv, patient).await;
     srv.call(
         "POST",
@@ -193,7 +216,6 @@ async fn a_clinician_exports_pdfs_that_only_they_can_download_for_seven_days() {
     }
 
     // The progress report of the patient over the days around the session.
-    let today = chrono::Utc::now().date_naive();
     let queued = srv
         .call(
             "POST",
@@ -219,6 +241,10 @@ async fn a_clinician_exports_pdfs_that_only_they_can_download_for_seven_days() {
         "three out of ten",
         "Ice the knee after the exercises",
         "3 times per week",
+        "Climb stairs without pain (active, 20%)",
+        "3 × 10",
+        "90° ± 10°",
+        "Slowly on the way down",
     ] {
         assert!(
             report.contains(expected),
