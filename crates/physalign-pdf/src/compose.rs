@@ -4,8 +4,9 @@
 //! a target band in words, the transcript's excerpt, the plan, and the angle figures of a
 //! session's repetitions.
 
-use crate::model::{PainRemark, ProgramLine, ReviewLine};
+use crate::model::{NoteFormIssue, PainRemark, ProgramLine, ReviewLine};
 use chrono::{DateTime, Utc};
+use physalign_domain::{FormIssue, Severity};
 use serde_json::Value;
 
 /// Characters of the transcript printed in a session note.
@@ -90,6 +91,22 @@ pub fn mood_words(notes: &Value) -> Option<String> {
                 None => mood.replace('_', " "),
             },
         )
+}
+
+/// A form issue seen `timestamp_ms` into the recording, as the session note lists it.
+pub fn note_form_issue(timestamp_ms: i64, issue: &FormIssue) -> NoteFormIssue {
+    NoteFormIssue {
+        at_s: timestamp_ms as f64 / 1000.0,
+        kind: issue.kind.replace('_', " ").to_lowercase(),
+        joint: issue.joint.clone(),
+        severity: match issue.severity {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+        }
+        .to_string(),
+        message: issue.message.clone(),
+    }
 }
 
 /// A dose in words: "3 × 10", "3 × hold 30 s", "10 (hold 5 s)", "–" when none is given.

@@ -13,13 +13,13 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use physalign_analysis::{Catalogue, SessionReport};
 use physalign_api::auth::Role;
 use physalign_domain::review_words::{grade_words, plan_line};
-use physalign_domain::{SessionStatus, Severity};
+use physalign_domain::SessionStatus;
 use physalign_pdf::compose::{
     self, dose_words, mood_words, pain_remarks, risk_flags, strings_of, text_of, transcript_excerpt,
 };
 use physalign_pdf::{
-    AdherenceSummary, NoteFormIssue, NoteRepetition, PatientIdentity, ProgramLine, ProgressReport,
-    Provenance, ReviewLine, RomPoint, RomSeries, SessionNote,
+    AdherenceSummary, NoteRepetition, PatientIdentity, ProgramLine, ProgressReport, Provenance,
+    ReviewLine, RomPoint, RomSeries, SessionNote,
 };
 use physalign_store::sync_state::RemoteRecordKind;
 use physalign_store::{
@@ -489,18 +489,7 @@ pub fn session_note(
         form_issues: detail
             .form_issues
             .iter()
-            .map(|e| NoteFormIssue {
-                at_s: e.timestamp_ms as f64 / 1000.0,
-                kind: e.issue.kind.replace('_', " ").to_lowercase(),
-                joint: e.issue.joint.clone(),
-                severity: match e.issue.severity {
-                    Severity::Low => "low",
-                    Severity::Medium => "medium",
-                    Severity::High => "high",
-                }
-                .to_string(),
-                message: e.issue.message.clone(),
-            })
+            .map(|e| compose::note_form_issue(e.timestamp_ms, &e.issue))
             .collect(),
         curve: curve
             .t_s

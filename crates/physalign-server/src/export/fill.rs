@@ -10,14 +10,13 @@ use chrono_tz::Tz;
 use physalign_analysis::Catalogue;
 use physalign_api::sessions::{RepetitionRow, TimedFormIssue};
 use physalign_domain::review_words::{grade_words, plan_line};
-use physalign_domain::Severity;
 use physalign_pdf::compose::{
     self, dose_words, mood_words, pain_remarks, risk_flags, side_figures, strings_of, target_band,
     RepetitionAngles,
 };
 use physalign_pdf::{
-    AdherenceSummary, NoteFormIssue, NoteRepetition, PatientIdentity, ProgramLine, ProgressReport,
-    Provenance, ReviewLine, RomPoint, RomSeries, SessionNote,
+    AdherenceSummary, NoteRepetition, PatientIdentity, ProgramLine, ProgressReport, Provenance,
+    ReviewLine, RomPoint, RomSeries, SessionNote,
 };
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -567,18 +566,7 @@ pub async fn session_note(
             .collect(),
         form_issues: form_issues
             .iter()
-            .map(|e| NoteFormIssue {
-                at_s: e.timestamp_ms as f64 / 1000.0,
-                kind: e.issue.kind.replace('_', " ").to_lowercase(),
-                joint: e.issue.joint.clone(),
-                severity: match e.issue.severity {
-                    Severity::Low => "low",
-                    Severity::Medium => "medium",
-                    Severity::High => "high",
-                }
-                .to_string(),
-                message: e.issue.message.clone(),
-            })
+            .map(|e| compose::note_form_issue(e.timestamp_ms, &e.issue))
             .collect(),
         curve,
         pain_remarks: pain_remarks(&notes, row.started_at),
