@@ -1,7 +1,8 @@
 //! TypeScript declarations of every type that crosses to the window: command arguments and
-//! results (the therapist's workspace included), the `recorder`, `device-check` and `sync-status` events. Generated from these Rust
-//! types by ts-rs into `ui/src/bindings/` (one file per type, committed), so the screens and the
-//! engine cannot drift apart.
+//! results (the therapist's workspace and the outcome questionnaires included), the `recorder`,
+//! `device-check` and `sync-status` events. Generated from these Rust types by ts-rs into
+//! `ui/src/bindings/` (one file per type, committed), so the screens and the engine cannot drift
+//! apart.
 //!
 //! Regenerate after changing any of them:
 //! `PHYSALIGN_WRITE_BINDINGS=1 cargo test -p physalign-desktop --test bindings`;
@@ -9,6 +10,7 @@
 
 use crate::commands::devices::{DeviceCheckArgs, Devices};
 use crate::commands::history::SessionSummary;
+use crate::commands::outcomes::SavedQuestionnaire;
 use crate::commands::recording::{ExerciseInfo, StartRequest};
 use crate::commands::settings::{AppInfo, Consent, ProcessMetrics};
 use crate::commands::sync::CareTeamMemberView;
@@ -18,6 +20,7 @@ use crate::settings::{Role, Settings};
 use crate::state::LaunchMetrics;
 use physalign_analysis::goniometer::GoniometerJoint;
 use physalign_analysis::target::TargetStatus;
+use physalign_outcomes::{Form, Instrument};
 use physalign_recorder::camera::CameraDevice;
 use physalign_recorder::device_check::{CheckEvent, Framing};
 use physalign_recorder::history::{AngleSeries, HistoryEntry, SessionView};
@@ -30,6 +33,7 @@ use physalign_workspace::actions::{ProgramDraft, ReviewDraft};
 use physalign_workspace::compare::SessionComparison;
 use physalign_workspace::lock::{LockStatus, Unlock};
 use physalign_workspace::measurement::{ChartMeasurement, Measurement};
+use physalign_workspace::outcomes::{OutcomeOverview, PlanChange, QuestionnaireAnswers};
 use physalign_workspace::replay::SessionReplay;
 use physalign_workspace::{PracticeMonitoring, RosterEntry, StartOfDay};
 use std::path::{Path, PathBuf};
@@ -93,6 +97,13 @@ pub fn export(dir: &Path) -> Result<(), ExportError> {
         RegisteredPatientView,
         LockStatus,
         Unlock,
+        // Outcome questionnaires.
+        Instrument,
+        Form,
+        OutcomeOverview,
+        QuestionnaireAnswers,
+        SavedQuestionnaire,
+        PlanChange,
         // Events.
         RecorderEvent,
         LiveFrame,

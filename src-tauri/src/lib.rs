@@ -2,7 +2,7 @@
 //! decision (analysis, storage, sync) is made in `crates/`; this crate wires the window to it.
 //!
 //! - [`commands`]: what the window calls, by area (settings, devices, recording, history,
-//!   crisis resources, sync, the therapist's workspace).
+//!   crisis resources, sync, the therapist's workspace, outcome questionnaires).
 //! - [`managers`]: what owns a lifecycle (the devices, background sync, the idle lock), in
 //!   Tauri's state.
 //! - [`events`]: the names of the events the window listens to.
@@ -122,6 +122,10 @@ pub fn with_commands<R: Runtime>(
             commands::workspace::unlock,
             commands::workspace::set_lock_pin,
             commands::workspace::set_lock_minutes,
+            commands::outcomes::outcome_overview,
+            commands::outcomes::outcome_form,
+            commands::outcomes::record_questionnaire,
+            commands::outcomes::set_outcome_plan,
         ])
 }
 

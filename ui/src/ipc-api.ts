@@ -40,6 +40,12 @@ import type { StartOfDay } from "./bindings/StartOfDay";
 import type { TranscriptRetention } from "./bindings/TranscriptRetention";
 import type { Unlock } from "./bindings/Unlock";
 import type { WorkspaceAccess } from "./bindings/WorkspaceAccess";
+import type { Form } from "./bindings/Form";
+import type { Instrument } from "./bindings/Instrument";
+import type { OutcomeOverview } from "./bindings/OutcomeOverview";
+import type { PlanChange } from "./bindings/PlanChange";
+import type { QuestionnaireAnswers } from "./bindings/QuestionnaireAnswers";
+import type { SavedQuestionnaire } from "./bindings/SavedQuestionnaire";
 
 type NoArgs = undefined;
 
@@ -97,6 +103,12 @@ export interface Commands {
   unlock: { args: { unlock: Unlock }; result: LockStatus };
   set_lock_pin: { args: { pin: string }; result: LockStatus };
   set_lock_minutes: { args: { minutes: number }; result: LockStatus };
+  // Outcome questionnaires: without a patient, the device's own patient's (a patient's device);
+  // with one, a roster patient's on a clinician's device (refused while locked).
+  outcome_overview: { args: { patientId: string | null }; result: OutcomeOverview };
+  outcome_form: { args: { instrument: Instrument }; result: Form };
+  record_questionnaire: { args: { patientId: string | null; answers: QuestionnaireAnswers }; result: SavedQuestionnaire };
+  set_outcome_plan: { args: { patientId: string; change: PlanChange }; result: OutcomeOverview };
 }
 
 export type Command = keyof Commands;

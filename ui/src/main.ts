@@ -16,6 +16,7 @@ import { patient } from "./screens/patient";
 import { review } from "./screens/review";
 import { compare } from "./screens/compare";
 import { monitoring } from "./screens/monitoring";
+import { questionnaire } from "./screens/questionnaire";
 import { apply, isClinician, refreshAccess, showNavigation, watchLock } from "./workspace";
 
 // Anything the content security policy blocks (an inline style, a script from elsewhere) is a
@@ -66,7 +67,7 @@ async function boot(): Promise<void> {
     if (access.lock) apply(access.lock);
   }
   await startRouter({
-    screens: { welcome, today, record, session, history, settings: settingsScreen, workspace: start, roster, patient, review, compare, monitoring },
+    screens: { welcome, today, record, session, history, settings: settingsScreen, workspace: start, roster, patient, review, compare, monitoring, questionnaire },
     home: isClinician() ? "workspace" : "today",
     // Nothing but the first-run screen makes sense before the user said who they are; the
     // therapist's screens are a clinician's (the engine refuses them anyway).

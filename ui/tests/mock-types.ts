@@ -30,6 +30,10 @@ export type { SessionComparison } from "../src/bindings/SessionComparison";
 export type { SessionOverview } from "../src/bindings/SessionOverview";
 export type { SessionReplay } from "../src/bindings/SessionReplay";
 export type { StartOfDay } from "../src/bindings/StartOfDay";
+export type { Form } from "../src/bindings/Form";
+export type { OutcomeOverview } from "../src/bindings/OutcomeOverview";
+export type { InstrumentOutcomes } from "../src/bindings/InstrumentOutcomes";
+export type { SavedQuestionnaire } from "../src/bindings/SavedQuestionnaire";
 
 /** A command's answer: its result, a function of its arguments, or the error it rejects with. */
 export type MockAnswer<C extends keyof Commands> =

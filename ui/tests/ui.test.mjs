@@ -135,6 +135,8 @@ function responses(overrides = {}) {
     consent_settings: CONSENT,
     session_angles: { angle: "knee", t_s: [0, 1, 2, 3, 4], degrees: [170, 120, 90, 130, 168] },
     workspace_access: { clinician: null, refused: "sign in as a physiotherapist to open the workspace", lock: null },
+    // A device before its first sync does not know its patient (physalign_workspace::outcomes).
+    outcome_overview: { error: "patient: this device does not know its patient yet: sign in and sync once" },
     ...overrides,
   };
 }
@@ -269,6 +271,7 @@ test("today's program shows targets and starts the recording screen", async () =
   assert.match(await text(page, "#record-status"), /No camera found/);
   assert.equal(await page.isChecked("#source-file"), true);
   assert.equal(await page.isDisabled("#source-camera"), true);
+  assert.equal(await page.locator("#questionnaires").count(), 0, "no questionnaires before the device knows its patient");
   await page.close();
 });
 
@@ -1063,6 +1066,188 @@ test("the idle lock hides the patient's data and opens with the PIN", async () =
   await page.keyboard.press("Enter");
   await page.waitForSelector("#ws-alerts");
   assert.deepEqual((await calls(page, "unlock"))[0].args, { unlock: { kind: "pin", secret: "4826" } });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+// ---- Outcome questionnaires -----------------------------------------------------------------
+
+const OWN_PATIENT = "77777777-1111-4222-8333-444444444444";
+/**
+ * The engine's ODI form (physalign_outcomes::form), its statements shortened.
+ * @type {import("./mock-types").Form}
+ */
+const ODI_FORM = {
+  instrument: "odi", title: "Oswestry Disability Index (ODI)", recall_period: "today",
+  instructions: "In each section choose the one statement that most closely describes you today.",
+  items: Array.from({ length: 10 }, (_, i) => ({ prompt: "Choose the one statement that most closely describes you today.", label: `Section ${i + 1}`,
+    options: [0, 1, 2, 3, 4, 5].map((value) => ({ value, label: `statement ${value} of section ${i + 1}` })) })),
+  names_activities: false,
+};
+/** @type {import("./mock-types").Form} */
+const PSFS_FORM = {
+  instrument: "psfs", title: "Patient-Specific Functional Scale (PSFS)", recall_period: "today",
+  instructions: "Name 3 to 5 important activities that you are unable to do, or have difficulty doing, because of your problem.",
+  items: [1, 2, 3, 4, 5].map((n) => ({ prompt: "Today, how well are you able to do this activity?", label: `Activity ${n}`,
+    options: Array.from({ length: 11 }, (_, value) => ({ value, label: value === 0 ? "Unable to perform" : value === 10 ? "Able to perform at the level before the problem" : "" })) })),
+  names_activities: true,
+};
+/** @type {import("./mock-types").OutcomeOverview} */
+const OWN_OUTCOMES = {
+  patient_id: OWN_PATIENT, today: "2026-12-05",
+  plan: { instruments: ["odi", "psfs"], started_on: "2026-11-01", discharge_on: null, updated_at: "2026-11-01T09:00:00Z" },
+  instruments: [
+    { instrument: "odi", name: "ODI", direction: "lower_is_better", max: 100, mcid: 10, planned: true, points: [], trend: null, latest_band: null, schedule: null },
+    { instrument: "psfs", name: "PSFS", direction: "higher_is_better", max: 10, mcid: 2, planned: true, trend: null, latest_band: null, schedule: null,
+      points: [{ id: "88888888-1111-4222-8333-444444444444", completed_at: "2026-11-01T09:00:00Z", score: 4, respondent: "patient", activities: ["Climbing stairs", "Running"] }] },
+  ],
+  due: [
+    { instrument: "odi", name: "ODI", occasion: { kind: "intake", due: "2026-11-01", status: "overdue", completed_on: null } },
+    { instrument: "psfs", name: "PSFS", occasion: { kind: "follow_up", due: "2026-12-01", status: "due", completed_on: null } },
+  ],
+};
+/** @type {import("./mock-types").SavedQuestionnaire} */
+const SAVED_ODI = { id: "99999999-2222-4222-8333-444444444444", patient_id: OWN_PATIENT, instrument: "odi", name: "ODI", score: 40, max: 100,
+  completed_at: "2026-12-05T10:00:00Z", respondent: "patient" };
+
+test("today lists the questionnaires due, and the form sends every answer with a skipped one as null, keeping them when refused", async () => {
+  const { page, errors } = await open({ outcome_overview: OWN_OUTCOMES, outcome_form: ODI_FORM,
+    record_questionnaire: { error: "patient: ODI: only 7 of 10 items answered; at most 2 of the 10 sections may be unanswered" } });
+  await page.waitForSelector("#questionnaires-due");
+  const due = await page.$$eval("#questionnaires-due li", (lis) => lis.map((li) => li.querySelector(".due-words")?.textContent));
+  assert.deepEqual(due, ["ODI — intake, due 2026-11-01 (overdue)", "PSFS — follow-up, due 2026-12-01"]);
+  assert.deepEqual((await calls(page, "outcome_overview"))[0].args, { patientId: null });
+  await page.click("#questionnaires-due button[data-instrument=odi]");
+  await page.waitForSelector("#questionnaire");
+  assert.equal(new URL(page.url()).hash, "#/questionnaire/odi");
+  assert.deepEqual((await calls(page, "outcome_form"))[0].args, { instrument: "odi" });
+  assert.equal(await text(page, "#questionnaire-title"), "Oswestry Disability Index (ODI)");
+  assert.match(await text(page, "#questionnaire-recall"), /describe today/);
+  assert.equal(await page.locator("#questionnaire-for").count(), 0, "the patient's own");
+  assert.equal(await page.locator("h2.item-prompt").count(), 1, "the shared question once");
+  assert.match(await text(page, 'fieldset[data-item="0"] legend'), /^1\. Section 1$/);
+  assert.match(await text(page, 'fieldset[data-item="0"]'), /0 — statement 0 of section 1/, "each answer with its number");
+
+  // Seven answers and three left out: the engine refuses, the answers stay.
+  for (let i = 0; i < 7; i++) await page.check(`fieldset[data-item="${i}"] input[value="${i % 6}"]`);
+  await page.click("#questionnaire-submit");
+  await page.waitForFunction(() => /only 7 of 10 items answered/.test(document.querySelector("#toast")?.textContent ?? ""));
+  assert.equal(new URL(page.url()).hash, "#/questionnaire/odi", "still on the form");
+  assert.equal(await page.isChecked('fieldset[data-item="3"] input[value="3"]'), true);
+  assert.equal(await page.isDisabled("#questionnaire-submit"), false);
+
+  // Two more answered and the last one skipped on purpose.
+  await page.check('fieldset[data-item="7"] input[value="1"]');
+  await page.check('fieldset[data-item="8"] input[value="2"]');
+  await page.check('fieldset[data-item="9"] input.skip');
+  await page.evaluate((saved) => { window.__mock.responses.record_questionnaire = saved; }, SAVED_ODI);
+  await page.click("#questionnaire-submit");
+  await page.waitForSelector("#program");
+  assert.equal(new URL(page.url()).hash, "#/today", "back to Today");
+  assert.match(await text(page, "#toast"), /^ODI 40 of 100/);
+  const sent = await calls(page, "record_questionnaire");
+  assert.equal(sent.length, 2);
+  assert.deepEqual(sent[1].args, { patientId: null, answers: { instrument: "odi", answers: [0, 1, 2, 3, 4, 5, 0, 1, 2, null], activities: [] } });
+  assert.deepEqual(sent[0].args.answers.answers, [0, 1, 2, 3, 4, 5, 0, null, null, null]);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("the PSFS names the last activities again and sends only the named ones' ratings, in order", async () => {
+  const { page, errors } = await open({ outcome_overview: OWN_OUTCOMES, outcome_form: PSFS_FORM,
+    record_questionnaire: { ...SAVED_ODI, instrument: "psfs", name: "PSFS", score: 5.333333, max: 10 } });
+  await page.goto(base + "#/questionnaire/psfs");
+  await page.waitForSelector("#questionnaire");
+  assert.equal(await page.inputValue("#activity-0"), "Climbing stairs", "the activities of the last PSFS");
+  assert.equal(await page.inputValue("#activity-1"), "Running");
+  assert.match(await text(page, 'fieldset[data-item="0"]'), /0 — Unable to perform/);
+  await page.fill("#activity-2", "  Gardening ");
+  await page.check('fieldset[data-item="0"] input[value="4"]');
+  await page.check('fieldset[data-item="1"] input[value="5"]');
+  await page.check('fieldset[data-item="2"] input[value="7"]');
+  // A rating without an activity named is not sent.
+  await page.check('fieldset[data-item="4"] input[value="9"]');
+  await page.click("#questionnaire-submit");
+  await page.waitForSelector("#program");
+  const [sent] = await calls(page, "record_questionnaire");
+  assert.deepEqual(sent.args.answers, { instrument: "psfs", answers: [4, 5, 7], activities: ["Climbing stairs", "Running", "Gardening"] });
+  assert.match(await text(page, "#toast"), /^PSFS 5\.3 of 10/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+/** @type {import("./mock-types").InstrumentOutcomes} */
+const ADA_ODI = {
+  instrument: "odi", name: "ODI", direction: "lower_is_better", max: 100, mcid: 10, planned: true,
+  points: [
+    { id: "a1111111-1111-4222-8333-444444444444", completed_at: "2026-11-01T09:00:00Z", score: 52, respondent: "clinician", activities: [] },
+    { id: "a2222222-1111-4222-8333-444444444444", completed_at: "2026-12-02T09:00:00Z", score: 38, respondent: "patient", activities: [] },
+  ],
+  trend: { instrument: "odi", first: { date: "2026-11-01", value: 52 }, latest: { date: "2026-12-02", value: 38 },
+    change: { instrument: "odi", from: 52, to: 38, difference: -14, mcid: 10, class: "improved" }, passes_mcid: true, points: 2 },
+  latest_band: "moderate",
+  schedule: { occasions: [
+    { kind: "intake", due: "2026-11-01", status: "completed", completed_on: "2026-11-01" },
+    { kind: "follow_up", due: "2026-12-01", status: "completed", completed_on: "2026-12-02" },
+    { kind: "follow_up", due: "2026-12-31", status: "upcoming", completed_on: null }] },
+};
+/** @type {import("./mock-types").OutcomeOverview} */
+const ADA_OUTCOMES = {
+  patient_id: PATIENT_ID, today: "2026-12-05",
+  plan: { instruments: ["odi", "nprs"], started_on: "2026-11-01", discharge_on: null, updated_at: "2026-11-01T09:00:00Z" },
+  instruments: [ADA_ODI,
+    { instrument: "nprs", name: "NPRS", direction: "lower_is_better", max: 10, mcid: 2, planned: true, points: [], trend: null, latest_band: null,
+      schedule: { occasions: [{ kind: "intake", due: "2026-12-04", status: "due", completed_on: null }] } }],
+  due: [{ instrument: "nprs", name: "NPRS", occasion: { kind: "intake", due: "2026-12-04", status: "due", completed_on: null } }],
+};
+
+test("the chart shows the outcome measures with the trend in words and a table, and saves the plan", async () => {
+  const replanned = { ...ADA_OUTCOMES, plan: { instruments: /** @type {import("./mock-types").Commands["set_outcome_plan"]["args"]["change"]["instruments"]} */ (["odi", "ndi"]),
+    started_on: "2026-11-01", discharge_on: "2027-02-01", updated_at: "2026-12-05T10:00:00Z" }, instruments: [ADA_ODI], due: [] };
+  const { page, errors } = await open({ ...THERAPIST, workspace_chart: CHART, workspace_measurements: [], outcome_overview: ADA_OUTCOMES,
+    set_outcome_plan: replanned, outcome_form: ODI_FORM });
+  await page.goto(base + `#/patient/${PATIENT_ID}`);
+  await page.waitForSelector("#chart-outcomes");
+  assert.deepEqual((await calls(page, "outcome_overview"))[0].args, { patientId: PATIENT_ID });
+  const odi = '.outcome-series[data-instrument="odi"]';
+  assert.equal(await text(page, `${odi} .outcome-trend`),
+    "ODI 52 → 38 (−14 points over 2 questionnaires, lower is better; MCID 10): ≥ MCID improvement. Latest: moderate disability.");
+  assert.match(await text(page, `${odi} .outcome-schedule`), /intake 2026-11-01: ✓ done · follow-up 2026-12-01: ✓ done \(2026-12-02\) · follow-up 2026-12-31: upcoming/);
+  assert.equal(await page.locator(`${odi} svg.chart path.line`).count(), 1);
+  assert.equal(await page.locator(`${odi} svg.chart rect.band`).count(), 1, "the MCID around the first score");
+  const rows = await page.$$eval(`${odi} .outcome-table tbody tr`, (trs) => trs.map((t) => [...t.children].slice(1).map((c) => c.textContent)));
+  assert.deepEqual(rows, [["52 of 100", "a clinician, in clinic"], ["38 of 100", "the patient"]]);
+  assert.match(await text(page, '.outcome-series[data-instrument="nprs"] .outcome-trend'), /NPRS: no questionnaire yet/);
+  assert.match(await text(page, "#outcome-due"), /NPRS — intake, due 2026-12-04/);
+
+  // The plan as kept, changed and saved.
+  const checked = await page.$$eval('#outcome-plan input[name="plan-instrument"]:checked', (xs) => xs.map((x) => /** @type {HTMLInputElement} */ (x).value));
+  assert.deepEqual(checked, ["nprs", "odi"]);
+  assert.equal(await page.inputValue("#outcome-start"), "2026-11-01");
+  await page.uncheck('#outcome-plan input[value="nprs"]');
+  await page.check('#outcome-plan input[value="ndi"]');
+  await page.fill("#outcome-discharge", "2027-02-01");
+  await page.click("#outcome-plan-save");
+  await page.waitForFunction(() => document.querySelector("#outcome-due")?.textContent === "Nothing due now.");
+  const [plan] = await calls(page, "set_outcome_plan");
+  assert.deepEqual(plan.args, { patientId: PATIENT_ID, change: { instruments: ["odi", "ndi"], started_on: "2026-11-01", discharge_on: "2027-02-01" } });
+  assert.equal(await page.inputValue("#outcome-discharge"), "2027-02-01", "redrawn from the engine's answer");
+
+  // Entering the patient's answers in clinic.
+  await page.click(`${odi} button.enter-answers`);
+  await page.waitForSelector("#questionnaire");
+  assert.equal(new URL(page.url()).hash, `#/questionnaire/odi?patient=${PATIENT_ID}`);
+  assert.match(await text(page, "#questionnaire-for"), /entering the patient's own answers/);
+  for (let i = 0; i < 10; i++) await page.check(`fieldset[data-item="${i}"] input[value="2"]`);
+  /** @type {import("./mock-types").SavedQuestionnaire} */
+  const enteredOdi = { ...SAVED_ODI, patient_id: PATIENT_ID, respondent: "clinician" };
+  await page.evaluate((saved) => { window.__mock.responses.record_questionnaire = saved; }, enteredOdi);
+  await page.click("#questionnaire-submit");
+  await page.waitForSelector("#chart-outcomes");
+  assert.equal(new URL(page.url()).hash, `#/patient/${PATIENT_ID}`, "back to the chart");
+  const [entered] = await calls(page, "record_questionnaire");
+  assert.equal(entered.args.patientId, PATIENT_ID);
+  assert.deepEqual(entered.args.answers.answers, [2, 2, 2, 2, 2, 2, 2, 2, 2, 2]);
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -154,6 +154,8 @@ physalign_domain::wire_enum! {
         GoniometerReadingExists = "GONIOMETER_READING_EXISTS",
         /// A therapy goal with this id exists.
         GoalExists = "GOAL_EXISTS",
+        /// An outcome questionnaire with this id exists (an earlier send of the same device).
+        OutcomeResponseExists = "OUTCOME_RESPONSE_EXISTS",
         /// A signed note with this id exists (an earlier send of the same device).
         NoteExists = "NOTE_EXISTS",
         /// A note amendment with this id exists (an earlier send of the same device).

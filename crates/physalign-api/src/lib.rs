@@ -18,6 +18,7 @@ pub mod export;
 pub mod health;
 pub mod limits;
 pub mod notes;
+pub mod outcomes;
 pub mod pagination;
 pub mod patients;
 pub mod physio;

@@ -815,23 +815,62 @@ fn a_patients_own_device_exports_without_naming_the_patient() {
 
 #[test]
 fn outcome_measures_are_questionnaire_responses_with_their_scores() {
-    // The store keeps no outcome responses yet, so this builds the Bundle of a record that has
-    // them with the same engine the command uses, scored by physalign-outcomes' published rules.
-    use physalign_export::record::{OutcomeRecord, PatientRecord, Subject};
+    // Questionnaires kept on a clinician's device (one of them another patient's), exported by
+    // the command; the scores are physalign-outcomes' published rules.
     use physalign_outcomes::{Instrument, Responses};
-    let patient = Uuid::new_v4();
+    use physalign_store::{NewOutcomeResponse, Respondent};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("clinic.sqlite");
+    let (patient, other) = (Uuid::new_v4(), Uuid::new_v4());
     let authored = Utc.with_ymd_and_hms(2026, 11, 2, 10, 0, 0).unwrap();
-    let outcome = |instrument, answers: Vec<Option<u8>>| OutcomeRecord {
-        id: Uuid::new_v4(),
-        responses: Responses {
+    let store = open(&db);
+    store
+        .set_sync_identity(&SyncIdentity {
+            server_url: "http://127.0.0.1:9".into(),
+            email: "pt@clinic.example".into(),
+            user_id: Some(Uuid::new_v4()),
+            role: Some("physiotherapist".into()),
+            logged_in_at: Utc::now(),
+            login_required_reason: None,
+        })
+        .unwrap();
+    let roster = [(patient, "Ada"), (other, "Alan")].map(|(id, first)| {
+        (
+            CarePatient {
+                patient_id: id,
+                first_name: first.into(),
+                last_name: "Example".into(),
+                email: None,
+            },
+            json!({"patient_id": id}),
+        )
+    });
+    store.replace_care_patients(&roster).unwrap();
+    let outcome = |patient_id, instrument, answers: Vec<Option<u8>>| {
+        let taken = NewOutcomeResponse {
+            id: Uuid::new_v4(),
+            patient_id,
+            instrument,
+            answers: answers.clone(),
+            activities: vec![],
+            completed_at: authored,
+            respondent: Respondent::Clinician,
+            entered_by: None,
+        };
+        store.save_outcome_response(&taken).unwrap();
+        Responses {
             instrument,
             answers,
-        },
-        authored,
+        }
     };
-    let koos = outcome(Instrument::KoosJr, [1, 2, 1, 0, 2, 1, 1].map(Some).to_vec());
+    let koos = outcome(
+        patient,
+        Instrument::KoosJr,
+        [1, 2, 1, 0, 2, 1, 1].map(Some).to_vec(),
+    );
     // ODI with section 3 unanswered (scored over the nine answered).
     let odi = outcome(
+        patient,
         Instrument::Odi,
         vec![
             Some(1),
@@ -846,21 +885,20 @@ fn outcome_measures_are_questionnaire_responses_with_their_scores() {
             Some(3),
         ],
     );
-    let record = PatientRecord {
-        subject: Subject {
-            patient_id: Some(patient),
-            ..Subject::default()
-        },
-        sessions: vec![],
-        goniometer: vec![],
-        outcomes: vec![koos.clone(), odi.clone()],
-        program: vec![],
-        signed_in_clinician: None,
-    };
-    let bundle = physalign_export::build_bundle(&record, &|_| None, Utc::now());
-    let dir = tempfile::tempdir().unwrap();
+    outcome(other, Instrument::Nprs, vec![Some(8)]);
+    drop(store);
     let file = dir.path().join("outcomes.json");
-    std::fs::write(&file, serde_json::to_vec_pretty(&bundle).unwrap()).unwrap();
+    ok(
+        &db,
+        &[
+            "export",
+            "fhir",
+            "--patient",
+            &patient.to_string(),
+            "--out",
+            file.to_str().unwrap(),
+        ],
+    );
     let summary = validate(&file).unwrap_or_else(|errors| panic!("invalid Bundle: {errors}"));
     assert_eq!(summary["resources"]["QuestionnaireResponse"], 2);
     assert_eq!(summary["resources"]["Observation"], 2);
@@ -879,7 +917,7 @@ fn outcome_measures_are_questionnaire_responses_with_their_scores() {
     );
     assert_eq!(items[6]["answer"][0]["valueInteger"], 4);
     for (outcome, label) in [(&koos, "KOOS JR score"), (&odi, "ODI score")] {
-        let expected = outcome.responses.score().unwrap().value;
+        let expected = outcome.score().unwrap().value;
         let observation = resources(&bundle, "Observation")
             .into_iter()
             .find(|o| o["code"]["text"] == label)

@@ -471,6 +471,24 @@ fn assert_on_every_page(pages: &[String], needle: &str) {
 fn the_progress_report_and_the_session_note_of_a_patients_own_device() {
     let device = patient_device();
     let dir = device.db.parent().unwrap();
+    // Two KOOS JR questionnaires of the patient's: at intake and now, past the MCID of 14.
+    {
+        let store = Store::open(&device.db).unwrap();
+        for (days, answers) in [(25, [1, 2, 1, 0, 2, 1, 1]), (1, [0; 7])] {
+            store
+                .save_outcome_response(&physalign_store::NewOutcomeResponse {
+                    id: Uuid::new_v4(),
+                    patient_id: device.profile_id,
+                    instrument: physalign_store::Instrument::KoosJr,
+                    answers: answers.map(Some).to_vec(),
+                    activities: vec![],
+                    completed_at: days_ago(days, 9),
+                    respondent: physalign_store::Respondent::Patient,
+                    entered_by: None,
+                })
+                .unwrap();
+        }
+    }
 
     // The progress report, `--patient` omitted on the patient's own device.
     let progress = dir.join("progress.pdf");
@@ -495,7 +513,12 @@ fn the_progress_report_and_the_session_note_of_a_patients_own_device() {
     for section in physalign_pdf::PROGRESS_SECTIONS {
         assert!(all.contains(section), "{section} missing:\n{all}");
     }
-    assert!(all.contains(physalign_pdf::NO_OUTCOMES), "{all}");
+    assert!(!all.contains(physalign_pdf::NO_OUTCOMES), "{all}");
+    // Raw sum 8 of 28 is 66.0 on KOOS JR's interval scale; 100 now.
+    assert!(all.contains("KOOS JR (0–100, higher"), "{all}");
+    assert!(all.contains("66 ("), "{all}");
+    assert!(all.contains("+34.0"), "{all}");
+    assert!(all.contains("improved by at least the"), "{all}");
     assert!(all.contains("Right total knee replacement"), "{all}");
     assert!(all.contains(&device.profile_id.to_string()), "{all}");
     // The angle reached per squat session is the mean of its repetitions' deepest angles.

@@ -114,8 +114,7 @@ pub struct PatientRecord {
     pub sessions: Vec<SessionRecord>,
     /// Camera goniometer readings of held positions taken in clinic, oldest first.
     pub goniometer: Vec<GoniometerRecord>,
-    /// Completed outcome measures, oldest first. The store keeps none yet, so a record read
-    /// from it has none; the server's exports pass theirs.
+    /// Completed outcome measures, oldest first.
     pub outcomes: Vec<OutcomeRecord>,
     /// Program items with their exercises' names.
     pub program: Vec<(ProgramItem, String)>,
@@ -343,6 +342,21 @@ pub fn load_record(
         None => Vec::new(),
     };
     goniometer.reverse();
+    let outcomes = match subject.patient_id {
+        Some(id) => store
+            .outcome_responses(id)?
+            .into_iter()
+            .map(|response| OutcomeRecord {
+                id: response.taken.id,
+                responses: Responses {
+                    instrument: response.taken.instrument,
+                    answers: response.taken.answers,
+                },
+                authored: response.taken.completed_at,
+            })
+            .collect(),
+        None => Vec::new(),
+    };
     let identity = store.sync_identity()?;
     let signed_in_clinician = identity.and_then(|i| {
         let role = i.role.as_deref().and_then(Role::parse)?;
@@ -356,7 +370,7 @@ pub fn load_record(
         subject,
         sessions,
         goniometer,
-        outcomes: Vec::new(),
+        outcomes,
         program,
         signed_in_clinician,
     })

@@ -11,6 +11,7 @@ const ROUNDING_TOLERANCE: f64 = 1e-9;
 
 physalign_domain::wire_enum! {
     /// A change between two scores, judged against the instrument's MCID.
+    #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
     pub enum ChangeClass {
         /// Better by at least the MCID.
         Improved = "improved",
@@ -23,6 +24,7 @@ physalign_domain::wire_enum! {
 
 /// A change between an earlier and a later score of one instrument.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Change {
     /// The instrument of both scores.
     pub instrument: Instrument,

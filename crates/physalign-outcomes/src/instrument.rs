@@ -5,6 +5,7 @@ use std::ops::RangeInclusive;
 
 physalign_domain::wire_enum! {
     /// A patient-reported outcome measure PhysAlign scores.
+    #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
     pub enum Instrument {
         /// Numeric Pain Rating Scale: one item, pain 0 (none) to 10 (worst imaginable).
         Nprs = "nprs",
@@ -31,6 +32,7 @@ physalign_domain::wire_enum! {
 
 physalign_domain::wire_enum! {
     /// Which way a score moves when the patient gets better.
+    #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
     pub enum Direction {
         /// A higher score is better (PSFS, KOOS JR, HOOS JR).
         HigherIsBetter = "higher_is_better",

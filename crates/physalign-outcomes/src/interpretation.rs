@@ -6,6 +6,7 @@ use crate::Instrument;
 
 physalign_domain::wire_enum! {
     /// A published severity band of a disability index.
+    #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
     pub enum DisabilityBand {
         /// NDI 0–4 of 50.
         NoDisability = "no_disability",

@@ -3,6 +3,8 @@
 //! - [`Instrument`]: NPRS, PSFS, KOOS JR, HOOS JR, ODI, NDI and QuickDASH, each with its items,
 //!   its allowed answers, its direction of "better" and its minimal clinically important
 //!   difference (MCID).
+//! - [`form`]: the fillable form of an instrument (its items in form order, every allowed
+//!   answer with its wording), whose answers are what [`score`] takes.
 //! - [`score`]: a set of answers scored by the instrument's published rules, missing-item rules
 //!   included ([`ScoringError`] says which rule refused an answer set).
 //! - [`classify_change`]: improved / unchanged / worsened by at least the MCID, in the
@@ -16,6 +18,7 @@
 
 mod change;
 mod error;
+mod form;
 mod instrument;
 mod interpretation;
 mod schedule;
@@ -24,6 +27,7 @@ mod trend;
 
 pub use change::{classify_change, Change, ChangeClass};
 pub use error::{ScheduleError, ScoringError, TrendError};
+pub use form::{form, AnswerOption, Form, FormItem};
 pub use instrument::{Direction, Instrument};
 pub use interpretation::{disability_band, DisabilityBand};
 pub use physalign_domain::UnknownValue;

@@ -17,6 +17,7 @@ pub const DUE_WINDOW_DAYS: u64 = 7;
 
 physalign_domain::wire_enum! {
     /// Why a measurement is scheduled.
+    #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
     pub enum OccasionKind {
         /// At the start of the episode (baseline).
         Intake = "intake",
@@ -29,6 +30,7 @@ physalign_domain::wire_enum! {
 
 physalign_domain::wire_enum! {
     /// Where a scheduled measurement stands on a given day.
+    #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
     pub enum OccasionStatus {
         /// A questionnaire was completed within the occasion's window.
         Completed = "completed",
@@ -46,6 +48,7 @@ physalign_domain::wire_enum! {
 
 /// One scheduled measurement.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Occasion {
     /// Intake, follow-up or discharge.
     pub kind: OccasionKind,
@@ -59,6 +62,7 @@ pub struct Occasion {
 
 /// An episode's measurement schedule for one instrument, as of one day.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Schedule {
     /// The occasions in date order: intake, the follow-ups, then discharge when known. Without
     /// a discharge date the follow-ups run up to the first one after `today`.

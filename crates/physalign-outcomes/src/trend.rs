@@ -8,6 +8,7 @@ use crate::{Change, Instrument, TrendError};
 
 /// One score on one day.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DatedScore {
     /// The day the questionnaire was completed.
     pub date: NaiveDate,
@@ -17,6 +18,7 @@ pub struct DatedScore {
 
 /// The chart's summary of an instrument's scores.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Trend {
     /// The instrument of every score.
     pub instrument: Instrument,

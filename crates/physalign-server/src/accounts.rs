@@ -477,6 +477,40 @@ pub async fn merge_patient(
         .bind(from)
         .execute(&mut *tx)
         .await?;
+    // One outcome plan per patient: of two, the later edit stays (the account's on a tie), as
+    // between two devices, so that moving the other cannot collide with it.
+    sqlx::query(
+        "DELETE FROM outcome_plans o USING outcome_plans k
+         WHERE o.patient_id IN ($1, $2) AND k.patient_id IN ($1, $2)
+           AND o.patient_id <> k.patient_id
+           AND (o.updated_at, o.patient_id = $2) < (k.updated_at, k.patient_id = $2)",
+    )
+    .bind(from)
+    .bind(into)
+    .execute(&mut *tx)
+    .await?;
+    // One current medical history per patient: of two, the later change stays (the account's
+    // on a tie); every change of both is kept in medical_history_changes, which moves below.
+    sqlx::query(
+        "DELETE FROM medical_histories o USING medical_histories k
+         WHERE o.patient_id IN ($1, $2) AND k.patient_id IN ($1, $2)
+           AND o.patient_id <> k.patient_id
+           AND (o.updated_at, o.patient_id = $2) < (k.updated_at, k.patient_id = $2)",
+    )
+    .bind(from)
+    .bind(into)
+    .execute(&mut *tx)
+    .await?;
+    // Weekly snapshots are one per patient and week: where both records have one, the
+    // account's stays.
+    sqlx::query(
+        "DELETE FROM analytics_patient_weeks f USING analytics_patient_weeks k
+         WHERE f.patient_id = $1 AND k.patient_id = $2 AND f.week_start = k.week_start",
+    )
+    .bind(from)
+    .bind(into)
+    .execute(&mut *tx)
+    .await?;
     let statements: Vec<String> = sqlx::query_scalar(
         "SELECT format('UPDATE %s SET %I = $1 WHERE %I = $2', c.conrelid::regclass, a.attname, a.attname)
          FROM pg_constraint c

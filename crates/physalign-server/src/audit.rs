@@ -88,6 +88,10 @@ physalign_domain::wire_enum! {
         ProgramItem = "program_item",
         /// A camera goniometer reading in a patient's chart (issue 16).
         GoniometerReading = "goniometer_reading",
+        /// A completed outcome questionnaire, or a list of them (issue 19).
+        OutcomeResponse = "outcome_response",
+        /// A patient's outcome plan, or a list of plans (issue 19).
+        OutcomePlan = "outcome_plan",
         /// A clinical note signed on a clinician's device, or its amendment (issue 19).
         SignedNote = "signed_note",
         /// A session's transcript.
@@ -181,6 +185,7 @@ const PATIENT_OF_RESOURCE: &str = "CASE WHEN $3::uuid IS NULL THEN NULL ELSE COA
     (SELECT patient_id FROM clinical_alerts WHERE id = $3),
     (SELECT patient_id FROM therapy_goals WHERE id = $3),
     (SELECT patient_id FROM goniometer_readings WHERE id = $3),
+    (SELECT patient_id FROM outcome_responses WHERE id = $3),
     (SELECT patient_id FROM signed_notes WHERE id = $3),
     (SELECT s.patient_id FROM session_reviews r JOIN exercise_sessions s ON s.id = r.session_id WHERE r.id = $3),
     (SELECT s.patient_id FROM evaluations e JOIN exercise_sessions s ON s.id = e.session_id WHERE e.id = $3),

@@ -5,8 +5,8 @@ use utoipa::{Modify, OpenApi};
 
 use crate::routes::{
     admin, analytics, appointments, assessments, auth, cleanup, clients, clinic_sessions, clinical,
-    export, health, notes, patients, physio, pose_data, programs, progress, resumable_upload,
-    sessions, signed_upload, templates, transcripts,
+    export, health, notes, outcomes, patients, physio, pose_data, programs, progress,
+    resumable_upload, sessions, signed_upload, templates, transcripts,
 };
 
 /// All operations of the API.
@@ -26,6 +26,7 @@ use crate::routes::{
         clinical::list_alerts, clinical::acknowledge,
         programs::create, programs::list, programs::get_one, programs::update, programs::end,
         assessments::create, assessments::list,
+        outcomes::create, outcomes::list, outcomes::put_plan, outcomes::get_plan, outcomes::list_plans,
         notes::create, notes::amend, notes::list,
         signed_upload::generate_url, signed_upload::receive,
         resumable_upload::create, resumable_upload::status, resumable_upload::append, resumable_upload::complete,
@@ -50,7 +51,7 @@ use crate::routes::{
     modifiers(&BearerAuth),
     tags(
         (name = "health"), (name = "auth"), (name = "patients"), (name = "sessions"),
-        (name = "upload"), (name = "physio"), (name = "progress"), (name = "programs"), (name = "assessments"), (name = "notes"), (name = "admin"),
+        (name = "upload"), (name = "physio"), (name = "progress"), (name = "programs"), (name = "assessments"), (name = "outcomes"), (name = "notes"), (name = "admin"),
         (name = "appointments"), (name = "clients"), (name = "templates"), (name = "analytics"), (name = "export"),
     )
 )]

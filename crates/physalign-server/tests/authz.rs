@@ -1,9 +1,10 @@
 //! Authorisation over every route of the OpenAPI document (so routes added later are covered):
 //! patient A's records requested by patient B, B's clinician and an unverified sign-up never
 //! answer a success that names or touches them, and A's session, pose data, care team, program
-//! item and alerts read the same after the walk as before it (a write answering 204 would show
-//! there); the old link-by-e-mail path links nobody. As a control that the walk can fail, the
-//! same read routes answer A, A's clinician and an administrator.
+//! item, alerts, outcome plan and questionnaires read the same after the walk as before it (a
+//! write answering 204 would show there); the old link-by-e-mail path links nobody. As a
+//! control that the walk can fail, the same read routes answer A, A's clinician and an
+//! administrator.
 
 mod common;
 
@@ -61,6 +62,31 @@ async fn no_route_leaks_a_patients_records_to_outsiders() {
         .as_str()
         .expect("program item id")
         .to_string();
+    // A's outcome plan and a questionnaire A filled in (issue 19).
+    srv.call(
+        "PUT",
+        &format!("/api/patients/{pa}/outcome-plan"),
+        Some(&ca.access),
+        Some(json!({"instruments": ["nprs"], "started_on": "2026-12-01",
+                    "updated_at": "2026-12-01T09:00:00Z"})),
+    )
+    .await
+    .expect(200);
+    let outcome = srv
+        .call(
+            "POST",
+            "/api/outcome-responses",
+            Some(&a.access),
+            Some(
+                json!({"id": uuid::Uuid::new_v4(), "patient_id": pa, "instrument": "nprs",
+                        "answers": [6], "completed_at": "2026-12-01T10:00:00Z"}),
+            ),
+        )
+        .await;
+    let outcome = outcome.expect(201)["id"]
+        .as_str()
+        .expect("questionnaire id")
+        .to_string();
     // What A's side sees of A's records before the outsiders' walk; a write that answers
     // without naming A (a 204, say) would still show here afterwards.
     let views = [
@@ -70,6 +96,11 @@ async fn no_route_leaks_a_patients_records_to_outsiders() {
         (ca.clone(), format!("/api/programs?patient_id={pa}")),
         (a.clone(), format!("/api/programs/{item}")),
         (ca.clone(), "/api/physio/alerts".to_string()),
+        (a.clone(), format!("/api/patients/{pa}/outcome-plan")),
+        (
+            ca.clone(),
+            format!("/api/outcome-responses?patient_id={pa}"),
+        ),
     ];
     let mut before = Vec::new();
     for (user, path) in &views {
@@ -80,7 +111,13 @@ async fn no_route_leaks_a_patients_records_to_outsiders() {
     let doc = srv.call("GET", "/openapi.json", None, None).await;
     let paths = doc.expect(200)["paths"].as_object().unwrap().clone();
     assert!(paths.len() > 20, "too few routes: {}", paths.len());
-    let secrets = [s.clone(), pa.clone(), a.email.clone(), item.clone()];
+    let secrets = [
+        s.clone(),
+        pa.clone(),
+        a.email.clone(),
+        item.clone(),
+        outcome.clone(),
+    ];
     let bodies = [
         json!({}),
         json!({"session_id": s, "patient_id": pa}),

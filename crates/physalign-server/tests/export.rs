@@ -151,6 +151,26 @@ async fn a_clinician_exports_pdfs_that_only_they_can_download_for_seven_days() {
     )
     .await
     .expect(201);
+    // Two ODI questionnaires in the period: 46 % at intake (the patient's), 30 % later (entered
+    // in clinic), a 16-point fall, beyond the ODI's MCID of 10.
+    for (who, answers, days_ago) in [
+        (patient, json!([3, 3, 2, 2, 3, 2, 2, 2, 2, 2]), 10),
+        (physio, json!([2, 2, 1, 1, 2, 1, 2, 1, 2, 1]), 2),
+    ] {
+        srv.call(
+            "POST",
+            "/api/outcome-responses",
+            Some(&who.access),
+            Some(
+                json!({"id": uuid::Uuid::new_v4(), "patient_id": patient.pid(),
+                "instrument": "odi", "answers": answers,
+                "completed_at": (chrono::Utc::now() - chrono::Duration::days(days_ago))
+                    .to_rfc3339()}),
+            ),
+        )
+        .await
+        .expect(201);
+    }
     let sid = measured_session(srv, patient).await;
     srv.call(
         "POST",
@@ -245,12 +265,21 @@ async fn a_clinician_exports_pdfs_that_only_they_can_download_for_seven_days() {
         "3 × 10",
         "90° ± 10°",
         "Slowly on the way down",
+        // The outcome measures: the ODI from intake to the latest, against its MCID (the
+        // table's columns wrap in the text, the summary's sentence does not).
+        "ODI: 46 to 30 (improved by at least the MCID).",
+        "ODI (0–100, lower is",
+        "-16.0",
     ] {
         assert!(
             report.contains(expected),
             "{expected:?} not in the report:\n{report}"
         );
     }
+    assert!(
+        !report.contains(physalign_pdf::NO_OUTCOMES),
+        "the questionnaires are charted:\n{report}"
+    );
 
     // Every download in the access log, with the caller's address and user agent.
     let logged: Vec<(String, Option<String>, bool)> = sqlx::query_as(

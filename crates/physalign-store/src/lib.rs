@@ -32,6 +32,7 @@ pub mod landmark_codec;
 mod migrations;
 mod monitoring;
 pub mod outbox;
+mod outcomes;
 mod recordings;
 mod records;
 mod sessions;
@@ -60,7 +61,9 @@ pub use landmark_codec::LandmarkEncoding;
 pub use migrations::SCHEMA_VERSION;
 pub use monitoring::{check_review_minutes, SessionDay, TimedReview, REVIEW_MINUTES_MAX};
 pub use outbox::{OutboxCounts, OutboxEntityKind, OutboxOperation};
+pub use outcomes::{NewOutcomeResponse, OutcomePlan, OutcomeResponse, Respondent};
 pub use physalign_domain::{SessionStatus, TranscriptRemoval, UnknownValue};
+pub use physalign_outcomes::Instrument;
 pub use recordings::RecordingInfo;
 pub use records::{
     FormIssueEvent, FrameRecord, NewSession, OutboxEntry, OutboxStatus, RepetitionRecord,

@@ -45,10 +45,11 @@ const MIGRATIONS: &[Migration] = &[
     migration!(12, "1200_signed_note_sync.sql"),
     migration!(13, "1300_transcript_retention.sql"),
     migration!(14, "1400_review_minutes.sql"),
+    migration!(15, "1500_outcome_measures.sql"),
 ];
 
 /// The schema version this build creates.
-pub const SCHEMA_VERSION: i64 = 14;
+pub const SCHEMA_VERSION: i64 = 15;
 
 /// Brings the database up to [`SCHEMA_VERSION`]; does nothing when it already is.
 /// Returns the version found before migrating.

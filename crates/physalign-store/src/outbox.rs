@@ -31,6 +31,10 @@ physalign_domain::wire_enum! {
         SoapNote = "soap_note",
         /// A correction to a signed note, written on this device.
         SoapNoteAmendment = "soap_note_amendment",
+        /// An outcome questionnaire filled in on this device (issue 19).
+        OutcomeResponse = "outcome_response",
+        /// A patient's outcome plan a clinician changed on this device.
+        OutcomePlan = "outcome_plan",
     }
 }
 

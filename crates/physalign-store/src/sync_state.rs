@@ -168,6 +168,8 @@ fn clear_server_derived(conn: &rusqlite::Connection) -> Result<usize, StoreError
         [],
     )?;
     n += conn.execute("DELETE FROM soap_notes WHERE origin = 'pulled'", [])?;
+    n += conn.execute("DELETE FROM outcome_responses WHERE origin = 'pulled'", [])?;
+    n += conn.execute("DELETE FROM outcome_plans WHERE origin = 'pulled'", [])?;
     Ok(n)
 }
 

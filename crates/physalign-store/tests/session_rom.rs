@@ -179,6 +179,7 @@ fn a_version_8_file_gets_the_sums_of_the_repetitions_it_holds() {
              DROP TABLE transcript_retention;
              DROP INDEX idx_session_reviews_timed;
              ALTER TABLE session_reviews DROP COLUMN minutes_spent;
+             DROP TABLE outcome_responses; DROP TABLE outcome_plans;
              PRAGMA user_version = 8;",
         )
         .unwrap();

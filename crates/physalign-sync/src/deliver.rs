@@ -93,6 +93,8 @@ async fn deliver_steps(ctx: &Context, entry: &OutboxEntry) -> Result<(), StepErr
             &[Step::AcknowledgeAlert]
         }
         (OutboxEntityKind::Appointment, _) => &[Step::Appointment],
+        (OutboxEntityKind::OutcomeResponse, OutboxOperation::Create) => &[Step::OutcomeResponse],
+        (OutboxEntityKind::OutcomePlan, OutboxOperation::Update) => &[Step::OutcomePlan],
         (kind, operation) => {
             return Err(StepError::Failed(format!(
                 "outbox entry {}/{} has no delivery",
@@ -144,6 +146,8 @@ enum Step {
     GoniometerReading,
     SignedNote,
     NoteAmendment,
+    OutcomeResponse,
+    OutcomePlan,
 }
 
 impl Step {
@@ -168,6 +172,8 @@ impl Step {
             Step::GoniometerReading => "goniometer_reading",
             Step::SignedNote => "signed_note",
             Step::NoteAmendment => "note_amendment",
+            Step::OutcomeResponse => "outcome_response",
+            Step::OutcomePlan => "outcome_plan",
         }
     }
 }
@@ -197,6 +203,8 @@ async fn run_step(
         Step::GoniometerReading => goniometer_reading(ctx, entry, key).await,
         Step::SignedNote => signed_note(ctx, entry, key).await,
         Step::NoteAmendment => note_amendment(ctx, entry, key).await,
+        Step::OutcomeResponse => crate::outcomes::deliver_response(ctx, entry, key).await,
+        Step::OutcomePlan => crate::outcomes::deliver_plan(ctx, entry, key).await,
     }
 }
 

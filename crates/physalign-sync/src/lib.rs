@@ -22,6 +22,7 @@ pub mod deliver;
 mod error;
 mod login;
 pub mod mapping;
+pub mod outcomes;
 pub mod pull;
 mod resumable;
 pub mod status;

@@ -64,6 +64,9 @@ pub struct PullReport {
     /// Sessions whose transcript the server reports purged, deleted or saved.
     #[serde(default)]
     pub transcript_changes: usize,
+    /// Outcome questionnaires new on this device, and outcome plans that changed.
+    #[serde(default)]
+    pub outcomes: usize,
 }
 
 /// Why a pull stopped.
@@ -213,6 +216,7 @@ pub async fn pull(ctx: &Context) -> Result<PullReport, PullError> {
     if ctx.role == Some(Role::Physiotherapist) {
         report.signed_notes += optional(pull_signed_notes(ctx).await)?;
     }
+    report.outcomes += optional(crate::outcomes::pull(ctx).await)?;
     if let Some(newest) = newest {
         ctx.db(|s| s.set_sync_meta(SESSION_CURSOR, &newest.to_rfc3339()))?;
     }

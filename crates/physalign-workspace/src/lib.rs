@@ -21,6 +21,8 @@
 //!   the clinician to edit and sign ([`notes`]);
 //! * the **PDF reports**' data: a patient's progress over a period and a session's note
 //!   ([`reports`]);
+//! * **outcome measures**: questionnaires over time against their MCID, the plan's schedule
+//!   and what is due, for the chart and the patient's Today ([`outcomes`]);
 //! * **remote-monitoring readiness** per patient over 30 days, and for the practice: days with
 //!   measured data, clinician review minutes, interactive contacts ([`monitoring`]);
 //! * **who may open it** (a clinician signed in, never a patient: [`access`]) and the **idle
@@ -40,6 +42,7 @@ pub mod lock;
 pub mod measurement;
 pub mod monitoring;
 pub mod notes;
+pub mod outcomes;
 pub mod progress;
 pub mod replay;
 pub mod reports;

@@ -344,6 +344,10 @@ pub fn progress_report(
     reviews.sort_by_key(|r| r.reviewed_at);
 
     let plan = compose::plan_lines(&reviews, &program);
+    let outcomes = match subject.identity.patient_id {
+        Some(patient) => crate::outcomes::period_trends(store, patient, from, to)?,
+        None => Vec::new(),
+    };
 
     Ok(ProgressReport {
         provenance: provenance(&subject, now),
@@ -355,8 +359,7 @@ pub fn progress_report(
         program,
         adherence,
         rom,
-        // Outcome responses are not kept on the device yet: the section says so.
-        outcomes: Vec::new(),
+        outcomes,
         pain,
         pain_remarks: remarks,
         reviews,

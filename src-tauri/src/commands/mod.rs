@@ -4,6 +4,7 @@
 pub mod crisis;
 pub mod devices;
 pub mod history;
+pub mod outcomes;
 pub mod recording;
 pub mod settings;
 pub mod sync;

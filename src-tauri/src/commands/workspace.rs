@@ -86,7 +86,7 @@ fn open_unlocked(state: &SharedState, lock: &LockManager) -> CommandResult<(Stor
 }
 
 /// Runs `f` on the unlocked workspace of the signed-in clinician, off the async runtime.
-async fn with_workspace<T: Send + 'static>(
+pub(super) async fn with_workspace<T: Send + 'static>(
     state: &State<'_, SharedState>,
     lock: &State<'_, Arc<LockManager>>,
     f: impl FnOnce(&SharedState, &Store, &Clinician) -> CommandResult<T> + Send + 'static,

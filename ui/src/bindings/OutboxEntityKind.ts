@@ -5,4 +5,4 @@
  * `sync_remote_versions` and `sync_conflicts` rows). Only kinds the central API accepts are
  * listed: an entry has to have somewhere to go.
  */
-export type OutboxEntityKind = "exercise_session" | "review" | "program_item" | "clinical_alert" | "appointment" | "goniometer_reading" | "soap_note" | "soap_note_amendment";
+export type OutboxEntityKind = "exercise_session" | "review" | "program_item" | "clinical_alert" | "appointment" | "goniometer_reading" | "soap_note" | "soap_note_amendment" | "outcome_response" | "outcome_plan";

@@ -1,7 +1,7 @@
 // One patient's chart: profile, open alerts, the program with adherence per item (edit, end,
 // prescribe), progress over time per exercise and side against the target band (charts with a
-// table as their text alternative), the sessions with their reviews, and two of them chosen to
-// compare.
+// table as their text alternative), the outcome measures (plan, what is due, scores with their
+// trend), the sessions with their reviews, and two of them chosen to compare.
 import { call } from "../ipc";
 import type { ProgressSeries } from "../bindings/ProgressSeries";
 import type { SessionOverview } from "../bindings/SessionOverview";
@@ -10,10 +10,11 @@ import { measurementList } from "../measurement";
 import { degrees, when } from "../format";
 import { lineChart } from "../charts";
 import { go, type Screen } from "../router";
-import { toast } from "../toast";
+import { errorMessage, toast } from "../toast";
 import { contactWords, dataDaysWords, exerciseWords, gradeWords, kindWords, readinessWords, reviewTimeWords } from "../workspace";
 import type { PatientMonitoring } from "../bindings/PatientMonitoring";
 import { programBuilder, programTable } from "../program";
+import { outcomeSection } from "../outcome-chart";
 
 function seriesTitle(s: ProgressSeries): string {
   return `${s.exercise_name}${s.side ? ` (${s.side})` : ""}${s.joint ? ` — ${s.joint} angle` : ""}`;
@@ -84,8 +85,11 @@ export const patient: Screen = {
   async render(root, _params, id) {
     if (!id) { mount(root, el("h1", {}, "Patient not found")); return; }
     const rerender = () => patient.render(root, new URLSearchParams(), id);
-    const [view, exercises, measurements] = await Promise.all([
-      call("workspace_chart", { patientId: id }), call("list_exercises"), call("workspace_measurements", { patientId: id })]);
+    // The outcome measures are a part of the chart: their failure is said there, not instead of it.
+    const outcomes = call("outcome_overview", { patientId: id })
+      .then((overview) => ({ overview, error: null }), (e: unknown) => ({ overview: null, error: errorMessage(e) }));
+    const [view, exercises, measurements, outcome] = await Promise.all([
+      call("workspace_chart", { patientId: id }), call("list_exercises"), call("workspace_measurements", { patientId: id }), outcomes]);
     const { chart, progress } = view;
     const p = chart.patient;
     mount(root,
@@ -106,6 +110,7 @@ export const patient: Screen = {
       programBuilder(chart.patient.patient_id, exercises, rerender),
       el("h2", {}, "Progress over time"),
       progress.length ? el("div", { id: "chart-progress" }, progress.map(progressSection)) : el("p", { id: "chart-progress" }, "No measured sessions yet."),
+      outcomeSection(outcome.overview, outcome.error),
       el("h2", {}, "Goniometer readings"),
       el("p", {}, el("a", { id: "record-in-clinic", class: "button", href: `#/record?patient=${p.patient_id}` }, "Record in clinic"),
         el("span", { class: "muted" }, " — the session is this patient's; to measure a joint, record the held position, then open the session and read it.")),

@@ -1,6 +1,7 @@
 // Today's program: prescribed and picked exercises with their targets, under the crisis
 // resources while a recent session carries a crisis flag the patient has not acknowledged (the
-// engine decides both the rule and the words: recent_crisis).
+// engine decides both the rule and the words: recent_crisis), and the outcome questionnaires the
+// physiotherapist's plan asks for now (due or overdue; none before the device knows its patient).
 import { call } from "../ipc";
 import type { ProgramEntry } from "../bindings/ProgramEntry";
 import { el, mount } from "../dom";
@@ -10,6 +11,8 @@ import type { CrisisResources } from "../bindings/CrisisResources";
 import { showingErrors } from "../toast";
 import { settings, state } from "../state";
 import { go, type Screen } from "../router";
+import type { OutcomeOverview } from "../bindings/OutcomeOverview";
+import { dueList } from "../outcomes";
 
 /** The crisis resources with a button to say they were read (the session summary keeps them). */
 function crisisSection(resources: CrisisResources, rerender: () => Promise<void>): HTMLElement {
@@ -43,10 +46,22 @@ function card(p: ProgramEntry): HTMLLIElement {
     } }, `Start ${p.name}`));
 }
 
+/** The questionnaires due now, each with a button to fill it in; nothing when none is due. */
+function questionnairesSection(overview: OutcomeOverview | null): HTMLElement | null {
+  if (!overview?.due.length) return null;
+  return el("section", { id: "questionnaires", "aria-labelledby": "questionnaires-heading" },
+    el("h2", { id: "questionnaires-heading" }, "Questionnaires due"),
+    el("p", { class: "muted" }, "Your physiotherapist asks these to see how you are doing; each takes a few minutes."),
+    dueList(overview.due, "questionnaires-due", "Fill in"));
+}
+
 export const today: Screen = {
   async render(root) {
     const rerender = () => today.render(root, new URLSearchParams(), undefined);
-    const [program, exercises, crisis] = await Promise.all([call("todays_program"), call("list_exercises"), call("recent_crisis")]);
+    // Before its first sync the device does not know its patient (nor their plan): Today shows
+    // the rest as always.
+    const outcomes = call("outcome_overview", { patientId: null }).catch(() => null);
+    const [program, exercises, crisis, overview] = await Promise.all([call("todays_program"), call("list_exercises"), call("recent_crisis"), outcomes]);
     const picker = el("select", { id: "add-exercise", "aria-label": "Exercise to add" },
       exercises.map((e) => el("option", { value: e.id }, e.name)));
     const reps = el("input", { type: "number", id: "add-reps", min: 1, max: 100, value: 10, "aria-label": "Target repetitions" });
@@ -62,6 +77,7 @@ export const today: Screen = {
       crisis ? crisisSection(crisis, rerender) : null,
       el("h1", {}, "Today's program"),
       program.length ? el("ul", { id: "program", class: "cards" }, program.map(card)) : el("p", {}, "Nothing planned yet. Add an exercise below."),
+      questionnairesSection(overview),
       el("fieldset", {}, el("legend", {}, "Add an exercise from the catalogue"), picker, " ", el("label", {}, "Repetitions ", reps), " ", add),
     );
   },

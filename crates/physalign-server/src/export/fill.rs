@@ -10,6 +10,7 @@ use chrono_tz::Tz;
 use physalign_analysis::Catalogue;
 use physalign_api::sessions::{RepetitionRow, TimedFormIssue};
 use physalign_domain::review_words::{grade_words, plan_line};
+use physalign_outcomes::{DatedScore, Instrument, Trend};
 use physalign_pdf::compose::{
     self, dose_words, mood_words, pain_remarks, risk_flags, side_figures, strings_of, target_band,
     RepetitionAngles,
@@ -412,8 +413,8 @@ pub async fn progress_report(
         program,
         adherence,
         rom: series.into_values().collect(),
-        // Outcome questionnaires are scored on the devices and not kept by this server.
-        outcomes: Vec::new(),
+        // The questionnaires the server received and scored itself (issue 19).
+        outcomes: outcome_trends(pool, patient_id, zone, from, to).await?,
         pain,
         pain_remarks: remarks,
         reviews: review_lines,
@@ -421,6 +422,45 @@ pub async fn progress_report(
         risk_flags: flags,
         plan,
     })
+}
+
+/// The questionnaires completed in the period (days in the practice's `zone`), one trend per
+/// instrument in the instruments' order, from the scores the server computed when it received
+/// them (issue 19).
+async fn outcome_trends(
+    pool: &PgPool,
+    patient_id: Uuid,
+    zone: Tz,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<Trend>, ExportError> {
+    let rows: Vec<(String, NaiveDate, f64)> = sqlx::query_as(
+        "SELECT instrument, (completed_at AT TIME ZONE $2)::date AS day, score
+         FROM outcome_responses
+         WHERE patient_id = $1 AND (completed_at AT TIME ZONE $2)::date BETWEEN $3 AND $4
+         ORDER BY completed_at, id",
+    )
+    .bind(patient_id)
+    .bind(zone.name())
+    .bind(from)
+    .bind(to)
+    .fetch_all(pool)
+    .await?;
+    let mut by_instrument: BTreeMap<String, Vec<DatedScore>> = BTreeMap::new();
+    for (instrument, date, value) in rows {
+        by_instrument
+            .entry(instrument)
+            .or_default()
+            .push(DatedScore { date, value });
+    }
+    let mut trends = Vec::new();
+    for &instrument in Instrument::ALL {
+        if let Some(scores) = by_instrument.get(instrument.as_str()) {
+            // Oldest first, so a day's later questionnaire counts as the later one.
+            trends.push(Trend::from_scores(instrument, scores)?);
+        }
+    }
+    Ok(trends)
 }
 
 #[derive(sqlx::FromRow)]

@@ -25,6 +25,9 @@ pub enum ExportError {
     /// The practice's time zone setting is unusable.
     #[error("the practice's time zone cannot be read: {0}")]
     Settings(String),
+    /// A stored questionnaire score cannot be charted (outside its instrument's range).
+    #[error("the outcome measures cannot be charted: {0}")]
+    Outcomes(#[from] physalign_outcomes::TrendError),
     /// The PDF engine refused the report.
     #[error("the PDF could not be written: {0}")]
     Pdf(#[from] physalign_pdf::PdfError),

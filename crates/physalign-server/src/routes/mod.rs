@@ -13,6 +13,7 @@ pub mod clinical;
 pub mod export;
 pub mod health;
 pub mod notes;
+pub mod outcomes;
 pub mod patients;
 pub mod physio;
 pub mod pose_data;
@@ -45,6 +46,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(progress::router())
         .merge(programs::router())
         .merge(assessments::router())
+        .merge(outcomes::router())
         .merge(notes::router())
         .merge(clinical::router())
         .merge(transcripts::router())
