@@ -237,6 +237,27 @@ try {
   await syncUntilDone("delivering the review and the prescription");
   step("compared, prescribed, delivered");
 
+  // Outcome measures: the plan (ODI and NPRS from today), then the intake ODI the patient
+  // answers in clinic, entered through the questionnaire; the chart shows its score and trend.
+  await wd.exec("for (const b of document.querySelectorAll('input[name=plan-instrument]')) b.checked = ['odi', 'nprs'].includes(b.value)");
+  await wd.click("#outcome-plan-save");
+  await wd.waitFor("#app[aria-busy=false] #outcome-due button.fill-in[data-instrument=odi]", 30000);
+  await wd.click("#outcome-due button.fill-in[data-instrument=odi]");
+  await wd.waitFor("#app[aria-busy=false] #questionnaire fieldset.questionnaire-item", 30000);
+  // 19 of 50 points: ODI 38 %.
+  await wd.exec("const answers = [1, 2, 3, 2, 1, 0, 4, 2, 1, 3];" +
+    "document.querySelectorAll('#questionnaire fieldset.questionnaire-item').forEach((f, i) => f.querySelector(`input[type=radio][value=\"${answers[i]}\"]`).click())");
+  await shot("14-therapist-questionnaire");
+  await wd.click("#questionnaire-submit");
+  await wd.waitFor("#app[aria-busy=false] .outcome-series[data-instrument=odi] .outcome-trend", 30000);
+  measured.outcome_trend = await wd.text(".outcome-series[data-instrument=odi] .outcome-trend");
+  assert.match(measured.outcome_trend, /38/);
+  assert.match(await wd.text("#outcome-due"), /NPRS/, "the NPRS intake is still due");
+  await wd.exec("document.querySelector('#chart-outcomes').scrollIntoView()");
+  await shot("15-therapist-outcomes");
+  await syncUntilDone("delivering the outcome plan and the questionnaire");
+  step("outcome plan and intake questionnaire");
+
   // The network goes: another review and a program change, offline.
   await stopServer();
   const chart = await invoke("workspace_chart", { patientId: await wd.exec("return location.hash.split('/')[2]") });
@@ -278,6 +299,29 @@ try {
   assert.equal(reviewed.length, 2, `both reviews reached the patient: ${JSON.stringify(sessions.map((s) => s.review))}`);
   measured.reviews_on_patient_device = reviewed.map((s) => s.review.assessment ?? s.review.grade ?? null);
   step("the patient's device has both");
+
+  // The patient's device has the plan and the clinic's ODI; its NPRS intake, filled in at
+  // home, reaches the therapist's chart.
+  const atHome = patient(["outcome", "chart", "--json"]);
+  assert.deepEqual([...(atHome.plan?.instruments ?? [])].sort(), ["nprs", "odi"], JSON.stringify(atHome));
+  assert.deepEqual(atHome.due.map((d) => d.instrument), ["nprs"]);
+  patient(["outcome", "record", "NPRS", "--answers", "4"]);
+  patient(["sync", "--once"]);
+  let outcomes = null;
+  await wd.until(async () => {
+    await invoke("sync_now");
+    outcomes = await invoke("outcome_overview", { patientId: chart.chart.patient.patient_id });
+    return outcomes.instruments?.find((i) => i.instrument === "nprs")?.points?.length > 0;
+  }, 60000, "the patient's questionnaire in the chart").catch((e) => {
+    console.error("patient's sync:", JSON.stringify(patient(["sync", "--status", "--json"])));
+    console.error("overview:", JSON.stringify(outcomes));
+    throw e;
+  });
+  const nprs = outcomes.instruments.find((i) => i.instrument === "nprs");
+  assert.equal(nprs.points[0].respondent, "patient", JSON.stringify(outcomes));
+  assert.equal(outcomes.due.length, 0);
+  measured.outcomes = outcomes.instruments.map((i) => `${i.name} ${i.trend?.latest.value}`);
+  step("the patient's questionnaire reached the chart");
   assert.equal(await wd.exec("return document.documentElement.dataset.cspViolations ?? '0'"), "0",
     `content security policy violations in the workspace, the last: ${await wd.exec("return document.documentElement.dataset.cspLastViolation ?? ''")}`);
   console.log(JSON.stringify({ therapist_e2e: "passed", seconds: Math.round((Date.now() - t0) / 1000), ...measured }));

@@ -62,6 +62,9 @@ pub struct RunHooks<'a> {
     /// Notified to start the next round now instead of after the poll interval. A notification
     /// during a round starts one more round after it (notifications do not pile up).
     pub wake: Option<&'a tokio::sync::Notify>,
+    /// Set to make the next round pull as well, whatever the pull interval (someone asked to
+    /// sync now and expects what others sent, not only to send); the round clears it.
+    pub pull_now: Option<&'a std::sync::atomic::AtomicBool>,
     /// Called after every round with what it achieved (on the worker's task: keep it quick).
     pub on_round: Option<&'a (dyn Fn(&RunReport) + Send + Sync)>,
 }
@@ -70,6 +73,7 @@ impl std::fmt::Debug for RunHooks<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RunHooks")
             .field("wake", &self.wake.is_some())
+            .field("pull_now", &self.pull_now.is_some())
             .field("on_round", &self.on_round.is_some())
             .finish()
     }
@@ -361,8 +365,11 @@ impl SyncWorker {
                     self.ctx.api.reload_tokens()?;
                     paused = false;
                 }
-                let with_pull =
-                    last_pull.is_none_or(|at| at.elapsed() >= self.ctx.config.pull_interval);
+                let asked = hooks
+                    .pull_now
+                    .is_some_and(|flag| flag.swap(false, std::sync::atomic::Ordering::SeqCst));
+                let with_pull = asked
+                    || last_pull.is_none_or(|at| at.elapsed() >= self.ctx.config.pull_interval);
                 let report = self.sync(Duration::ZERO, with_pull).await?;
                 if let Some(on_round) = hooks.on_round {
                     on_round(&report);

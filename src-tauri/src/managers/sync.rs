@@ -28,6 +28,8 @@ struct Shared {
     poll: Duration,
     /// Starts the next round now (or ends the wait before reopening the worker).
     wake: Notify,
+    /// Makes the next round pull too ("sync now": the user expects what the others sent).
+    pull_now: AtomicBool,
     /// Counts finished rounds and failed workers, for callers waiting on "sync now".
     rounds: watch::Sender<u64>,
     stop: watch::Sender<bool>,
@@ -65,6 +67,7 @@ impl SyncManager {
                 config,
                 poll,
                 wake: Notify::new(),
+                pull_now: AtomicBool::new(false),
                 rounds: watch::Sender::new(0),
                 stop: watch::Sender::new(false),
                 started: AtomicBool::new(false),
@@ -112,6 +115,7 @@ impl SyncManager {
             return Ok(status);
         }
         let mut rounds = self.shared.rounds.subscribe();
+        self.shared.pull_now.store(true, Ordering::SeqCst);
         self.wake();
         if tokio::time::timeout(max_wait, rounds.changed())
             .await
@@ -208,6 +212,7 @@ async fn run_worker(shared: Arc<Shared>, sink: StatusSink) -> Result<(), SyncErr
             shared.poll,
             RunHooks {
                 wake: Some(&shared.wake),
+                pull_now: Some(&shared.pull_now),
                 on_round: Some(&on_round),
             },
             shutdown,
