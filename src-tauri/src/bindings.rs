@@ -1,13 +1,14 @@
 //! TypeScript declarations of every type that crosses to the window: command arguments and
-//! results (the therapist's workspace and the outcome questionnaires included), the `recorder`,
-//! `device-check` and `sync-status` events. Generated from these Rust types by ts-rs into
-//! `ui/src/bindings/` (one file per type, committed), so the screens and the engine cannot drift
-//! apart.
+//! results (the therapist's workspace, the outcome questionnaires and the clinic calendar
+//! included), the `recorder`, `device-check` and `sync-status` events. Generated from these Rust
+//! types by ts-rs into `ui/src/bindings/` (one file per type, committed), so the screens and the
+//! engine cannot drift apart.
 //!
 //! Regenerate after changing any of them:
 //! `PHYSALIGN_WRITE_BINDINGS=1 cargo test -p physalign-desktop --test bindings`;
 //! without the variable the same test fails while the committed files are stale.
 
+use crate::commands::calendar::{AppointmentBooking, AppointmentMoveRequest, CalendarView};
 use crate::commands::devices::{DeviceCheckArgs, Devices};
 use crate::commands::history::SessionSummary;
 use crate::commands::outcomes::SavedQuestionnaire;
@@ -27,9 +28,13 @@ use physalign_recorder::history::{AngleSeries, HistoryEntry, SessionView};
 use physalign_recorder::program::{ProgramEntry, ProgramItem};
 use physalign_recorder::{LiveFrame, RecorderEvent, RecordingOutcome, SourceSpec};
 use physalign_report::crisis::CrisisResources;
-use physalign_store::{ProgramItem as PrescribedItem, ProgramItemEdit, SessionReview};
+use physalign_store::{
+    Appointment, ConflictResolution, NoShowMark, Preparation, ProgramItem as PrescribedItem,
+    ProgramItemEdit, RecurrenceRule, SessionReview,
+};
 use physalign_sync::{LoginReport, SyncStatus};
 use physalign_workspace::actions::{ProgramDraft, ReviewDraft};
+use physalign_workspace::calendar::{CalendarSpan, PatientAgenda};
 use physalign_workspace::compare::SessionComparison;
 use physalign_workspace::lock::{LockStatus, Unlock};
 use physalign_workspace::measurement::{ChartMeasurement, Measurement};
@@ -104,6 +109,17 @@ pub fn export(dir: &Path) -> Result<(), ExportError> {
         QuestionnaireAnswers,
         SavedQuestionnaire,
         PlanChange,
+        // The clinic calendar.
+        CalendarSpan,
+        CalendarView,
+        Appointment,
+        AppointmentBooking,
+        AppointmentMoveRequest,
+        RecurrenceRule,
+        NoShowMark,
+        Preparation,
+        ConflictResolution,
+        PatientAgenda,
         // Events.
         RecorderEvent,
         LiveFrame,

@@ -126,6 +126,15 @@ pub fn with_commands<R: Runtime>(
             commands::outcomes::outcome_form,
             commands::outcomes::record_questionnaire,
             commands::outcomes::set_outcome_plan,
+            commands::calendar::workspace_calendar,
+            commands::calendar::book_appointment,
+            commands::calendar::move_appointment,
+            commands::calendar::cancel_appointment,
+            commands::calendar::recur_appointment,
+            commands::calendar::mark_no_show,
+            commands::calendar::prepare_appointment,
+            commands::calendar::resolve_appointment_conflict,
+            commands::calendar::patient_agenda,
         ])
 }
 

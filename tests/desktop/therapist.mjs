@@ -4,9 +4,9 @@
 // from clips (one with a spoken crisis remark) and syncs; the app pulls them and shows the
 // crisis alert, the review queue, the replay with its chart; the therapist writes a review,
 // compares the two sessions and prescribes a program item. Then the server stops: another
-// review and a program change are made offline, the lock closes and opens with the PIN; the
-// server returns, sync delivers both, and the patient's device receives them (checked through
-// the command line). Screenshots of every therapist screen go to PHYSALIGN_SCREENSHOTS.
+// review and a program change are made offline and an appointment is booked in the calendar, the
+// lock closes and opens with the PIN; the server returns, sync delivers them, and the patient's
+// device receives the review and the program change (checked through the command line). Screenshots of every therapist screen go to PHYSALIGN_SCREENSHOTS.
 //
 // Environment (tests/desktop/run.sh): PHYSALIGN_APP, PHYSALIGN_DRIVER, PHYSALIGN_SERVER_BIN,
 // PHYSALIGN_CLI, PHYSALIGN_DATABASE_URL, PHYSALIGN_CLIPS (two videos, ':'-separated),
@@ -270,9 +270,25 @@ try {
   await wd.exec(`document.querySelector('tr[data-item="${itemId}"] input[aria-label="Repetitions of squat"]').value = '12'`);
   await wd.click(`button.edit-item[data-item="${itemId}"]`);
   await wd.until(async () => (await invoke("workspace_chart", { patientId: chart.chart.patient.patient_id })).chart.program[0].item.reps === 12, 20000, "the offline edit");
+  // The clinic calendar, offline too: the patient booked through the form (the clinic's wall
+  // clock in its zone) shows in the day, waiting for sync.
+  const patientId = chart.chart.patient.patient_id;
+  await go("#/calendar", "#calendar-book");
+  await wd.exec("const s = document.querySelector('#book-patient'); s.value = arguments[0]; s.dispatchEvent(new Event('change'))", [patientId]);
+  await wd.exec("document.querySelector('#book-time').value = '23:00'; document.querySelector('#book-zone').value = 'Europe/Berlin'");
+  await wd.exec("document.querySelector('#book-kind').value = 'treatment'");
+  await wd.click("#book-submit");
+  await wd.until(() => wd.exec("return /Booked .* it is sent at the next sync/.test(document.querySelector('#toast')?.textContent ?? '')"), 20000, "the booking");
+  await wd.waitFor(`#app[aria-busy=false] #calendar-day li.appointment a[href="#/patient/${patientId}"]`, 30000);
+  const booked = await wd.text("#calendar-day li.appointment");
+  assert.match(booked, /23:00–23:45/, `the clinic's time: ${booked}`);
+  assert.match(booked, /Pat Ient/);
+  assert.match(booked, /Not synced yet/);
+  measured.calendar_entry = booked.split("\n")[0];
+  await shot("16-therapist-calendar");
   const offline = await invoke("sync_now");
-  assert.ok(offline.pending >= 2, `the offline changes wait: ${JSON.stringify(offline)}`);
-  step("offline changes queued");
+  assert.ok(offline.pending >= 3, `the offline changes wait: ${JSON.stringify(offline)}`);
+  step("offline changes queued (review, program change, appointment)");
 
   // The idle lock: nothing of the patient shows until the PIN opens it.
   await go("#/settings", "#lock-now");

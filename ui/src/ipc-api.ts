@@ -46,6 +46,16 @@ import type { OutcomeOverview } from "./bindings/OutcomeOverview";
 import type { PlanChange } from "./bindings/PlanChange";
 import type { QuestionnaireAnswers } from "./bindings/QuestionnaireAnswers";
 import type { SavedQuestionnaire } from "./bindings/SavedQuestionnaire";
+import type { Appointment } from "./bindings/Appointment";
+import type { AppointmentBooking } from "./bindings/AppointmentBooking";
+import type { AppointmentMoveRequest } from "./bindings/AppointmentMoveRequest";
+import type { CalendarSpan } from "./bindings/CalendarSpan";
+import type { CalendarView } from "./bindings/CalendarView";
+import type { ConflictResolution } from "./bindings/ConflictResolution";
+import type { NoShowMark } from "./bindings/NoShowMark";
+import type { PatientAgenda } from "./bindings/PatientAgenda";
+import type { Preparation } from "./bindings/Preparation";
+import type { RecurrenceRule } from "./bindings/RecurrenceRule";
 
 type NoArgs = undefined;
 
@@ -109,6 +119,17 @@ export interface Commands {
   outcome_form: { args: { instrument: Instrument }; result: Form };
   record_questionnaire: { args: { patientId: string | null; answers: QuestionnaireAnswers }; result: SavedQuestionnaire };
   set_outcome_plan: { args: { patientId: string; change: PlanChange }; result: OutcomeOverview };
+  // The clinic calendar: a clinician's (refused on a patient's device and while locked), every
+  // change offline and queued for sync; the patient's own agenda on a patient's device.
+  workspace_calendar: { args: { span: CalendarSpan; date?: string | null; zone?: string | null }; result: CalendarView };
+  book_appointment: { args: { booking: AppointmentBooking }; result: Appointment };
+  move_appointment: { args: { appointmentId: string; to: AppointmentMoveRequest }; result: Appointment };
+  cancel_appointment: { args: { appointmentId: string; reason: string | null }; result: Appointment };
+  recur_appointment: { args: { appointmentId: string; rule: RecurrenceRule }; result: Appointment[] };
+  mark_no_show: { args: { appointmentId: string; mark: NoShowMark }; result: Appointment };
+  prepare_appointment: { args: { appointmentId: string; preparation: Preparation }; result: Appointment };
+  resolve_appointment_conflict: { args: { conflictId: number; resolution: ConflictResolution }; result: Appointment };
+  patient_agenda: { args: NoArgs; result: PatientAgenda };
 }
 
 export type Command = keyof Commands;

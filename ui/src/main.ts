@@ -16,6 +16,7 @@ import { patient } from "./screens/patient";
 import { review } from "./screens/review";
 import { compare } from "./screens/compare";
 import { monitoring } from "./screens/monitoring";
+import { calendar } from "./screens/calendar";
 import { questionnaire } from "./screens/questionnaire";
 import { apply, isClinician, refreshAccess, showNavigation, watchLock } from "./workspace";
 
@@ -30,7 +31,7 @@ document.addEventListener("securitypolicyviolation", (event) => {
 });
 
 /** The therapist's screens: the engine refuses them to anyone but a signed-in clinician. */
-const THERAPIST_SCREENS = new Set(["workspace", "roster", "patient", "review", "compare", "monitoring"]);
+const THERAPIST_SCREENS = new Set(["workspace", "roster", "patient", "review", "compare", "monitoring", "calendar"]);
 
 function syncBadgeText(status: SyncStatus): string {
   if (!status.server_url) return "Offline – no server";
@@ -67,7 +68,7 @@ async function boot(): Promise<void> {
     if (access.lock) apply(access.lock);
   }
   await startRouter({
-    screens: { welcome, today, record, session, history, settings: settingsScreen, workspace: start, roster, patient, review, compare, monitoring, questionnaire },
+    screens: { welcome, today, record, session, history, settings: settingsScreen, workspace: start, roster, patient, review, compare, monitoring, calendar, questionnaire },
     home: isClinician() ? "workspace" : "today",
     // Nothing but the first-run screen makes sense before the user said who they are; the
     // therapist's screens are a clinician's (the engine refuses them anyway).

@@ -34,6 +34,9 @@ export type { Form } from "../src/bindings/Form";
 export type { OutcomeOverview } from "../src/bindings/OutcomeOverview";
 export type { InstrumentOutcomes } from "../src/bindings/InstrumentOutcomes";
 export type { SavedQuestionnaire } from "../src/bindings/SavedQuestionnaire";
+export type { Appointment } from "../src/bindings/Appointment";
+export type { CalendarView } from "../src/bindings/CalendarView";
+export type { PatientAgenda } from "../src/bindings/PatientAgenda";
 
 /** A command's answer: its result, a function of its arguments, or the error it rejects with. */
 export type MockAnswer<C extends keyof Commands> =

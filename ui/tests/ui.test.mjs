@@ -1251,3 +1251,183 @@ test("the chart shows the outcome measures with the trend in words and a table, 
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+// ---- The clinic calendar ----------------------------------------------------------------------
+
+const GRACE_ID = "77777777-1111-4222-8333-444444444444";
+const NINE_ID = "a0a0a0a0-1111-4222-8333-444444444444";
+const HALF_TEN_ID = "b0b0b0b0-1111-4222-8333-444444444444";
+/**
+ * Ada's appointment on Monday 30 March 2026 at 09:00 in Berlin, booked here and not yet synced.
+ * @type {import("./mock-types").Appointment}
+ */
+const NINE = { id: NINE_ID, patient_id: PATIENT_ID, therapist_id: null, client_name: "Ada Lovelace", local_start: "2026-03-30T09:00:00", time_zone: "Europe/Berlin",
+  start_at: "2026-03-30T07:00:00Z", duration_minutes: 45, kind: "follow_up", notes: "Bring the knee brace", status: "scheduled", series_id: null, provisional: false,
+  preparation: { notes: "Check the squat depth", review_previous_session: true, focus_areas: ["knee"] }, no_show: null, cancel_reason: null, session_id: null,
+  version: 0, origin: "local", updated_at: "2026-03-27T10:00:00Z" };
+/** Grace's at 10:30, pulled from the server, with a conflict found by sync. @type {import("./mock-types").Appointment} */
+const HALF_TEN = { ...NINE, id: HALF_TEN_ID, patient_id: GRACE_ID, client_name: "Grace Hopper", local_start: "2026-03-30T10:30:00", start_at: "2026-03-30T08:30:00Z",
+  duration_minutes: 30, kind: "initial_assessment", notes: null, preparation: null, version: 2, origin: "pulled" };
+/** @type {import("./mock-types").CalendarView} */
+const CAL_DAY = {
+  span: "day", time_zone: "Europe/Berlin", today: "2026-03-30",
+  days: [{ date: "2026-03-30", entries: [
+    { appointment: NINE, patient_name: "Ada Lovelace", previous_session: { id: OLD_SESSION, exercise_id: "squat", started_at: "2026-03-27T09:00:00Z" }, pending_sync: true, conflicted: false },
+    { appointment: HALF_TEN, patient_name: "Grace Hopper", previous_session: null, pending_sync: false, conflicted: true },
+  ] }],
+  conflicts: [{ id: 7, appointment_id: HALF_TEN_ID, change: "move", mine: { ...HALF_TEN, local_start: "2026-03-30T11:00:00" }, theirs: { ...HALF_TEN, version: 3 },
+    detected_at: "2026-03-30T06:00:00Z" }],
+};
+const WEEK_DATES = ["2026-03-30", "2026-03-31", "2026-04-01", "2026-04-02", "2026-04-03", "2026-04-04", "2026-04-05"];
+/** @type {import("./mock-types").CalendarView} */
+const CAL_WEEK = { ...CAL_DAY, span: "week", conflicts: [],
+  days: WEEK_DATES.map((date, i) => ({ date, entries: i === 0 ? CAL_DAY.days[0].entries : i === 3 ? [{ appointment: { ...NINE, id: "c0c0c0c0-1111-4222-8333-444444444444",
+    local_start: "2026-04-02T14:00:00", status: "cancelled", cancel_reason: "ill" }, patient_name: "Ada Lovelace", previous_session: null, pending_sync: true, conflicted: false }] : [] })) };
+const GRACE = { ...ADA, patient_id: GRACE_ID, first_name: "Grace", last_name: "Hopper" };
+
+test("the calendar shows a clinic day's appointments with their marks, and books, cancels and settles a conflict", async () => {
+  const { page, errors } = await open({ ...THERAPIST, workspace_today: DAY, workspace_roster: [ADA, GRACE], workspace_calendar: CAL_DAY,
+    book_appointment: { ...NINE, id: "d0d0d0d0-1111-4222-8333-444444444444", patient_id: GRACE_ID, client_name: "Grace Hopper", local_start: "2026-03-31T14:15:00" },
+    cancel_appointment: { ...NINE, status: "cancelled", cancel_reason: "Patient is ill" }, resolve_appointment_conflict: HALF_TEN });
+  await page.waitForSelector("#ws-alerts");
+  assert.equal(await page.isVisible('nav a[href="#/calendar"]'), true, "in the therapist's navigation");
+  await page.click('nav a[href="#/calendar"]');
+  await page.waitForSelector("#calendar-day");
+  assert.deepEqual((await calls(page, "workspace_calendar"))[0].args, { span: "day", date: null, zone: null }, "today in the clinic's zone unless asked");
+  assert.match(await text(page, "#calendar-range"), /2026.*\(today\).*times in Europe\/Berlin/);
+
+  const items = await page.$$eval("#calendar-day li.appointment", (lis) => lis.map((li) => li.getAttribute("data-appointment")));
+  assert.deepEqual(items, [NINE_ID, HALF_TEN_ID], "in the engine's order");
+  const nine = `li.appointment[data-appointment="${NINE_ID}"]`;
+  assert.equal(await text(page, `${nine} .appointment-time`), "09:00–09:45", "the clinic's wall clock");
+  assert.equal(await page.getAttribute(`${nine} a.appointment-patient`, "href"), `#/patient/${PATIENT_ID}`);
+  assert.equal(await text(page, `${nine} .appointment-patient`), "Ada Lovelace");
+  assert.equal(await text(page, `${nine} .appointment-kind`), "Follow-up · 45 min");
+  assert.equal(await text(page, `${nine} .appointment-status`), "Scheduled");
+  assert.match(await text(page, `${nine} .appointment-head`), /⟳ Not synced yet/);
+  assert.match(await text(page, `${nine} .appointment-notes`), /Bring the knee brace/);
+  assert.match(await text(page, `${nine} .preparation`), /Check the squat depth · look at the previous session first · focus: knee/);
+  assert.equal(await page.getAttribute(`${nine} .previous-session a`, "href"), `#/review/${OLD_SESSION}`);
+  assert.match(await text(page, `${nine} .previous-session`), /Previous session: .*\(Squat\)/);
+  assert.equal(await page.getAttribute(`${nine} a.record-in-clinic`, "href"), `#/record?patient=${PATIENT_ID}`);
+  const halfTen = `li.appointment[data-appointment="${HALF_TEN_ID}"]`;
+  assert.equal(await text(page, `${halfTen} .appointment-time`), "10:30–11:00");
+  assert.match(await text(page, `${halfTen} .appointment-head`), /⚠ Conflict/);
+  assert.doesNotMatch(await text(page, `${halfTen} .appointment-head`), /Not synced yet/);
+  assert.match(await text(page, "#calendar-conflicts"), /Your move of Grace Hopper's appointment.*Yours: 2026-03-30 11:00–11:30.*The server's: 2026-03-30 10:30–11:00/s);
+
+  // Booking: the patient from the roster, the clinic's date, time and zone.
+  assert.equal(await page.inputValue("#book-date"), "2026-03-30", "the day shown");
+  assert.equal(await page.inputValue("#book-zone"), "Europe/Berlin");
+  await page.selectOption("#book-patient", GRACE_ID);
+  await page.fill("#book-date", "2026-03-31");
+  await page.fill("#book-time", "14:15");
+  await page.fill("#book-minutes", "30");
+  await page.selectOption("#book-kind", "reassessment");
+  await page.fill("#book-notes", "  After the scan ");
+  await page.click("#book-submit");
+  await page.waitForFunction(() => window.__mock.calls.some((c) => c.cmd === "book_appointment"));
+  assert.deepEqual((await calls(page, "book_appointment"))[0].args, { booking: { patient_id: GRACE_ID, local_start: "2026-03-31T14:15", time_zone: "Europe/Berlin",
+    duration_minutes: 30, kind: "reassessment", notes: "After the scan" } });
+  await page.waitForFunction(() => location.hash === "#/calendar?date=2026-03-31&span=day");
+  assert.match(await text(page, "#toast"), /Booked Grace Hopper on 2026-03-31 at 14:15; it is sent at the next sync/);
+  await page.waitForFunction(() => window.__mock.calls.filter((c) => c.cmd === "workspace_calendar").length === 2);
+  assert.deepEqual((await calls(page, "workspace_calendar"))[1].args, { span: "day", date: "2026-03-31", zone: null });
+  await page.waitForSelector("#calendar-day");
+
+  // Cancelling sends the reason; a refusal is the engine's words in the toast.
+  await page.click(`${nine} details.action-cancel summary`);
+  await page.fill(`${nine} .cancel-form input[name=reason]`, "Patient is ill");
+  await page.click(`${nine} .cancel-form button[type=submit]`);
+  await page.waitForFunction(() => window.__mock.calls.some((c) => c.cmd === "cancel_appointment"));
+  assert.deepEqual((await calls(page, "cancel_appointment"))[0].args, { appointmentId: NINE_ID, reason: "Patient is ill" });
+  await page.waitForFunction(() => /Cancelled; it is sent at the next sync/.test(document.querySelector("#toast")?.textContent ?? ""));
+  await page.evaluate(() => { window.__mock.responses.mark_no_show = { error: "fee: an amount is only taken when the fee applies" }; });
+  await page.click(`${nine} details.action-no-show summary`);
+  await page.fill(`${nine} .no-show-form input[name=fee]`, "25");
+  await page.check(`${nine} .no-show-form input[name=notify]`);
+  await page.click(`${nine} .no-show-form button[type=submit]`);
+  await page.waitForFunction(() => /only taken when the fee applies/.test(document.querySelector("#toast")?.textContent ?? ""));
+  assert.deepEqual((await calls(page, "mark_no_show"))[0].args, { appointmentId: NINE_ID, mark: { reason: null, apply_fee: false, fee_amount: 25, notify_client: true } });
+
+  // The conflict: take the server's copy.
+  await page.click('#calendar-conflicts button.take-theirs[data-conflict="7"]');
+  await page.waitForFunction(() => window.__mock.calls.some((c) => c.cmd === "resolve_appointment_conflict"));
+  assert.deepEqual((await calls(page, "resolve_appointment_conflict"))[0].args, { conflictId: 7, resolution: "take_theirs" });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("the chart books an appointment for its patient in the calendar", async () => {
+  const { page, errors } = await open({ ...THERAPIST, workspace_chart: CHART, workspace_measurements: [], workspace_roster: [GRACE, ADA], workspace_calendar: CAL_DAY });
+  await page.goto(base + `#/patient/${PATIENT_ID}`);
+  await page.waitForSelector("#chart-book");
+  await page.click("#chart-book");
+  await page.waitForSelector("#calendar-book");
+  assert.equal(await page.inputValue("#book-patient"), PATIENT_ID, "the chart's patient is chosen");
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("the calendar's week shows seven days Monday first, each leading to its day, and moves by a week", async () => {
+  const { page, errors } = await open({ ...THERAPIST, workspace_roster: [ADA], workspace_calendar: CAL_WEEK,
+    recur_appointment: [NINE, { ...NINE, id: "e0e0e0e0-1111-4222-8333-444444444444", local_start: "2026-04-06T09:00:00", provisional: true }] });
+  await page.goto(base + "#/calendar?date=2026-04-01&span=week");
+  await page.waitForSelector("#calendar-week");
+  assert.deepEqual((await calls(page, "workspace_calendar"))[0].args, { span: "week", date: "2026-04-01", zone: null });
+  assert.equal(await page.inputValue("#book-date"), "2026-04-01", "the day asked for");
+  const days = await page.$$eval("#calendar-week section.calendar-weekday", (ss) => ss.map((s) => [s.getAttribute("data-date"), s.querySelectorAll("li").length]));
+  assert.deepEqual(days, WEEK_DATES.map((d, i) => [d, i === 0 ? 2 : i === 3 ? 1 : 0]));
+  assert.match(await text(page, '#calendar-week section[data-date="2026-04-02"] li'), /14:00–14:45 Ada Lovelace Follow-up ✗ Cancelled ⟳ Not synced yet/);
+  assert.equal(await page.getAttribute("#calendar-span-week", "aria-current"), "true");
+  assert.equal(await page.getAttribute("#calendar-span-day", "aria-current"), "false");
+  assert.equal(await page.getAttribute("#calendar-next", "href"), "#/calendar?date=2026-04-08&span=week");
+  assert.equal(await page.getAttribute("#calendar-prev", "href"), "#/calendar?date=2026-03-25&span=week");
+  await page.click("#calendar-next");
+  await page.waitForFunction(() => window.__mock.calls.filter((c) => c.cmd === "workspace_calendar").length === 2);
+  assert.deepEqual((await calls(page, "workspace_calendar"))[1].args, { span: "week", date: "2026-04-08", zone: null });
+
+  // A day of the week opens the day, whose appointment repeats weekly until a date.
+  await page.evaluate((day) => { window.__mock.responses.workspace_calendar = day; }, CAL_DAY);
+  await page.click('#calendar-week section[data-date="2026-03-30"] h2 a');
+  await page.waitForSelector("#calendar-day");
+  assert.equal(new URL(page.url()).hash, "#/calendar?date=2026-03-30&span=day");
+  const nine = `li.appointment[data-appointment="${NINE_ID}"]`;
+  await page.click(`${nine} details.action-repeat summary`);
+  await page.selectOption(`${nine} .repeat-form select[name=pattern]`, "biweekly");
+  await page.fill(`${nine} .repeat-form input[name=until]`, "2026-05-25");
+  await page.click(`${nine} .repeat-form button[type=submit]`);
+  await page.waitForFunction(() => window.__mock.calls.some((c) => c.cmd === "recur_appointment"));
+  assert.deepEqual((await calls(page, "recur_appointment"))[0].args, { appointmentId: NINE_ID, rule: { pattern: "biweekly", end_date: "2026-05-25", exceptions: [] } });
+  await page.waitForFunction(() => /1 more appointment until 2026-05-25/.test(document.querySelector("#toast")?.textContent ?? ""));
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("today shows the patient's next appointments on the clinic's clock and their goals with progress", async () => {
+  const { page, errors } = await open({ patient_agenda: {
+    appointments: [{ ...NINE, local_start: "2026-12-07T09:00:00", status: "scheduled" }, { ...HALF_TEN, local_start: "2026-12-14T10:30:00", kind: "telehealth", status: "cancelled" }],
+    goals: [{ id: "f1f1f1f1-1111-4222-8333-444444444444", patient_id: PATIENT_ID, goal: "Climb the stairs without pain", status: "active", progress: 40, target_date: "2027-01-31" },
+      { id: "f2f2f2f2-1111-4222-8333-444444444444", patient_id: PATIENT_ID, goal: "Walk 2 km", status: "completed", progress: 100, target_date: null }] } });
+  await page.waitForSelector("#agenda");
+  assert.equal(await text(page, "#agenda-heading"), "Appointments and goals");
+  const appointments = await page.$$eval("#agenda-appointments li", (lis) => lis.map((li) => li.textContent));
+  assert.equal(appointments.length, 2);
+  assert.match(appointments[0] ?? "", /2026.*09:00–09:45 \(Europe\/Berlin\) · Follow-up · Scheduled/);
+  assert.match(appointments[1] ?? "", /10:30–11:00 \(Europe\/Berlin\) · Telehealth · ✗ Cancelled/);
+  const goals = await page.$$eval("#agenda-goals li", (lis) => lis.map((li) => li.textContent));
+  assert.deepEqual(goals, ["Climb the stairs without pain · Working on it · 40% · by 2027-01-31", "Walk 2 km · ✓ Reached · 100%"]);
+  assert.equal(await page.getAttribute("#agenda-goals li:first-child progress", "value"), "40");
+  assert.equal(await page.locator("#program").count(), 1, "the program is still there");
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("today without an agenda (before the first sync) shows no appointments section", async () => {
+  const { page, errors } = await open({ patient_agenda: { error: "This device is a clinician's: the calendar shows the practice's appointments." } });
+  await page.waitForSelector("#program");
+  assert.equal((await calls(page, "patient_agenda")).length, 1);
+  assert.equal(await page.locator("#agenda").count(), 0);
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -9,12 +9,13 @@
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc};
 use physalign_store::appointments::{clinic_instant, parse_zone};
 use physalign_store::{
-    Appointment, AppointmentConflict, OutboxEntityKind, OutboxStatus, PreviousSession, Store,
-    TherapyGoal,
+    Appointment, AppointmentConflict, NewAppointment, OutboxEntityKind, OutboxStatus,
+    PreviousSession, Store, TherapyGoal,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::access::require_care_patient;
 use crate::WorkspaceError;
 
 /// The zone a calendar is shown in when neither the caller nor any appointment names one.
@@ -162,6 +163,17 @@ pub fn calendar(
     })
 }
 
+/// Books an appointment for a patient of the signed-in clinician's roster (the store books for
+/// any id it is given; a clinician's calendar holds their own patients only, so an id from
+/// elsewhere is refused here, before anything is queued for the server).
+pub fn book_appointment(
+    store: &Store,
+    new: &NewAppointment,
+) -> Result<Appointment, WorkspaceError> {
+    require_care_patient(store, new.patient_id)?;
+    Ok(store.book_appointment(new)?)
+}
+
 fn has_pending_change(store: &Store, id: Uuid) -> Result<bool, WorkspaceError> {
     Ok(store
         .outbox_entries(id)?
@@ -182,4 +194,83 @@ pub fn patient_agenda(store: &Store, now: DateTime<Utc>) -> Result<PatientAgenda
         appointments: store.appointments_between(from, now + Duration::days(AGENDA_DAYS), None)?,
         goals: store.therapy_goals(None)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDateTime;
+    use physalign_store::sync_state::SyncIdentity;
+    use physalign_store::{AppointmentKind, CarePatient};
+    use serde_json::json;
+
+    fn signed_in_clinician(store: &Store) {
+        store
+            .set_sync_identity(&SyncIdentity {
+                server_url: "http://127.0.0.1:9".into(),
+                email: "pt@example.org".into(),
+                user_id: Some(Uuid::new_v4()),
+                role: Some("physiotherapist".into()),
+                logged_in_at: Utc::now(),
+                login_required_reason: None,
+            })
+            .expect("identity");
+    }
+
+    fn booking(patient: Uuid) -> NewAppointment {
+        NewAppointment {
+            id: Uuid::new_v4(),
+            patient_id: patient,
+            local_start: NaiveDateTime::parse_from_str("2026-03-30T09:00", "%Y-%m-%dT%H:%M")
+                .expect("time"),
+            time_zone: "Europe/Berlin".into(),
+            duration_minutes: 45,
+            kind: AppointmentKind::FollowUp,
+            notes: None,
+        }
+    }
+
+    #[test]
+    fn booking_is_for_the_clinicians_roster_only() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = Store::open(&dir.path().join("clinic.sqlite")).expect("store");
+        let ada = CarePatient {
+            patient_id: Uuid::new_v4(),
+            first_name: "Ada".into(),
+            last_name: "Lovelace".into(),
+            email: None,
+        };
+        store
+            .replace_care_patients(&[(ada.clone(), json!({}))])
+            .expect("roster");
+
+        // Nobody signed in: refused before the roster is looked at.
+        assert!(matches!(
+            book_appointment(&store, &booking(ada.patient_id)),
+            Err(WorkspaceError::NotSignedIn)
+        ));
+        signed_in_clinician(&store);
+
+        let stranger = Uuid::new_v4();
+        let refused = book_appointment(&store, &booking(stranger));
+        assert!(
+            matches!(refused, Err(WorkspaceError::PatientNotFound(id)) if id == stranger),
+            "{refused:?}"
+        );
+        // Nothing was stored or queued for the stranger.
+        let week = calendar(
+            &store,
+            CalendarSpan::Week,
+            NaiveDate::from_ymd_opt(2026, 3, 30).expect("date"),
+            "Europe/Berlin",
+        )
+        .expect("calendar");
+        assert!(week.days.iter().all(|d| d.entries.is_empty()));
+
+        let booked = book_appointment(&store, &booking(ada.patient_id)).expect("booked");
+        assert_eq!(booked.client_name.as_deref(), Some("Ada Lovelace"));
+        assert!(store
+            .appointment_has_local_changes(booked.id)
+            .expect("outbox"));
+    }
 }

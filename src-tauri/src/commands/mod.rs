@@ -1,6 +1,7 @@
 //! The commands the window calls, by area. Each one is a thin call into the engine crates or a
 //! manager; blocking work runs on a worker thread so the window never freezes.
 
+pub mod calendar;
 pub mod crisis;
 pub mod devices;
 pub mod history;

@@ -98,6 +98,7 @@ export const patient: Screen = {
         el("dt", {}, "E-mail"), el("dd", {}, p.email ?? "–"),
         el("dt", {}, "Last session"), el("dd", {}, p.last_session_at ? when(p.last_session_at) : "never"),
         el("dt", {}, "This week"), el("dd", {}, `${p.adherence_this_week.done} of ${p.adherence_this_week.target} sessions`)),
+      el("p", {}, el("a", { id: "chart-book", class: "button", href: `#/calendar?patient=${p.patient_id}` }, "Book an appointment")),
       chart.alerts.length
         ? el("section", { "aria-labelledby": "chart-alerts-heading" }, el("h2", { id: "chart-alerts-heading" }, "Open alerts"),
           el("ul", { id: "chart-alerts", class: "ws-list" }, chart.alerts.map((a) => el("li", { class: `alert alert-${a.kind}` },

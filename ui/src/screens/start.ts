@@ -55,7 +55,8 @@ export const start: Screen = {
     const names = new Map(roster.map((p) => [p.patient_id, `${p.first_name} ${p.last_name}`]));
     mount(root,
       el("h1", {}, "Start of the day"),
-      el("p", {}, el("a", { href: "#/monitoring", id: "ws-monitoring-link" }, "Remote monitoring readiness of your patients (30 days)")),
+      el("p", {}, el("a", { href: "#/calendar", id: "ws-calendar-link" }, "Today's appointments"), " · ",
+        el("a", { href: "#/monitoring", id: "ws-monitoring-link" }, "Remote monitoring readiness of your patients (30 days)")),
       el("div", { class: "ws-grid" },
         el("section", { "aria-labelledby": "ws-alerts-heading" },
           el("h2", { id: "ws-alerts-heading" }, `Open alerts (${day.alerts.length})`),

@@ -1,7 +1,8 @@
 // Today's program: prescribed and picked exercises with their targets, under the crisis
 // resources while a recent session carries a crisis flag the patient has not acknowledged (the
-// engine decides both the rule and the words: recent_crisis), and the outcome questionnaires the
-// physiotherapist's plan asks for now (due or overdue; none before the device knows its patient).
+// engine decides both the rule and the words: recent_crisis), the outcome questionnaires the
+// physiotherapist's plan asks for now (due or overdue; none before the device knows its patient),
+// and the clinic's appointments ahead and the therapy goals as last synced (patient_agenda).
 import { call } from "../ipc";
 import type { ProgramEntry } from "../bindings/ProgramEntry";
 import { el, mount } from "../dom";
@@ -13,6 +14,8 @@ import { settings, state } from "../state";
 import { go, type Screen } from "../router";
 import type { OutcomeOverview } from "../bindings/OutcomeOverview";
 import { dueList } from "../outcomes";
+import type { PatientAgenda } from "../bindings/PatientAgenda";
+import { dateWords, goalWords, kindWords, localDate, statusWords, timeSpan } from "../appointments";
 
 /** The crisis resources with a button to say they were read (the session summary keeps them). */
 function crisisSection(resources: CrisisResources, rerender: () => Promise<void>): HTMLElement {
@@ -55,13 +58,37 @@ function questionnairesSection(overview: OutcomeOverview | null): HTMLElement | 
     dueList(overview.due, "questionnaires-due", "Fill in"));
 }
 
+/** The next appointments (date and time on the clinic's clock, in its zone) and the goals with
+ * their progress; nothing when there is neither. */
+function agendaSection(agenda: PatientAgenda | null): HTMLElement | null {
+  if (!agenda || (!agenda.appointments.length && !agenda.goals.length)) return null;
+  return el("section", { id: "agenda", "aria-labelledby": "agenda-heading" },
+    el("h2", { id: "agenda-heading" }, "Appointments and goals"),
+    agenda.appointments.length
+      ? el("ul", { id: "agenda-appointments", class: "ws-list" }, agenda.appointments.map((a) =>
+        el("li", { "data-appointment": a.id, "data-status": a.status },
+          el("strong", {}, `${dateWords(localDate(a))}, ${timeSpan(a)}`),
+          el("span", { class: "muted" }, ` (${a.time_zone})`),
+          ` · ${kindWords(a.kind)} · ${statusWords(a.status)}`)))
+      : el("p", { class: "muted" }, "No appointments booked."),
+    agenda.goals.length
+      ? el("ul", { id: "agenda-goals", class: "ws-list" }, agenda.goals.map((g) =>
+        el("li", { "data-goal": g.id, "data-status": g.status },
+          el("strong", {}, g.goal), ` · ${goalWords(g.status)} · ${g.progress}%`,
+          g.target_date ? el("span", { class: "muted" }, ` · by ${g.target_date}`) : null,
+          el("progress", { max: 100, value: g.progress, "aria-label": `${g.goal}: ${g.progress}% of the way` }))))
+      : null);
+}
+
 export const today: Screen = {
   async render(root) {
     const rerender = () => today.render(root, new URLSearchParams(), undefined);
     // Before its first sync the device does not know its patient (nor their plan): Today shows
     // the rest as always.
     const outcomes = call("outcome_overview", { patientId: null }).catch(() => null);
-    const [program, exercises, crisis, overview] = await Promise.all([call("todays_program"), call("list_exercises"), call("recent_crisis"), outcomes]);
+    // The appointments and goals come with sync; without them Today is the same as before.
+    const agenda = call("patient_agenda").catch(() => null);
+    const [program, exercises, crisis, overview, appointments] = await Promise.all([call("todays_program"), call("list_exercises"), call("recent_crisis"), outcomes, agenda]);
     const picker = el("select", { id: "add-exercise", "aria-label": "Exercise to add" },
       exercises.map((e) => el("option", { value: e.id }, e.name)));
     const reps = el("input", { type: "number", id: "add-reps", min: 1, max: 100, value: 10, "aria-label": "Target repetitions" });
@@ -78,6 +105,7 @@ export const today: Screen = {
       el("h1", {}, "Today's program"),
       program.length ? el("ul", { id: "program", class: "cards" }, program.map(card)) : el("p", {}, "Nothing planned yet. Add an exercise below."),
       questionnairesSection(overview),
+      agendaSection(appointments),
       el("fieldset", {}, el("legend", {}, "Add an exercise from the catalogue"), picker, " ", el("label", {}, "Repetitions ", reps), " ", add),
     );
   },
