@@ -747,7 +747,7 @@ const ITEM = { id: ITEM_ID, patient_id: PATIENT_ID, exercise_id: "squat", sets: 
  * Remote-monitoring figures as the engine computes them (physalign_workspace::monitoring).
  * @type {import("./mock-types").PatientMonitoring}
  */
-const ADA_MONITORING = { patient_id: PATIENT_ID, first_name: "Ada", last_name: "Lovelace", period: { from: "2026-11-06", to: "2026-12-05" },
+const ADA_MONITORING = { patient_id: PATIENT_ID, first_name: "Ada", last_name: "Lovelace", period: { from: "2026-11-06", to: "2026-12-05", time_zone: "Europe/Berlin" },
   days_with_data: 16, data_days: "16_or_more", last_data_day: "2026-12-05", days_short: null, review_minutes: 22, timed_reviews: 3, review_time: "20_or_more",
   minutes_short: null, interactive_contacts: 1, last_contact_at: "2026-12-02T15:00:00Z", readiness: ["device_data_16", "management_20", "interactive_contact"] };
 /** @type {import("./mock-types").ChartView} */
@@ -972,7 +972,7 @@ test("the monitoring list shows the engine's days, minutes and contacts per pati
   await page.click("#ws-monitoring-link");
   await page.waitForSelector("#monitoring");
   assert.equal((await calls(page, "workspace_monitoring"))[0].args.to, null, "today's period unless one is chosen");
-  assert.match(await text(page, "#monitoring-period-text"), /2026-11-06 to 2026-12-05/);
+  assert.match(await text(page, "#monitoring-period-text"), /2026-11-06 to 2026-12-05 \(days in Europe\/Berlin\)/);
   const rows = await page.$$eval("#monitoring tbody tr", (trs) => trs.map((t) => [...t.children].map((c) => c.textContent)));
   assert.equal(rows.length, 2);
   assert.deepEqual(rows[0]?.slice(0, 4), ["Hopper, Grace", "15 days (2–15 days) · 1 more for 16", "9 min in 1 review (under 10 min) · 1 more for 10", "none"], "in the engine's order");

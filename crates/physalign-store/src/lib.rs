@@ -59,7 +59,9 @@ pub use frame_writer::{FrameWriter, FrameWriterConfig, WriteStats};
 pub use key::{DatabaseKey, KeySource, KeyringUse, NO_KEYRING_ENV, PASSPHRASE_ENV};
 pub use landmark_codec::LandmarkEncoding;
 pub use migrations::SCHEMA_VERSION;
-pub use monitoring::{check_review_minutes, SessionDay, TimedReview, REVIEW_MINUTES_MAX};
+pub use monitoring::{
+    check_review_minutes, start_of_day, SessionDay, TimedReview, REVIEW_MINUTES_MAX,
+};
 pub use outbox::{OutboxCounts, OutboxEntityKind, OutboxOperation};
 pub use outcomes::{NewOutcomeResponse, OutcomePlan, OutcomeResponse, Respondent};
 pub use physalign_domain::{SessionStatus, TranscriptRemoval, UnknownValue};

@@ -1,13 +1,14 @@
 //! The facts remote-monitoring readiness is computed from (issue 19, outcome measures): the days
 //! each patient's sessions ended on, and the clinician review time recorded with reviews written
 //! on this device (`session_reviews.minutes_spent`, migration `1400_review_minutes.sql`). Plain
-//! facts over a period of UTC days; what counts, and towards what, is decided in
-//! `physalign_workspace::monitoring`. Appointments come from [`Store::appointments_between`].
+//! facts over a period of days in the clinic's time zone; what counts, and towards what, is
+//! decided in `physalign_workspace::monitoring`. Appointments come from [`Store::appointments_between`].
 
 use crate::clinical::RecordOrigin;
 use crate::sql_values::{parse_text, parse_time, parse_uuid, time_text, uuid_text};
 use crate::{Store, StoreError};
-use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono_tz::Tz;
 use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
@@ -30,12 +31,12 @@ pub fn check_review_minutes(minutes: u32) -> Result<u32, StoreError> {
     }
 }
 
-/// A UTC day on which an ended session of a patient started.
+/// A day (in the clinic's time zone) on which an ended session of a patient started.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct SessionDay {
     /// The patient.
     pub patient_id: Uuid,
-    /// The UTC date the session started on.
+    /// The date the session started on, in the clinic's time zone.
     pub day: NaiveDate,
     /// A home session pulled from the server, or recorded on this device (in clinic).
     pub origin: RecordOrigin,
@@ -56,26 +57,40 @@ pub struct TimedReview {
     pub minutes: u32,
 }
 
-/// `[from 00:00 UTC, the day after to 00:00 UTC)`.
-fn window(from: NaiveDate, to: NaiveDate) -> (String, String) {
-    let start = from.and_time(NaiveTime::MIN).and_utc();
+/// The instant a day begins in `zone`: its midnight or, where a clock change skips midnight,
+/// the first whole hour after it that exists.
+pub fn start_of_day(day: NaiveDate, zone: Tz) -> DateTime<Utc> {
+    let midnight = day.and_time(NaiveTime::MIN);
+    (0..=3)
+        .find_map(|hours| {
+            zone.from_local_datetime(&(midnight + chrono::Duration::hours(hours)))
+                .earliest()
+        })
+        .map_or(midnight.and_utc(), |start| start.with_timezone(&Utc))
+}
+
+/// `[from's start, the start of the day after to)` in `zone`.
+fn window(from: NaiveDate, to: NaiveDate, zone: Tz) -> (String, String) {
+    let start = start_of_day(from, zone);
     let end = to
         .succ_opt()
-        .map(|d| d.and_time(NaiveTime::MIN).and_utc())
+        .map(|d| start_of_day(d, zone))
         .unwrap_or(DateTime::<Utc>::MAX_UTC);
     (time_text(start), time_text(end))
 }
 
 impl Store {
-    /// The distinct (patient, UTC start day, origin) of ended sessions with a patient (of one
-    /// patient, or all) started from `from` to `to` inclusive, by patient, day, then origin.
+    /// The distinct (patient, start day, origin) of ended sessions with a patient (of one
+    /// patient, or all) started from `from` to `to` inclusive, days in `zone`, by patient, day,
+    /// then origin.
     pub fn session_days(
         &self,
         patient: Option<Uuid>,
         from: NaiveDate,
         to: NaiveDate,
+        zone: Tz,
     ) -> Result<Vec<SessionDay>, StoreError> {
-        let (start, end) = window(from, to);
+        let (start, end) = window(from, to, zone);
         let mut stmt = self.conn.prepare_cached(
             "SELECT patient_id, started_at, origin FROM exercise_sessions
              WHERE ended_at IS NOT NULL AND patient_id IS NOT NULL
@@ -89,6 +104,7 @@ impl Store {
             let day = SessionDay {
                 patient_id: parse_uuid("exercise_sessions.patient_id", &row.get::<_, String>(0)?)?,
                 day: parse_time("exercise_sessions.started_at", &row.get::<_, String>(1)?)?
+                    .with_timezone(&zone)
                     .date_naive(),
                 origin: parse_text("exercise_sessions.origin", &row.get::<_, String>(2)?)?,
             };
@@ -103,14 +119,15 @@ impl Store {
     }
 
     /// Reviews with recorded minutes (of one patient's sessions, or all) written from `from` to
-    /// `to` inclusive (UTC days), oldest first.
+    /// `to` inclusive (days in `zone`), oldest first.
     pub fn timed_reviews(
         &self,
         patient: Option<Uuid>,
         from: NaiveDate,
         to: NaiveDate,
+        zone: Tz,
     ) -> Result<Vec<TimedReview>, StoreError> {
-        let (start, end) = window(from, to);
+        let (start, end) = window(from, to, zone);
         let mut stmt = self.conn.prepare_cached(
             "SELECT r.id, r.session_id, s.patient_id, r.reviewed_at, r.minutes_spent
              FROM session_reviews AS r JOIN exercise_sessions AS s ON s.id = r.session_id
@@ -169,11 +186,24 @@ mod tests {
 
     #[test]
     fn the_window_runs_from_the_first_midnight_to_the_midnight_after_the_last_day() {
-        let (start, end) = window(
-            NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
-            NaiveDate::from_ymd_opt(2026, 3, 30).unwrap(),
-        );
+        let day = |d| NaiveDate::from_ymd_opt(2026, 3, d).unwrap();
+        let (start, end) = window(day(1), day(30), Tz::UTC);
         assert_eq!(start, "2026-03-01T00:00:00.000000000Z");
         assert_eq!(end, "2026-03-31T00:00:00.000000000Z");
+        // The clinic's midnights: Los Angeles is UTC-8 until its clocks go forward on 8 March,
+        // UTC-7 after.
+        let (start, end) = window(day(1), day(30), chrono_tz::America::Los_Angeles);
+        assert_eq!(start, "2026-03-01T08:00:00.000000000Z");
+        assert_eq!(end, "2026-03-31T07:00:00.000000000Z");
+    }
+
+    #[test]
+    fn a_day_whose_midnight_is_skipped_starts_at_the_first_hour_that_exists() {
+        // Santiago's clocks went from 24:00 to 01:00 on 2026-09-06 (UTC-4 to UTC-3).
+        let start = start_of_day(
+            NaiveDate::from_ymd_opt(2026, 9, 6).unwrap(),
+            chrono_tz::America::Santiago,
+        );
+        assert_eq!(time_text(start), "2026-09-06T04:00:00.000000000Z");
     }
 }

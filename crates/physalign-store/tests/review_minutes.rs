@@ -77,19 +77,21 @@ fn minutes_stay_with_the_review_and_go_up_with_it() {
     assert_eq!(store.review_minutes_spent(review).unwrap(), Some(12));
 
     let today = Utc::now().date_naive();
-    let timed = store.timed_reviews(Some(patient), today, today).unwrap();
+    let timed = store
+        .timed_reviews(Some(patient), today, today, chrono_tz::Tz::UTC)
+        .unwrap();
     assert_eq!(timed.len(), 1);
     assert_eq!(
         (timed[0].review_id, timed[0].patient_id, timed[0].minutes),
         (review, patient, 12)
     );
     assert!(store
-        .timed_reviews(Some(Uuid::new_v4()), today, today)
+        .timed_reviews(Some(Uuid::new_v4()), today, today, chrono_tz::Tz::UTC)
         .unwrap()
         .is_empty());
     let yesterday = today - Duration::days(1);
     assert!(store
-        .timed_reviews(None, yesterday, yesterday)
+        .timed_reviews(None, yesterday, yesterday, chrono_tz::Tz::UTC)
         .unwrap()
         .is_empty());
 
@@ -103,7 +105,13 @@ fn minutes_stay_with_the_review_and_go_up_with_it() {
         store.outbox_entries(untimed).unwrap()[0].payload,
         request(untimed, session)
     );
-    assert_eq!(store.timed_reviews(None, today, today).unwrap().len(), 1);
+    assert_eq!(
+        store
+            .timed_reviews(None, today, today, chrono_tz::Tz::UTC)
+            .unwrap()
+            .len(),
+        1
+    );
 
     // Another device's review comes down with its minutes; out-of-range ones are ignored.
     for (minutes, kept) in [(json!(25), Some(25)), (json!(0), None), (json!("x"), None)] {
@@ -148,7 +156,7 @@ fn out_of_range_minutes_are_refused_and_nothing_is_stored() {
 }
 
 #[test]
-fn session_days_are_distinct_utc_start_days_of_ended_sessions_with_their_origin() {
+fn session_days_are_distinct_start_days_in_the_clinics_zone_of_ended_sessions_with_their_origin() {
     let (_dir, _path, store) = temp_store();
     let (ada, grace) = (Uuid::new_v4(), Uuid::new_v4());
     let at = |d: u32, h: u32| Utc.with_ymd_and_hms(2026, 3, d, h, 30, 0).unwrap();
@@ -183,7 +191,9 @@ fn session_days_are_distinct_utc_start_days_of_ended_sessions_with_their_origin(
         origin,
     };
     assert_eq!(
-        store.session_days(Some(ada), day(1), day(30)).unwrap(),
+        store
+            .session_days(Some(ada), day(1), day(30), chrono_tz::Tz::UTC)
+            .unwrap(),
         vec![
             of(ada, 1, RecordOrigin::Pulled),
             of(ada, 2, RecordOrigin::Pulled),
@@ -191,6 +201,28 @@ fn session_days_are_distinct_utc_start_days_of_ended_sessions_with_their_origin(
         ]
     );
     // The period's ends are whole days.
-    assert_eq!(store.session_days(None, day(2), day(2)).unwrap().len(), 2);
-    assert_eq!(store.session_days(None, day(5), day(30)).unwrap(), vec![]);
+    assert_eq!(
+        store
+            .session_days(None, day(2), day(2), chrono_tz::Tz::UTC)
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(
+        store
+            .session_days(None, day(5), day(30), chrono_tz::Tz::UTC)
+            .unwrap(),
+        vec![]
+    );
+    // A clinic in Los Angeles (UTC-8): the session at 00:30 UTC on the 2nd was in the evening of
+    // the 1st there, the same day as the other two; the clinic's at 10:30 UTC on the 4th too.
+    assert_eq!(
+        store
+            .session_days(Some(ada), day(1), day(30), chrono_tz::America::Los_Angeles)
+            .unwrap(),
+        vec![
+            of(ada, 1, RecordOrigin::Pulled),
+            of(ada, 4, RecordOrigin::Local)
+        ]
+    );
 }

@@ -256,7 +256,17 @@ impl<'a> Workspace<'a> {
     /// Remote-monitoring figures of every roster patient over the 30 days ending on `to`
     /// (default: the workspace's day), by name.
     pub fn monitoring(&self, to: Option<NaiveDate>) -> Result<PracticeMonitoring, WorkspaceError> {
-        monitoring::practice_monitoring(self.store, to.unwrap_or_else(|| self.now.date_naive()))
+        let to = match to {
+            Some(to) => to,
+            None => self.clinic_today()?,
+        };
+        monitoring::practice_monitoring(self.store, to)
+    }
+
+    /// Today in the clinic calendar's time zone (the monitoring's default last day).
+    fn clinic_today(&self) -> Result<NaiveDate, WorkspaceError> {
+        let zone = monitoring::monitoring_zone(self.store)?;
+        Ok(self.now.with_timezone(&zone).date_naive())
     }
 
     /// One roster patient's remote-monitoring figures over the 30 days ending on `to` (default:
@@ -266,11 +276,11 @@ impl<'a> Workspace<'a> {
         patient_id: Uuid,
         to: Option<NaiveDate>,
     ) -> Result<PatientMonitoring, WorkspaceError> {
-        monitoring::patient_monitoring(
-            self.store,
-            patient_id,
-            to.unwrap_or_else(|| self.now.date_naive()),
-        )
+        let to = match to {
+            Some(to) => to,
+            None => self.clinic_today()?,
+        };
+        monitoring::patient_monitoring(self.store, patient_id, to)
     }
 
     /// The chart's progress over time per exercise and side, against the target bands.

@@ -6,7 +6,8 @@
 //! What the codes ask, and what is counted here for each:
 //!
 //! * **Device data** (CPT 98977, musculoskeletal device supply: 16 or more days of data in a
-//!   30-day period; the 2026 codes add 2–15 days). Counted: the distinct **UTC days** on which a
+//!   30-day period; the 2026 codes add 2–15 days). Counted: the distinct **days** (in the clinic
+//!   calendar's time zone, [`monitoring_zone`]) on which a
 //!   **home session** of the patient started and then **ended** (`ended_at` set: the session was
 //!   measured to its end), the rule of the program adherence the store and the server compute
 //!   (`days_with_data_30d`), over all the patient's home sessions instead of one item's. A home
@@ -42,9 +43,11 @@
 //! [`PatientMonitoring::minutes_short`]), and the totals per criterion head the list.
 
 use crate::WorkspaceError;
-use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono_tz::Tz;
+use physalign_store::appointments::parse_zone;
 use physalign_store::{
-    Appointment, AppointmentStatus, RecordOrigin, SessionDay, Store, TimedReview,
+    start_of_day, Appointment, AppointmentStatus, RecordOrigin, SessionDay, Store, TimedReview,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap};
@@ -174,30 +177,33 @@ pub fn is_device_data(day: &SessionDay) -> bool {
     day.origin == RecordOrigin::Pulled
 }
 
-/// A period of whole UTC days, both ends included.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// A period of whole days in the clinic's time zone, both ends included.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct MonitoringPeriod {
     /// First day.
     pub from: NaiveDate,
     /// Last day.
     pub to: NaiveDate,
+    /// The IANA time zone the days are cut in (the clinic calendar's).
+    pub time_zone: String,
 }
 
 impl MonitoringPeriod {
-    /// The [`PERIOD_DAYS`] days ending on `to`; none when they (or the day after) fall outside
-    /// the calendar's range.
-    pub fn ending(to: NaiveDate) -> Option<MonitoringPeriod> {
+    /// The [`PERIOD_DAYS`] days ending on `to`, cut in `zone`; none when they (or the day
+    /// after) fall outside the calendar's range.
+    pub fn ending(to: NaiveDate, zone: Tz) -> Option<MonitoringPeriod> {
         to.succ_opt()?;
         Some(MonitoringPeriod {
             from: to.checked_sub_signed(Duration::days(PERIOD_DAYS - 1))?,
             to,
+            time_zone: zone.name().to_string(),
         })
     }
 
     /// [`MonitoringPeriod::ending`], or the error that says why `to` cannot end one.
-    fn checked(to: NaiveDate) -> Result<MonitoringPeriod, WorkspaceError> {
-        MonitoringPeriod::ending(to).ok_or_else(|| WorkspaceError::Invalid {
+    fn checked(to: NaiveDate, zone: Tz) -> Result<MonitoringPeriod, WorkspaceError> {
+        MonitoringPeriod::ending(to, zone).ok_or_else(|| WorkspaceError::Invalid {
             what: "period",
             detail: format!("no {PERIOD_DAYS}-day period can end on {to}"),
         })
@@ -208,17 +214,23 @@ impl MonitoringPeriod {
         day >= self.from && day <= self.to
     }
 
+    /// Whether the instant `at` falls on a day of the period (in its zone).
+    pub fn contains_instant(&self, at: DateTime<Utc>) -> bool {
+        at >= self.start() && at < self.end()
+    }
+
+    /// The zone; UTC for a name this build does not know (a period is only made from a parsed one).
+    pub fn zone(&self) -> Tz {
+        self.time_zone.parse().unwrap_or(Tz::UTC)
+    }
+
     fn start(&self) -> DateTime<Utc> {
-        self.from.and_time(NaiveTime::MIN).and_utc()
+        start_of_day(self.from, self.zone())
     }
 
     fn end(&self) -> DateTime<Utc> {
         // `ending` made sure the day after exists.
-        self.to
-            .succ_opt()
-            .unwrap_or(self.to)
-            .and_time(NaiveTime::MIN)
-            .and_utc()
+        start_of_day(self.to.succ_opt().unwrap_or(self.to), self.zone())
     }
 }
 
@@ -325,14 +337,14 @@ pub fn figures(
         .collect();
     let timed: Vec<&TimedReview> = reviews
         .iter()
-        .filter(|r| r.patient_id == patient_id && period.contains(r.reviewed_at.date_naive()))
+        .filter(|r| r.patient_id == patient_id && period.contains_instant(r.reviewed_at))
         .collect();
     let contacts: Vec<&Appointment> = appointments
         .iter()
         .filter(|a| {
             a.patient_id == patient_id
                 && is_interactive_contact(a)
-                && period.contains(a.start_at.date_naive())
+                && period.contains_instant(a.start_at)
         })
         .collect();
     let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
@@ -365,9 +377,10 @@ pub fn practice_monitoring(
     store: &Store,
     to: NaiveDate,
 ) -> Result<PracticeMonitoring, WorkspaceError> {
-    let period = MonitoringPeriod::checked(to)?;
-    let days = store.session_days(None, period.from, period.to)?;
-    let reviews = store.timed_reviews(None, period.from, period.to)?;
+    let zone = monitoring_zone(store)?;
+    let period = MonitoringPeriod::checked(to, zone)?;
+    let days = store.session_days(None, period.from, period.to, zone)?;
+    let reviews = store.timed_reviews(None, period.from, period.to, zone)?;
     let appointments = store.appointments_between(period.start(), period.end(), None)?;
     // Each patient's facts once, not the whole list per patient.
     let mut days_of: HashMap<Uuid, Vec<SessionDay>> = HashMap::new();
@@ -394,7 +407,7 @@ pub fn practice_monitoring(
         .map(|p| {
             let id = p.patient.patient_id;
             figures(
-                period,
+                period.clone(),
                 id,
                 p.patient.first_name,
                 p.patient.last_name,
@@ -411,6 +424,14 @@ pub fn practice_monitoring(
     })
 }
 
+/// The zone the monitoring's days are cut in: the clinic calendar's
+/// ([`crate::calendar::clinic_zone`]), so that a session in the evening counts on the day the
+/// patient and the clinic call it, not on the next UTC day.
+pub fn monitoring_zone(store: &Store) -> Result<Tz, WorkspaceError> {
+    let name = crate::calendar::clinic_zone(store, None)?;
+    parse_zone(&name).map_err(WorkspaceError::from)
+}
+
 /// One roster patient's figures over the [`PERIOD_DAYS`] days ending on `to`.
 pub fn patient_monitoring(
     store: &Store,
@@ -422,15 +443,20 @@ pub fn patient_monitoring(
         .into_iter()
         .find(|p| p.patient.patient_id == patient_id)
         .ok_or(WorkspaceError::PatientNotFound(patient_id))?;
-    let period = MonitoringPeriod::checked(to)?;
+    let zone = monitoring_zone(store)?;
+    let period = MonitoringPeriod::checked(to, zone)?;
+    let days = store.session_days(Some(patient_id), period.from, period.to, zone)?;
+    let reviews = store.timed_reviews(Some(patient_id), period.from, period.to, zone)?;
+    let appointments =
+        store.appointments_between(period.start(), period.end(), Some(patient_id))?;
     Ok(figures(
         period,
         patient_id,
         patient.patient.first_name,
         patient.patient.last_name,
-        &store.session_days(Some(patient_id), period.from, period.to)?,
-        &store.timed_reviews(Some(patient_id), period.from, period.to)?,
-        &store.appointments_between(period.start(), period.end(), Some(patient_id))?,
+        &days,
+        &reviews,
+        &appointments,
     ))
 }
 
@@ -496,7 +522,7 @@ mod tests {
 
     #[test]
     fn the_period_is_thirty_days_ending_on_the_day_given() {
-        let period = MonitoringPeriod::ending(day(2026, 3, 20)).unwrap();
+        let period = MonitoringPeriod::ending(day(2026, 3, 20), Tz::UTC).unwrap();
         assert_eq!(period.from, day(2026, 2, 19));
         assert!(period.contains(day(2026, 2, 19)));
         assert!(period.contains(day(2026, 3, 20)));
@@ -504,8 +530,8 @@ mod tests {
         assert!(!period.contains(day(2026, 3, 21)));
         assert_eq!(period.end() - period.start(), Duration::days(30));
         // Days at the calendar's ends end no period (an error, not a panic, for outside input).
-        assert_eq!(MonitoringPeriod::ending(NaiveDate::MAX), None);
-        assert_eq!(MonitoringPeriod::ending(NaiveDate::MIN), None);
+        assert_eq!(MonitoringPeriod::ending(NaiveDate::MAX, Tz::UTC), None);
+        assert_eq!(MonitoringPeriod::ending(NaiveDate::MIN, Tz::UTC), None);
     }
 
     fn appointment(patient: Uuid, at: DateTime<Utc>, status: AppointmentStatus) -> Appointment {
@@ -535,7 +561,7 @@ mod tests {
 
     #[test]
     fn figures_count_home_days_once_time_when_written_and_completed_appointments_only() {
-        let period = MonitoringPeriod::ending(day(2026, 3, 20)).unwrap();
+        let period = MonitoringPeriod::ending(day(2026, 3, 20), Tz::UTC).unwrap();
         let (ada, other) = (Uuid::new_v4(), Uuid::new_v4());
         let session_day = |patient, d, origin| SessionDay {
             patient_id: patient,

@@ -53,7 +53,7 @@ export const monitoring: Screen = {
     });
     mount(root,
       el("h1", {}, "Remote monitoring"),
-      el("p", { id: "monitoring-period-text" }, `The 30 days from ${practice.period.from} to ${practice.period.to} (UTC days).`),
+      el("p", { id: "monitoring-period-text" }, `The 30 days from ${practice.period.from} to ${practice.period.to} (days in ${practice.period.time_zone}).`),
       form,
       totals(practice),
       table(practice),

@@ -16,7 +16,8 @@ pub struct MonitoringArgs {
     /// Only this patient (of the roster).
     #[arg(long)]
     pub patient: Option<String>,
-    /// Last day of the 30-day period, inclusive (YYYY-MM-DD, UTC; default today).
+    /// Last day of the 30-day period, inclusive (YYYY-MM-DD in the clinic calendar's time zone;
+    /// default today there).
     #[arg(long)]
     pub to: Option<NaiveDate>,
     /// Print the engine's figures as JSON (one patient's, or `{"period", "totals", "patients"}`).
@@ -99,8 +100,8 @@ pub fn run(args: MonitoringArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             return print(&serde_json::to_value(&figures)?);
         }
         println!(
-            "Remote monitoring, {} to {} (30 days, UTC)",
-            figures.period.from, figures.period.to
+            "Remote monitoring, {} to {} (30 days, {})",
+            figures.period.from, figures.period.to, figures.period.time_zone
         );
         print_patient(&figures);
         return Ok(());
@@ -111,10 +112,11 @@ pub fn run(args: MonitoringArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     }
     let t = &practice.totals;
     println!(
-        "Remote monitoring, {} to {} (30 days, UTC): {} patients; device data 16+ {}, 2-15 {}; \
+        "Remote monitoring, {} to {} (30 days, {}): {} patients; device data 16+ {}, 2-15 {}; \
          management 20 min {}, 10 min {}; interactive contact {}",
         practice.period.from,
         practice.period.to,
+        practice.period.time_zone,
         t.patients,
         t.device_data_16,
         t.device_data_2_to_15,
