@@ -16,11 +16,8 @@ use uuid::Uuid;
 use crate::auth::Role;
 use crate::pagination::Pagination;
 
-/// The most PSFS activity names a questionnaire carries (the scale has 3 to 5 activities).
-pub const MAX_ACTIVITIES: usize = 5;
-
-/// The longest PSFS activity name, in characters.
-pub const MAX_ACTIVITY_CHARS: usize = 120;
+/// The PSFS activity limits (at most 5 names of 1 to 120 characters), the same on the devices.
+pub use physalign_outcomes::{MAX_ACTIVITIES, MAX_ACTIVITY_CHARS};
 
 /// `POST /api/outcome-responses`: a completed questionnaire. The person who entered it is the
 /// caller (a patient for themselves, a clinician for a patient in their care), never a body

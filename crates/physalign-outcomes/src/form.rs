@@ -15,6 +15,12 @@ use serde::Serialize;
 
 use crate::Instrument;
 
+/// The most activities a PSFS names (the scale has 3 to 5).
+pub const MAX_ACTIVITIES: usize = 5;
+
+/// The longest PSFS activity name, in characters.
+pub const MAX_ACTIVITY_CHARS: usize = 120;
+
 /// One choice of an item: the number that is scored and its wording.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]

@@ -27,7 +27,7 @@ mod trend;
 
 pub use change::{classify_change, Change, ChangeClass};
 pub use error::{ScheduleError, ScoringError, TrendError};
-pub use form::{form, AnswerOption, Form, FormItem};
+pub use form::{form, AnswerOption, Form, FormItem, MAX_ACTIVITIES, MAX_ACTIVITY_CHARS};
 pub use instrument::{Direction, Instrument};
 pub use interpretation::{disability_band, DisabilityBand};
 pub use physalign_domain::UnknownValue;

@@ -11,7 +11,7 @@ use crate::outbox::{enqueue, OutboxEntityKind, OutboxOperation};
 use crate::sql_values::{parse_opt_uuid, parse_text, parse_time, parse_uuid, time_text, uuid_text};
 use crate::{Store, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
-use physalign_outcomes::{score, Instrument};
+use physalign_outcomes::{score, Instrument, MAX_ACTIVITIES, MAX_ACTIVITY_CHARS};
 use rusqlite::{params, Connection, OptionalExtension};
 use uuid::Uuid;
 
@@ -77,11 +77,6 @@ pub struct OutcomePlan {
     /// Who last changed it, when known.
     pub updated_by: Option<Uuid>,
 }
-
-/// The most PSFS activities a questionnaire names, and the longest name (characters); the same
-/// limits as the central API's.
-const MAX_ACTIVITIES: usize = 5;
-const MAX_ACTIVITY_CHARS: usize = 120;
 
 /// Scores a questionnaire and checks its activity names; the refusal names the broken rule.
 fn scored(taken: &NewOutcomeResponse) -> Result<(f64, f64), StoreError> {
