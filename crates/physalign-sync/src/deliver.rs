@@ -624,7 +624,7 @@ async fn note_amendment(
 
 /// POSTs a record with a client-generated id. `Ok(None)` when the server answers `exists_code`
 /// (409): an earlier create of this device whose idempotency record the server no longer has.
-async fn post_new(
+pub(crate) async fn post_new(
     ctx: &Context,
     what: &str,
     path: &str,

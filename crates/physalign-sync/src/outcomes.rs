@@ -15,7 +15,7 @@ use physalign_api::outcomes::{
 };
 use physalign_api::ErrorCode;
 use physalign_store::{Instrument, NewOutcomeResponse, OutboxEntry, OutcomePlan, Respondent};
-use reqwest::{Method, StatusCode};
+use reqwest::Method;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -44,25 +44,16 @@ pub(crate) async fn deliver_response(
     let request: CreateOutcomeResponseRequest = serde_json::from_value(entry.payload.clone())
         .map_err(|e| StepError::Failed(format!("outbox payload is not a questionnaire: {e}")))?;
     let body = serde_json::to_value(&request).map_err(local)?;
-    let response = ctx
-        .api
-        .send(
-            Method::POST,
-            &Request {
-                path: "/api/outcome-responses",
-                json: Some(&body),
-                idempotency_key: Some(key),
-                ..Request::default()
-            },
-        )
-        .await?;
-    if response.status == StatusCode::CONFLICT
-        && response.error_code() == Some(ErrorCode::OutcomeResponseExists)
-    {
-        return Ok(Some(json!("already on server")));
-    }
-    classify("save questionnaire", response)?;
-    Ok(None)
+    let created = crate::deliver::post_new(
+        ctx,
+        "save questionnaire",
+        "/api/outcome-responses",
+        &body,
+        key,
+        ErrorCode::OutcomeResponseExists,
+    )
+    .await?;
+    Ok(created.is_none().then(|| json!("already on server")))
 }
 
 /// Sends a plan change. The server answers with the plan it keeps, which is a newer one when
